@@ -1,0 +1,40 @@
+"""Who is calling: bearer tokens for the API (sessions for the web come with the web issue)."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import current_app, g, request
+
+from workflow import people
+from workflow.access import Actor
+from workflow.errors import Unauthorized
+
+BEARER = {"bearerAuth": []}
+
+
+def runtime():
+    return current_app.extensions["jieyue"]
+
+
+def uow():
+    return runtime().uow()
+
+
+def language() -> str:
+    """The caller's language: Accept-Language when it names English or Chinese, else English."""
+    best = request.accept_languages.best_match(["en", "zh"])
+    return best or "en"
+
+
+def current_actor() -> Actor:
+    if "actor" in g:
+        return g.actor
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send Authorization: Bearer <token> (POST /api/v1/auth/tokens gives one)")
+    actor = people.actor_for_token(token.strip(), uow())
+    if request.headers.get("Accept-Language"):
+        actor = replace(actor, language=language())
+    g.actor = actor
+    return actor

@@ -1,0 +1,1 @@
+"""API tokens: issue with a password, list, revoke."""

@@ -1,0 +1,48 @@
+"""GET/POST /catalog/items, GET/PATCH /catalog/items/{id}."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth import BEARER, current_actor, uow
+from workflow import catalog
+
+from .schemas import CatalogItemInSchema, CatalogItemPatchSchema, CatalogItemSchema, CatalogQuerySchema
+
+blp = Blueprint("catalog", __name__, url_prefix="/api/v1/catalog/items", description="Office-supply catalog")
+
+
+@blp.route("")
+class Items(MethodView):
+    @blp.arguments(CatalogQuerySchema, location="query")
+    @blp.response(200, CatalogItemSchema(many=True))
+    @blp.doc(security=[BEARER])
+    def get(self, query):
+        """Catalog items, by id; page on with `after_id` = the last id seen."""
+        current_actor()
+        return catalog.list_items(uow(), **query)
+
+    @blp.arguments(CatalogItemInSchema)
+    @blp.response(201, CatalogItemSchema)
+    @blp.alt_response(403, description="Administrators only")
+    @blp.doc(security=[BEARER])
+    def post(self, body):
+        """Add an item (administrators)."""
+        item_id = catalog.create_item(body, current_actor(), uow())
+        return catalog.get_item(item_id, uow())
+
+
+@blp.route("/<int:item_id>")
+class Item(MethodView):
+    @blp.response(200, CatalogItemSchema)
+    @blp.doc(security=[BEARER])
+    def get(self, item_id):
+        current_actor()
+        return catalog.get_item(item_id, uow())
+
+    @blp.arguments(CatalogItemPatchSchema)
+    @blp.response(200, CatalogItemSchema)
+    @blp.alt_response(403, description="Administrators only")
+    @blp.doc(security=[BEARER])
+    def patch(self, body, item_id):
+        """Change some fields of an item (administrators)."""
+        catalog.update_item(item_id, body, current_actor(), uow())
+        return catalog.get_item(item_id, uow())

@@ -1,0 +1,216 @@
+"""Commands: `flask --app wsgi seed-demo | create-user | create-department | set-budget | import-catalog`."""
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+
+import click
+from flask import current_app
+from marshmallow import ValidationError
+
+from workflow import budget, catalog, people
+from workflow.access import ROLES, Actor
+from workflow.errors import DomainError
+
+from .errors import flatten
+
+SYSTEM = Actor(id=0, username="system", role="admin", department_id=None)
+
+
+def _uow():
+    return current_app.extensions["jieyue"].uow()
+
+
+def _read_rows(path: Path) -> list[dict]:
+    """Rows of a CSV or XLSX file as {header: text}; empty cells are left out (defaults apply)."""
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = [str(h).strip() for h in next(rows)]
+        out = []
+        for values in rows:
+            if all(v is None or str(v).strip() == "" for v in values):
+                continue
+            out.append({h: (str(v).strip() if not isinstance(v, bool) else v)
+                        for h, v in zip(header, values) if v is not None and str(v).strip() != ""})
+        return out
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            return [{k.strip(): v.strip() for k, v in row.items() if v is not None and v.strip() != ""}
+                    for row in csv.DictReader(fh)]
+    raise click.BadParameter("the file must be .csv or .xlsx", param_hint="FILE")
+
+
+def import_catalog_file(path: Path) -> tuple[int, int]:
+    from .catalog.schemas import CatalogItemInSchema
+
+    rows = _read_rows(path)
+    schema = CatalogItemInSchema()
+    valid, problems, seen = [], [], {}
+    with click.progressbar(rows, label="Checking rows", show_pos=True) as bar:
+        for number, row in enumerate(bar, start=2):  # row 1 is the header
+            try:
+                item = schema.load(row)
+            except ValidationError as exc:
+                problems.extend(f"row {number}: {field}: {' '.join(msgs)}"
+                                for field, msgs in flatten(exc.messages).items())
+                continue
+            if item["sku"] in seen:
+                problems.append(f"row {number}: sku: repeats row {seen[item['sku']]}")
+            seen[item["sku"]] = number
+            valid.append(item)
+    if problems:
+        for line in problems:
+            click.echo(line, err=True)
+        raise click.ClickException(f"{len(problems)} error(s); nothing was imported")
+    with click.progressbar(length=len(valid), label="Importing", show_pos=True) as bar:
+        return catalog.import_items(valid, _uow(), progress=bar.update)
+
+
+DEMO_DEPARTMENTS = [
+    ("GEN", "General Office", "综合办公室", 12),
+    ("FIN", "Finance Section", "财务股", 6),
+    ("LOG", "Logistics Services", "机关事务股", 8),
+]
+DEMO_USERS = [
+    ("staff1", "staff", "GEN", "Li Ming", "zh"), ("staff2", "staff", "FIN", "Wang Fang", "en"),
+    ("head1", "dept_head", "GEN", "Zhang Wei", "zh"), ("head2", "dept_head", "FIN", "Chen Jing", "en"),
+    ("logistics", "logistics", "LOG", "Zhao Qiang", "zh"), ("buyer", "procurement", "LOG", "Liu Yang", "en"),
+    ("fleet", "fleet", "LOG", "Sun Hao", "en"), ("driver1", "driver", "LOG", "Zhou Jun", "zh"),
+    ("finance", "finance", "FIN", "Wu Min", "en"), ("admin", "admin", "GEN", "Administrator", "en"),
+]
+
+
+def demo_catalog() -> list[dict]:
+    def item(sku, name, name_zh, category, unit, price, supplier, **attrs):
+        return {"sku": sku, "name": name, "name_zh": name_zh, "category": category, "unit": unit,
+                "unit_price": Decimal(price), "supplier": supplier, **attrs}
+
+    paper, office, light, home = "Chenming Paper Co.", "Deli Office Supplies", "Opple Lighting", "Gree Electric"
+    return [
+        item("PAP-A4-V", "A4 copy paper, virgin pulp, 70 g", "A4 复印纸（原生木浆）70克", "paper", "ream", "24.00", paper),
+        item("PAP-A4-R", "A4 copy paper, 100% recycled, 70 g", "A4 再生复印纸 70克", "paper", "ream", "26.00", paper,
+             recyclable=True, recycled_content_pct=100, green_listed=True),
+        item("TON-88A-N", "Toner cartridge 88A, new original", "88A 原装新硒鼓", "toner", "piece", "420.00", office),
+        item("TON-88A-R", "Toner cartridge 88A, remanufactured", "88A 再制造硒鼓", "toner", "piece", "160.00", office,
+             recyclable=True, remanufactured=True, green_listed=True),
+        item("TAB-CUP-P", "Disposable plastic cups (50)", "一次性塑料杯（50只）", "tableware", "pack", "9.00", office,
+             single_use=True, plastic=True),
+        item("TAB-CUP-C", "Ceramic mug", "陶瓷杯", "tableware", "piece", "12.00", office, recyclable=True, green_listed=True),
+        item("LGT-T8-F", "T8 fluorescent tube 36 W", "T8 荧光灯管 36W", "lighting", "piece", "15.00", light),
+        item("LGT-T8-L", "T8 LED tube 18 W", "T8 LED 灯管 18W", "lighting", "piece", "28.00", light,
+             recyclable=True, led=True, energy_grade=1, green_listed=True),
+        item("APP-AC-3", "Split air conditioner 1.5 HP, energy grade 3", "1.5匹分体空调（三级能效）", "appliance", "set",
+             "2600.00", home, energy_grade=3, recyclable=True),
+        item("APP-AC-1", "Split air conditioner 1.5 HP, energy grade 1", "1.5匹分体空调（一级能效）", "appliance", "set",
+             "3200.00", home, energy_grade=1, recyclable=True, green_listed=True),
+        item("PLB-TAP-O", "Basin tap, standard", "普通面盆水龙头", "plumbing", "piece", "65.00", "Jiumu Sanitary"),
+        item("PLB-TAP-W", "Basin tap, water-saving aerator", "节水型面盆水龙头", "plumbing", "piece", "88.00",
+             "Jiumu Sanitary", water_saving=True, recyclable=True, green_listed=True),
+        item("STA-PEN-G", "Gel pen, refillable", "可换芯中性笔", "stationery", "piece", "3.50", office,
+             recyclable=True, green_listed=True),
+        item("STA-NB-R", "Notebook, recycled paper", "再生纸笔记本", "stationery", "piece", "6.00", office,
+             recyclable=True, recycled_content_pct=80, green_listed=True),
+        item("CLN-BAG-P", "Garbage bags, plastic (100)", "塑料垃圾袋（100只）", "cleaning", "pack", "18.00", office,
+             single_use=True, plastic=True),
+        item("CLN-BAG-B", "Garbage bags, biodegradable (100)", "可降解垃圾袋（100只）", "cleaning", "pack", "32.00",
+             office, single_use=True, plastic=True, biodegradable=True, green_listed=True),
+        item("CLN-CLOTH", "Microfibre cleaning cloth, washable", "可水洗超细纤维抹布", "cleaning", "piece", "5.00",
+             office, recyclable=True, green_listed=True),
+    ]
+
+
+def seed_demo(password: str, year: int) -> bool:
+    """Departments, users, catalog and budgets; False (and nothing done) when already seeded."""
+    uow = _uow()
+    with uow:
+        from sqlalchemy import select
+
+        if uow.session.scalar(select(people.User.id).where(people.User.username == "admin")):
+            return False
+    ids = {}
+    for code, name, name_zh, headcount in DEMO_DEPARTMENTS:
+        ids[code] = people.create_department(code, name, name_zh, headcount, _uow())
+    for username, role, dep, full_name, lang in DEMO_USERS:
+        people.create_user(username, password, role, _uow(), department_code=dep, full_name=full_name,
+                           email=f"{username}@jieyue.local", language=lang)
+    catalog.import_items(demo_catalog(), _uow())
+    for code, dep_id in ids.items():
+        budget.set_budget(dep_id, year, Decimal("60000.00"), SYSTEM, _uow())
+    return True
+
+
+def register(app) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--password", required=True, help="Password for every demo user (at least 8 characters).")
+    def seed_demo_command(password):
+        """Create demo departments, users, catalog and budgets."""
+        from workflow.db import utcnow
+        from workflow.supply_requests import OFFICE_TZ
+
+        if seed_demo(password, utcnow().astimezone(OFFICE_TZ).year):
+            click.echo("Demo data created: users " + ", ".join(u[0] for u in DEMO_USERS))
+        else:
+            click.echo("Demo data already present; nothing changed.")
+
+    @app.cli.command("create-department")
+    @click.argument("code")
+    @click.argument("name")
+    @click.option("--name-zh", default="")
+    @click.option("--headcount", type=click.IntRange(0), default=0)
+    def create_department_command(code, name, name_zh, headcount):
+        """Add a department."""
+        _run(lambda: people.create_department(code, name, name_zh, headcount, _uow()), f"Department {code} created")
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--role", type=click.Choice(ROLES), required=True)
+    @click.option("--department", help="Department code.")
+    @click.option("--full-name", default="")
+    @click.option("--email")
+    @click.option("--language", type=click.Choice(["en", "zh"]), default="en")
+    @click.password_option()
+    def create_user_command(username, role, department, full_name, email, language, password):
+        """Add a user."""
+        _run(lambda: people.create_user(username, password, role, _uow(), department_code=department,
+                                        full_name=full_name, email=email, language=language),
+             f"User {username} created")
+
+    @app.cli.command("set-budget")
+    @click.argument("department_code")
+    @click.argument("year", type=int)
+    @click.argument("amount")
+    def set_budget_command(department_code, year, amount):
+        """Set a department's office-supply budget for a year (CNY)."""
+        from sqlalchemy import select
+
+        uow = _uow()
+        with uow:
+            dep_id = uow.session.scalar(select(people.Department.id).where(people.Department.code == department_code))
+        if dep_id is None:
+            raise click.ClickException(f"no department {department_code}")
+        try:
+            value = Decimal(amount).quantize(Decimal("0.01"))
+        except ArithmeticError:
+            raise click.BadParameter("a decimal amount in CNY, e.g. 60000.00", param_hint="AMOUNT")
+        _run(lambda: budget.set_budget(dep_id, year, value, SYSTEM, _uow()),
+             f"Budget of {department_code} for {year} set")
+
+    @app.cli.command("import-catalog")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def import_catalog_command(file):
+        """Import catalog items from CSV or XLSX (one header row; all rows or none)."""
+        created, updated = import_catalog_file(file)
+        click.echo(f"Imported: {created} created, {updated} updated")
+
+
+def _run(fn, done: str) -> None:
+    try:
+        fn()
+    except DomainError as exc:
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
+        raise click.ClickException(f"{exc.message}{' (' + details + ')' if details else ''}")
+    click.echo(done)

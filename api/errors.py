@@ -1,0 +1,84 @@
+"""The one place where errors become JSON answers: {"code", "message", "errors"}."""
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+from workflow import errors as domain
+
+security_log = logging.getLogger("jieyue.security")
+
+STATUS = {
+    domain.NotFound: 404,
+    domain.Forbidden: 403,
+    domain.Unauthorized: 401,
+    domain.StaleVersion: 409,
+    domain.IllegalStep: 409,
+    domain.Conflict: 409,
+    domain.InvalidInput: 422,
+    domain.PolicyBlocked: 422,
+    domain.JustificationRequired: 422,
+}
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "body_too_large", 415: "unsupported_media_type",
+              422: "validation_error", 429: "rate_limited"}
+
+
+def flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as {"lines.0.quantity": [...]}, the shape every error uses."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, (dict, list)) and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                out.update(flatten(value, path))
+            else:
+                out[path] = value if isinstance(value, list) else [str(value)]
+    elif isinstance(messages, list):
+        out[prefix or "_body"] = [str(m) for m in messages]
+    else:
+        out[prefix or "_body"] = [str(messages)]
+    return out
+
+
+def error_body(status: int, code: str, message: str, errors: dict | None = None, **extra):
+    body = {"code": code, "message": message, "errors": errors or {}}
+    body.update(extra)
+    return jsonify(body), status
+
+
+def _domain_error(exc: domain.DomainError):
+    status = STATUS.get(type(exc), 400)
+    extra = dict(exc.extra)
+    if extra.pop("security", False):
+        security_log.warning("refused: %s", exc.message)
+    return error_body(status, exc.code, exc.message, exc.errors, **extra)
+
+
+def _http_error(exc: HTTPException):
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages")
+    errors = {}
+    if messages:
+        # Drop webargs' location level ("json", "query") for the body; keep it for others.
+        for location, fields in messages.items():
+            errors.update(flatten(fields, "" if location == "json" else location))
+    code = HTTP_CODES.get(exc.code, "error")
+    message = data.get("message") or exc.description or exc.name
+    if exc.code == 422 and messages:
+        message = "The input is not valid: see errors."
+    return error_body(exc.code, code, message, errors)
+
+
+def _unexpected(exc: Exception):
+    logging.getLogger("jieyue").exception("unexpected error")
+    return error_body(500, "server_error", "Something went wrong; it has been logged.")
+
+
+def register(app) -> None:
+    app.register_error_handler(domain.DomainError, _domain_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

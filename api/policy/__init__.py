@@ -1,0 +1,1 @@
+"""Live policy evaluation and the policy document."""

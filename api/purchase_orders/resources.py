@@ -1,0 +1,48 @@
+"""/purchase-orders: place (from approved lines), list, read, receive."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth import BEARER, current_actor, uow
+from api.fields import ApiErrorSchema
+from workflow import purchasing
+
+from .schemas import DeliveryInSchema, PurchaseOrderInSchema, PurchaseOrderQuerySchema, PurchaseOrderSchema
+
+blp = Blueprint("purchase_orders", __name__, url_prefix="/api/v1/purchase-orders",
+                description="Unified purchasing")
+
+
+@blp.route("")
+class PurchaseOrders(MethodView):
+    @blp.arguments(PurchaseOrderQuerySchema, location="query")
+    @blp.response(200, PurchaseOrderSchema(many=True))
+    @blp.doc(security=[BEARER])
+    def get(self, query):
+        return purchasing.list_orders(current_actor(), uow(), **query)
+
+    @blp.arguments(PurchaseOrderInSchema)
+    @blp.response(201, PurchaseOrderSchema)
+    @blp.alt_response(422, schema=ApiErrorSchema, description="Lines that cannot be ordered")
+    @blp.doc(security=[BEARER])
+    def post(self, body):
+        """Order approved lines of one or more requests from one supplier."""
+        return purchasing.place_order(body["supplier"], body["line_ids"], current_actor(), uow())
+
+
+@blp.route("/<int:po_id>")
+class PurchaseOrder(MethodView):
+    @blp.response(200, PurchaseOrderSchema)
+    @blp.doc(security=[BEARER])
+    def get(self, po_id):
+        return purchasing.get_order(po_id, current_actor(), uow())
+
+
+@blp.route("/<int:po_id>/receive")
+class Receive(MethodView):
+    @blp.arguments(DeliveryInSchema)
+    @blp.response(200, PurchaseOrderSchema)
+    @blp.alt_response(422, schema=ApiErrorSchema, description="Quantities that do not match the order")
+    @blp.doc(security=[BEARER])
+    def post(self, body, po_id):
+        """Record what arrived and what it really cost."""
+        return purchasing.receive(po_id, body["lines"], current_actor(), uow())

@@ -1,0 +1,1 @@
+"""Supply requests: drafts, revisions, actions, history."""

@@ -1,0 +1,181 @@
+"""Schemas of supply requests, their lines, findings and actions."""
+from decimal import Decimal
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from api.fields import Money, OfficeDateTime, PageQuerySchema, Quantity, StrictSchema
+from workflow.catalog import CATEGORIES
+from workflow.supply import STATES
+
+OFF_CATALOG = ("description", "category", "unit", "unit_price")
+
+
+def _at_most_places(places: int):
+    def check(value: Decimal):
+        if value.as_tuple().exponent < -places:
+            raise ValidationError(f"At most {places} decimal places.")
+    return check
+
+
+class AttributesSchema(StrictSchema):
+    recyclable = fields.Boolean()
+    recycled_content_pct = fields.Integer(validate=validate.Range(0, 100))
+    single_use = fields.Boolean()
+    plastic = fields.Boolean()
+    biodegradable = fields.Boolean()
+    remanufactured = fields.Boolean()
+    led = fields.Boolean()
+    energy_grade = fields.Integer(allow_none=True, validate=validate.Range(1, 5))
+    water_saving = fields.Boolean()
+    green_listed = fields.Boolean()
+
+
+class LineInSchema(StrictSchema):
+    item_id = fields.Integer(validate=validate.Range(1))
+    quantity = Quantity(required=True, validate=[validate.Range(0, 1_000_000, min_inclusive=False),
+                                                 _at_most_places(3)])
+    description = fields.String(validate=validate.Length(1, 200))
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    unit = fields.String(validate=validate.Length(1, 32))
+    unit_price = Money(validate=[validate.Range(0, 10**9), _at_most_places(2)])
+    attributes = fields.Nested(AttributesSchema)
+    swapped_from_item_id = fields.Integer(validate=validate.Range(1),
+                                          metadata={"description": "The catalog item this line replaced after a suggestion."})
+
+    @validates_schema
+    def catalog_or_described(self, data, **kwargs):
+        given = [f for f in OFF_CATALOG if f in data]
+        if "item_id" in data:
+            if given or "attributes" in data:
+                raise ValidationError("Give either item_id, or a described item, not both.", "item_id")
+        else:
+            missing = {f: ["Required for an item outside the catalog."] for f in OFF_CATALOG if f not in data}
+            if missing:
+                raise ValidationError(missing)
+
+
+class SupplyRequestInSchema(StrictSchema):
+    purpose = fields.String(required=True, validate=validate.Length(1, 500))
+    needed_by = fields.Date(allow_none=True)
+    lines = fields.List(fields.Nested(LineInSchema), required=True, validate=validate.Length(1, 100))
+
+
+class SupplyRequestPatchSchema(StrictSchema):
+    version = fields.Integer(required=True, validate=validate.Range(1))
+    purpose = fields.String(validate=validate.Length(1, 500))
+    needed_by = fields.Date(allow_none=True)
+    lines = fields.List(fields.Nested(LineInSchema), validate=validate.Length(1, 100))
+
+    @validates_schema
+    def something_to_change(self, data, **kwargs):
+        if not set(data) - {"version"}:
+            raise ValidationError("Nothing to change: give purpose, needed_by or lines.", "_body")
+
+
+class ActionSchema(StrictSchema):
+    version = fields.Integer(required=True, validate=validate.Range(1))
+    comment = fields.String(validate=validate.Length(0, 2000))
+    justification = fields.String(validate=validate.Length(0, 4000))
+
+
+class EvaluateSchema(StrictSchema):
+    lines = fields.List(fields.Nested(LineInSchema), required=True, validate=validate.Length(1, 100))
+
+
+class SuggestionSchema(StrictSchema):
+    item_id = fields.Integer()
+    sku = fields.String()
+    name = fields.String()
+    name_zh = fields.String()
+    unit = fields.String()
+    unit_price = fields.String()
+
+
+class FindingSchema(StrictSchema):
+    rule_id = fields.String()
+    outcome = fields.String(metadata={"enum": ["pass", "warn", "exception", "block"]})
+    line = fields.Integer(allow_none=True, metadata={"description": "Index of the line; null for the whole request."})
+    message = fields.String()
+    message_key = fields.String()
+    params = fields.Dict()
+    suggestions = fields.List(fields.Nested(SuggestionSchema))
+    policy_version = fields.String()
+
+
+class EvaluationSchema(StrictSchema):
+    policy_version = fields.String()
+    total = Money()
+    outcome = fields.String()
+    findings = fields.List(fields.Nested(FindingSchema))
+
+
+class LineSchema(StrictSchema):
+    id = fields.Integer()
+    position = fields.Integer()
+    item_id = fields.Integer(allow_none=True)
+    description = fields.String()
+    category = fields.String()
+    unit = fields.String()
+    unit_price = Money()
+    quantity = Quantity()
+    amount = Money()
+    supplier = fields.String(allow_none=True)
+    attributes = fields.Dict()
+    swapped_from_item_id = fields.Integer(allow_none=True)
+    purchase_order_id = fields.Integer(allow_none=True)
+    received_quantity = Quantity()
+    spend = Money()
+
+
+class PersonSchema(StrictSchema):
+    id = fields.Integer()
+    username = fields.String()
+    full_name = fields.String()
+
+
+class DepartmentRefSchema(StrictSchema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    name_zh = fields.String()
+
+
+class SupplyRequestSchema(StrictSchema):
+    id = fields.Integer()
+    number = fields.String()
+    status = fields.String(metadata={"enum": STATES})
+    version = fields.Integer()
+    purpose = fields.String()
+    needed_by = fields.Date(allow_none=True)
+    total = Money()
+    justification = fields.String(allow_none=True)
+    policy_version = fields.String(allow_none=True)
+    needs_office_review = fields.Boolean()
+    requester = fields.Nested(PersonSchema)
+    department = fields.Nested(DepartmentRefSchema)
+    created_at = OfficeDateTime()
+    updated_at = OfficeDateTime()
+    submitted_at = OfficeDateTime(allow_none=True)
+    lines = fields.List(fields.Nested(LineSchema))
+    findings = fields.List(fields.Nested(FindingSchema))
+    allowed_actions = fields.List(fields.String())
+
+
+class SupplyRequestQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(STATES))
+    department_id = fields.Integer(validate=validate.Range(1))
+    requester_id = fields.Integer(validate=validate.Range(1))
+    before_id = fields.Integer(validate=validate.Range(1), metadata={"description": "Page on: the last id seen."})
+
+
+class HistoryEventSchema(StrictSchema):
+    id = fields.Integer()
+    action = fields.String()
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String(allow_none=True)
+    actor = fields.String()
+    on_behalf_of = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True)
+    policy_version = fields.String(allow_none=True)
+    data = fields.Dict()
+    created_at = OfficeDateTime()

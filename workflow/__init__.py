@@ -1,0 +1,1 @@
+"""Jieyue's domain: entities, state machines, services, queues (no web, no tasks)."""

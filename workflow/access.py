@@ -1,0 +1,22 @@
+"""Who is acting, and what their role lets them see and do."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("staff", "dept_head", "logistics", "procurement", "fleet", "driver", "finance", "admin")
+# Roles that read every request in the office (second-level approver, buyer, finance, admin).
+OFFICE_WIDE_READERS = frozenset({"logistics", "procurement", "finance", "admin"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    username: str
+    role: str
+    department_id: int | None
+    language: str = "en"
+    # When acting for someone else (delegation, issue 4) this is that person's id.
+    on_behalf_of_id: int | None = None
+
+    def is_(self, *roles: str) -> bool:
+        return self.role in roles

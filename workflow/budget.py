@@ -1,0 +1,80 @@
+"""Office-supply budgets per department and year: committed on approval, spent on receipt."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .access import Actor
+from .db import Base, Money
+from .errors import Forbidden, InvalidInput
+
+ZERO = Decimal("0.00")
+
+
+class Budget(Base):
+    __tablename__ = "budgets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    year: Mapped[int]
+    amount: Mapped[Decimal] = mapped_column(Money)
+    committed: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    spent: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    __table_args__ = (
+        UniqueConstraint("department_id", "year", name="uq_budgets_department_year"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+    )
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.committed - self.spent
+
+
+def budget_for(session, department_id: int, year: int, *, lock: bool = False) -> Budget | None:
+    stmt = select(Budget).where(Budget.department_id == department_id, Budget.year == year)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.scalar(stmt)
+
+
+def set_budget(department_id: int, year: int, amount: Decimal, actor: Actor, uow) -> int:
+    if not actor.is_("admin", "finance"):
+        raise Forbidden("only finance or an administrator sets budgets")
+    if amount < 0:
+        raise InvalidInput("negative budget", {"amount": ["Must not be negative."]})
+    with uow:
+        budget = budget_for(uow.session, department_id, year, lock=True)
+        if budget is None:
+            budget = Budget(department_id=department_id, year=year, amount=amount, committed=ZERO, spent=ZERO)
+            uow.session.add(budget)
+        else:
+            budget.amount = amount
+        uow.commit()
+        return budget.id
+
+
+def view(budget: Budget | None) -> dict | None:
+    if budget is None:
+        return None
+    return {"year": budget.year, "amount": budget.amount, "committed": budget.committed,
+            "spent": budget.spent, "remaining": budget.remaining}
+
+
+def commit_amount(session, department_id: int, year: int, amount: Decimal) -> None:
+    budget = budget_for(session, department_id, year, lock=True)
+    if budget is not None:
+        budget.committed += amount
+
+
+def release_amount(session, department_id: int, year: int, amount: Decimal) -> None:
+    budget = budget_for(session, department_id, year, lock=True)
+    if budget is not None:
+        budget.committed -= amount
+
+
+def record_spend(session, department_id: int, year: int, released: Decimal, spent: Decimal) -> None:
+    budget = budget_for(session, department_id, year, lock=True)
+    if budget is not None:
+        budget.committed -= released
+        budget.spent += spent

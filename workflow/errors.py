@@ -1,0 +1,54 @@
+"""Domain errors; `api/errors.py` turns each into one HTTP answer."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "domain_error"
+
+    def __init__(self, message: str, errors: dict | None = None, **extra):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+
+
+class StaleVersion(DomainError):
+    code = "stale_version"
+
+
+class IllegalStep(DomainError):
+    """The action is not allowed from the item's current status (extra: allowed)."""
+
+    code = "illegal_action"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class InvalidInput(DomainError):
+    """Input that passed the schema but fails a domain check; `errors` maps field path to messages."""
+
+    code = "validation_error"
+
+
+class PolicyBlocked(DomainError):
+    """A policy finding with outcome `block` (extra: findings)."""
+
+    code = "policy_blocked"
+
+
+class JustificationRequired(DomainError):
+    code = "justification_required"

@@ -1,0 +1,35 @@
+"""Firing events on the shared `transitions` machines, one machine per workflow type."""
+from __future__ import annotations
+
+from transitions import Machine, MachineError
+
+from .errors import IllegalStep
+
+
+def build(states: list[str], transitions: list[dict], initial: str) -> Machine:
+    # Built once per workflow at import: model=None, no auto transitions (CONVENTIONS habit 4).
+    return Machine(model=None, states=states, transitions=transitions, initial=initial,
+                   auto_transitions=False, model_attribute="status", send_event=True)
+
+
+def allowed(machine: Machine, status: str) -> list[str]:
+    return sorted(machine.get_triggers(status))
+
+
+def fire(machine: Machine, obj, event: str, **context) -> tuple[str, str]:
+    """Run `event` on `obj` (whose `status` column is the state); returns (from, to)."""
+    before = obj.status
+    if event not in machine.events or event not in machine.get_triggers(before):
+        raise IllegalStep(f"cannot {event} from {before}", allowed=allowed(machine, before))
+    try:
+        done = machine.events[event].trigger(obj, **context)
+    except MachineError:
+        raise IllegalStep(f"cannot {event} from {before}", allowed=allowed(machine, before))
+    if not done:
+        raise IllegalStep(f"cannot {event} from {before}", allowed=allowed(machine, before))
+    return before, obj.status
+
+
+def condition(name: str):
+    """A guard reading a flag the service computed (guards ask, they never write)."""
+    return lambda event_data: bool(event_data.kwargs.get(name))

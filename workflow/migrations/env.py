@@ -1,0 +1,50 @@
+"""Alembic environment: the URL comes from the same settings as the app (DATABASE_URL)."""
+from pathlib import Path
+
+from alembic import context
+
+from workflow.db import make_engine
+from workflow.models import metadata
+from workflow.settings import Settings, load_dotenv_if_present
+
+config = context.config
+
+
+def _url() -> str:
+    url = config.attributes.get("database_url")
+    if url:
+        return url
+    load_dotenv_if_present()
+    return Settings.from_env().database_url
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=_url(), target_metadata=metadata, literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    url = _url()
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    connectable = config.attributes.get("connection") or make_engine(url)
+    if hasattr(connectable, "connect"):
+        with connectable.connect() as connection:
+            _run(connection)
+    else:
+        _run(connectable)
+
+
+def _run(connection) -> None:
+    # Batch mode lets the same migrations alter tables on SQLite.
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
+                      compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

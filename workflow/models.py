@@ -1,0 +1,14 @@
+"""Every mapped table, imported in one place so the metadata (and Alembic) sees them all."""
+from .audit import AuditEvent
+from .budget import Budget
+from .catalog import CatalogItem
+from .db import Base
+from .outbox import OutboxEvent
+from .people import ApiToken, Department, User
+from .purchasing import Delivery, PurchaseOrder
+from .supply import SupplyFinding, SupplyLine, SupplyRequest
+
+metadata = Base.metadata
+
+__all__ = ["AuditEvent", "Budget", "CatalogItem", "OutboxEvent", "ApiToken", "Department", "User",
+           "Delivery", "PurchaseOrder", "SupplyFinding", "SupplyLine", "SupplyRequest", "metadata"]

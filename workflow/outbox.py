@@ -1,0 +1,31 @@
+"""The transactional outbox: domain events stored with the change that raised them."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import Base, UTCDateTime, utcnow
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    aggregate_type: Mapped[str] = mapped_column(String(32))
+    aggregate_id: Mapped[int]
+    payload: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The relay (issue 4) scans unpublished rows oldest first.
+    __table_args__ = (Index("ix_outbox_unpublished", "published_at", "id"),)
+
+
+def emit(session, topic: str, aggregate_type: str, aggregate_id: int, **payload) -> OutboxEvent:
+    event = OutboxEvent(event_id=str(uuid.uuid4()), topic=topic, aggregate_type=aggregate_type,
+                        aggregate_id=aggregate_id, payload=payload, created_at=utcnow())
+    session.add(event)
+    return event

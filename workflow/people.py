@@ -1,0 +1,155 @@
+"""Departments, users, passwords and API tokens."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError, InvalidHashError
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .access import ROLES, Actor
+from .db import Base, UTCDateTime, utcnow
+from .errors import Conflict, InvalidInput, NotFound, Unauthorized
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so both cases cost the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200), default="")
+    headcount: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (CheckConstraint("headcount >= 0", name="headcount_not_negative"),)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(16))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    department: Mapped[Department | None] = relationship(lazy="joined")
+    __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="known_role"),)
+
+    def as_actor(self) -> Actor:
+        return Actor(self.id, self.username, self.role, self.department_id, self.language)
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored (tokens are 256-bit random, so no salt is needed)."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_department(code: str, name: str, name_zh: str, headcount: int, uow) -> int:
+    with uow:
+        if uow.session.scalar(select(Department.id).where(Department.code == code)):
+            raise Conflict(f"department {code} exists", {"code": ["Already exists."]})
+        dep = Department(code=code, name=name, name_zh=name_zh, headcount=headcount)
+        uow.session.add(dep)
+        uow.commit()
+        return dep.id
+
+
+def create_user(username: str, password: str, role: str, uow, *, department_code: str | None = None,
+                full_name: str = "", email: str | None = None, language: str = "en") -> int:
+    if role not in ROLES:
+        raise InvalidInput(f"unknown role {role}", {"role": [f"Must be one of {', '.join(ROLES)}."]})
+    if len(password) < 8:
+        raise InvalidInput("password too short", {"password": ["At least 8 characters."]})
+    with uow:
+        s = uow.session
+        if s.scalar(select(User.id).where(User.username == username)):
+            raise Conflict(f"user {username} exists", {"username": ["Already exists."]})
+        dep_id = None
+        if department_code:
+            dep_id = s.scalar(select(Department.id).where(Department.code == department_code))
+            if dep_id is None:
+                raise InvalidInput("unknown department", {"department": ["Unknown department."]})
+        user = User(username=username, password_hash=hash_password(password), role=role,
+                    department_id=dep_id, full_name=full_name, email=email, language=language)
+        s.add(user)
+        uow.commit()
+        return user.id
+
+
+def issue_token(username: str, password: str, name: str, days: int, uow) -> tuple[str, int]:
+    """Check the password and return (token, token id); the token is shown once, never stored."""
+    with uow:
+        user = uow.session.scalar(select(User).where(User.username == username))
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            user = None
+        if user is None or not user.active:
+            raise Unauthorized("wrong username or password")
+        token = "jy_" + secrets.token_urlsafe(32)
+        now = utcnow()
+        row = ApiToken(user_id=user.id, token_hash=_token_digest(token), prefix=token[:10], name=name,
+                       created_at=now, expires_at=now + dt.timedelta(days=days))
+        uow.session.add(row)
+        uow.commit()
+        return token, row.id
+
+
+def actor_for_token(token: str, uow) -> Actor:
+    with uow:
+        row = uow.session.execute(
+            select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == _token_digest(token))
+        ).first()
+        now = utcnow()
+        if row is None or row.ApiToken.revoked_at or row.ApiToken.expires_at <= now or not row.User.active:
+            raise Unauthorized("invalid or expired token")
+        # Record use at most once a minute: a write per request would serialise readers.
+        if row.ApiToken.last_used_at is None or now - row.ApiToken.last_used_at > dt.timedelta(minutes=1):
+            row.ApiToken.last_used_at = now
+            uow.commit()
+        return row.User.as_actor()
+
+
+def list_tokens(actor: Actor, uow) -> list[ApiToken]:
+    with uow:
+        return list(uow.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == actor.id).order_by(ApiToken.id)))
+
+
+def revoke_token(token_id: int, actor: Actor, uow) -> None:
+    with uow:
+        row = uow.session.get(ApiToken, token_id)
+        # An admin may revoke anyone's token; others only their own. Others' ids look absent.
+        if row is None or (row.user_id != actor.id and not actor.is_("admin")):
+            raise NotFound("no such token")
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+        uow.commit()

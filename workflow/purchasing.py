@@ -1,0 +1,201 @@
+"""Unified purchasing: approved lines of many requests grouped into one order per supplier, then received."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from . import audit, budget
+from .access import Actor
+from .db import Base, Money, Quantity, UTCDateTime, utcnow
+from .errors import Forbidden, InvalidInput, NotFound
+from .machines import fire
+from .outbox import emit
+from .supply import SUPPLY_MACHINE, SupplyLine, SupplyRequest
+
+CENT = Decimal("0.01")
+READERS = ("procurement", "finance", "admin", "logistics")
+
+
+class PurchaseOrder(Base):
+    __tablename__ = "purchase_orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    supplier: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="placed")  # placed, partially_received, received
+    total: Mapped[Decimal] = mapped_column(Money)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lines: Mapped[list[SupplyLine]] = relationship(order_by=SupplyLine.id)
+
+
+class Delivery(Base):
+    """One delivery of one purchase line: the quantity that arrived and what it really cost."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("supply_lines.id"))
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    received_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (Index("ix_deliveries_received_at", "received_at"),)
+
+
+def view(po: PurchaseOrder, session) -> dict:
+    numbers = dict(session.execute(select(SupplyRequest.id, SupplyRequest.number).where(
+        SupplyRequest.id.in_({l.request_id for l in po.lines}))).all())
+    return {
+        "id": po.id, "number": po.number, "supplier": po.supplier, "status": po.status, "total": po.total,
+        "created_at": po.created_at, "created_by_id": po.created_by_id,
+        "spend": sum((l.spend for l in po.lines), Decimal("0.00")),
+        "lines": [{"line_id": l.id, "request_id": l.request_id, "request_number": numbers.get(l.request_id),
+                   "item_id": l.item_id, "description": l.description, "unit": l.unit, "quantity": l.quantity,
+                   "unit_price": l.unit_price, "received_quantity": l.received_quantity, "spend": l.spend}
+                  for l in po.lines],
+    }
+
+
+def _require_buyer(actor: Actor) -> None:
+    if not actor.is_("procurement"):
+        raise Forbidden("only the procurement officer places and receives orders")
+
+
+def place_order(supplier: str, line_ids: list[int], actor: Actor, uow) -> dict:
+    _require_buyer(actor)
+    if not line_ids:
+        raise InvalidInput("no lines", {"line_ids": ["At least one line."]})
+    if len(set(line_ids)) != len(line_ids):
+        raise InvalidInput("repeated line", {"line_ids": ["Each line once."]})
+    with uow:
+        s = uow.session
+        # Lock the requests first, then their lines, in id order: two buyers never deadlock
+        # and never put one line on two orders.
+        req_ids = sorted(set(s.scalars(select(SupplyLine.request_id).where(SupplyLine.id.in_(line_ids)))))
+        requests = {r.id: r for r in s.scalars(select(SupplyRequest).where(SupplyRequest.id.in_(req_ids))
+                                               .order_by(SupplyRequest.id).with_for_update())}
+        lines = {l.id: l for l in s.scalars(select(SupplyLine).where(SupplyLine.id.in_(line_ids))
+                                            .order_by(SupplyLine.id).with_for_update())}
+        errors = {}
+        for n, line_id in enumerate(line_ids):
+            line = lines.get(line_id)
+            if line is None:
+                errors[f"line_ids.{n}"] = ["Unknown line."]
+            elif requests[line.request_id].status != "approved" or line.purchase_order_id is not None:
+                errors[f"line_ids.{n}"] = ["Not an approved line waiting to be ordered."]
+            elif line.item_id is not None and line.supplier != supplier:
+                errors[f"line_ids.{n}"] = [f"This catalog item comes from {line.supplier}."]
+        if errors:
+            raise InvalidInput("lines cannot be ordered", errors)
+        po = PurchaseOrder(supplier=supplier, status="placed", created_by_id=actor.id, created_at=utcnow(),
+                           total=sum((lines[i].amount for i in line_ids), Decimal("0.00")))
+        s.add(po)
+        s.flush()
+        po.number = f"PO-{po.created_at.year}-{po.id:06d}"
+        for line_id in line_ids:
+            lines[line_id].purchase_order_id = po.id
+            lines[line_id].supplier = supplier
+        for req in requests.values():
+            req.touch()
+            if all(l.purchase_order_id is not None for l in req.lines):
+                before, after = fire(SUPPLY_MACHINE, req, "order")
+                req.status_changed_at = req.updated_at
+                audit.record(s, "supply_request", req.id, "order", actor, from_state=before, to_state=after,
+                             data={"purchase_order": po.number})
+        audit.record(s, "purchase_order", po.id, "place", actor, to_state="placed",
+                     data={"lines": line_ids, "total": str(po.total)})
+        emit(s, "order.placed", "purchase_order", po.id, number=po.number, supplier=supplier,
+             request_ids=sorted(requests), actor_id=actor.id)
+        uow.commit()
+        s.refresh(po)
+        return view(po, s)
+
+
+def receive(po_id: int, deliveries: list[dict], actor: Actor, uow) -> dict:
+    """Record delivered quantities and actual prices; spend = quantity × actual price."""
+    _require_buyer(actor)
+    if not deliveries:
+        raise InvalidInput("nothing delivered", {"lines": ["At least one line."]})
+    with uow:
+        s = uow.session
+        po = s.scalar(select(PurchaseOrder).where(PurchaseOrder.id == po_id).with_for_update())
+        if po is None:
+            raise NotFound("no such purchase order")
+        if po.status == "received":
+            raise InvalidInput("already received in full", {"lines": ["The order is complete."]})
+        lines = {l.id: l for l in po.lines}
+        errors, seen = {}, set()
+        for n, d in enumerate(deliveries):
+            line = lines.get(d["line_id"])
+            if line is None:
+                errors[f"lines.{n}.line_id"] = ["Not a line of this order."]
+            elif d["line_id"] in seen:
+                errors[f"lines.{n}.line_id"] = ["Each line once per delivery."]
+            elif line.received_quantity + d["quantity"] > line.quantity:
+                errors[f"lines.{n}.quantity"] = [f"More than ordered: {line.quantity - line.received_quantity} outstanding."]
+            seen.add(d["line_id"])
+        if errors:
+            raise InvalidInput("delivery does not match the order", errors)
+        req_ids = sorted({lines[d["line_id"]].request_id for d in deliveries})
+        requests = {r.id: r for r in s.scalars(select(SupplyRequest).where(SupplyRequest.id.in_(req_ids))
+                                               .order_by(SupplyRequest.id).with_for_update())}
+        now = utcnow()
+        touched = set()
+        for d in deliveries:
+            line = lines[d["line_id"]]
+            req = requests[line.request_id]
+            amount = (d["quantity"] * d["unit_price"]).quantize(CENT)
+            released = min((d["quantity"] * line.unit_price).quantize(CENT), req.committed_amount)
+            line.received_quantity += d["quantity"]
+            line.spend += amount
+            req.committed_amount -= released
+            if line.request_id not in touched:
+                req.touch()
+                touched.add(line.request_id)
+            budget.record_spend(s, req.department_id, req.budget_year, released, amount)
+            s.add(Delivery(purchase_order_id=po.id, line_id=line.id, quantity=d["quantity"],
+                           unit_price=d["unit_price"], amount=amount, received_by_id=actor.id, received_at=now))
+        for req in requests.values():
+            if req.status == "ordered" and all(l.received_quantity >= l.quantity for l in req.lines):
+                before, after = fire(SUPPLY_MACHINE, req, "receive")
+                req.status_changed_at = now
+                if req.committed_amount:  # estimate above actual: the rest goes back to the budget
+                    budget.release_amount(s, req.department_id, req.budget_year, req.committed_amount)
+                    req.committed_amount = Decimal("0.00")
+                audit.record(s, "supply_request", req.id, "receive", actor, from_state=before, to_state=after,
+                             data={"purchase_order": po.number})
+        before = po.status
+        po.status = "received" if all(l.received_quantity >= l.quantity for l in po.lines) else "partially_received"
+        audit.record(s, "purchase_order", po.id, "receive", actor, from_state=before, to_state=po.status,
+                     data={"lines": [{"line_id": d["line_id"], "quantity": str(d["quantity"]),
+                                      "unit_price": str(d["unit_price"])} for d in deliveries]})
+        emit(s, "order.received", "purchase_order", po.id, number=po.number, status=po.status,
+             request_ids=req_ids, actor_id=actor.id)
+        uow.commit()
+        return view(po, s)
+
+
+def get_order(po_id: int, actor: Actor, uow) -> dict:
+    if not actor.is_(*READERS):
+        raise NotFound("no such purchase order")
+    with uow:
+        po = uow.session.get(PurchaseOrder, po_id)
+        if po is None:
+            raise NotFound("no such purchase order")
+        return view(po, uow.session)
+
+
+def list_orders(actor: Actor, uow, *, status=None, before_id=None, limit=50) -> list[dict]:
+    if not actor.is_(*READERS):
+        raise Forbidden("purchase orders are for procurement, finance and logistics")
+    with uow:
+        stmt = select(PurchaseOrder)
+        if status:
+            stmt = stmt.where(PurchaseOrder.status == status)
+        if before_id:
+            stmt = stmt.where(PurchaseOrder.id < before_id)
+        return [view(po, uow.session) for po in uow.session.scalars(stmt.order_by(PurchaseOrder.id.desc()).limit(limit))]

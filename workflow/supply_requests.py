@@ -1,0 +1,328 @@
+"""Services of the procurement flow: drafts, revisions, and every action on a supply request."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from policies import Outcome
+
+from . import audit, budget
+from .access import OFFICE_WIDE_READERS, Actor
+from .catalog import GREEN_ATTRIBUTES, CatalogItem, check_quantity
+from .compliance import evaluate, finding_view
+from .db import utcnow
+from .errors import (Forbidden, InvalidInput, JustificationRequired, NotFound, PolicyBlocked,
+                     StaleVersion)
+from .machines import allowed, fire
+from .outbox import emit
+from .people import Department, User
+from .supply import SUPPLY_MACHINE, SupplyFinding, SupplyLine, SupplyRequest
+
+OFFICE_TZ = ZoneInfo("Asia/Shanghai")
+DECISIONS = ("approve", "return", "reject")
+REQUESTER_ACTIONS = ("submit", "resubmit", "cancel")
+
+
+@dataclass(frozen=True)
+class LineInput:
+    quantity: Decimal
+    item_id: int | None = None
+    description: str | None = None
+    category: str | None = None
+    unit: str | None = None
+    unit_price: Decimal | None = None
+    attributes: dict | None = None
+    swapped_from_item_id: int | None = None
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+def can_view(actor: Actor, req: SupplyRequest) -> bool:
+    return (req.requester_id == actor.id or actor.role in OFFICE_WIDE_READERS
+            or (actor.role == "dept_head" and actor.department_id == req.department_id))
+
+
+def _load(session, request_id: int, actor: Actor, *, for_update: bool = False) -> SupplyRequest:
+    stmt = select(SupplyRequest).where(SupplyRequest.id == request_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    req = session.scalar(stmt)
+    # Requests the actor may not see answer exactly like missing ones (no probing of ids).
+    if req is None or not can_view(actor, req):
+        raise NotFound("no such supply request")
+    return req
+
+
+def view(req: SupplyRequest, actor: Actor, session) -> dict:
+    requester = session.get(User, req.requester_id)
+    dep = session.get(Department, req.department_id)
+    return {
+        "id": req.id, "number": req.number, "status": req.status, "version": req.version,
+        "purpose": req.purpose, "needed_by": req.needed_by, "total": req.total,
+        "justification": req.justification, "policy_version": req.policy_version,
+        "needs_office_review": req.needs_office_review,
+        "requester": {"id": requester.id, "username": requester.username, "full_name": requester.full_name},
+        "department": {"id": dep.id, "code": dep.code, "name": dep.name, "name_zh": dep.name_zh},
+        "created_at": req.created_at, "updated_at": req.updated_at, "submitted_at": req.submitted_at,
+        "lines": [{
+            "id": l.id, "position": l.position, "item_id": l.item_id, "description": l.description,
+            "category": l.category, "unit": l.unit, "unit_price": l.unit_price, "quantity": l.quantity,
+            "amount": l.amount, "supplier": l.supplier, "attributes": l.attributes,
+            "swapped_from_item_id": l.swapped_from_item_id, "purchase_order_id": l.purchase_order_id,
+            "received_quantity": l.received_quantity, "spend": l.spend,
+        } for l in req.lines],
+        "findings": [finding_view(f, actor.language) | {"policy_version": f.policy_version} for f in req.findings],
+        "allowed_actions": allowed(SUPPLY_MACHINE, req.status),
+    }
+
+
+def get_request(request_id: int, actor: Actor, uow) -> dict:
+    with uow:
+        return view(_load(uow.session, request_id, actor), actor, uow.session)
+
+
+def list_requests(actor: Actor, uow, *, status=None, department_id=None, requester_id=None,
+                  before_id=None, limit=50) -> list[dict]:
+    """Newest first, keyset-paginated by id; each role sees only what it may."""
+    with uow:
+        stmt = select(SupplyRequest).options(selectinload(SupplyRequest.lines), selectinload(SupplyRequest.findings))
+        if actor.role == "dept_head":
+            stmt = stmt.where((SupplyRequest.department_id == actor.department_id)
+                              | (SupplyRequest.requester_id == actor.id))
+        elif actor.role not in OFFICE_WIDE_READERS:
+            stmt = stmt.where(SupplyRequest.requester_id == actor.id)
+        if status:
+            stmt = stmt.where(SupplyRequest.status == status)
+        if department_id:
+            stmt = stmt.where(SupplyRequest.department_id == department_id)
+        if requester_id:
+            stmt = stmt.where(SupplyRequest.requester_id == requester_id)
+        if before_id:
+            stmt = stmt.where(SupplyRequest.id < before_id)
+        rows = uow.session.scalars(stmt.order_by(SupplyRequest.id.desc()).limit(limit)).all()
+        return [view(r, actor, uow.session) for r in rows]
+
+
+def request_history(request_id: int, actor: Actor, uow) -> list[dict]:
+    with uow:
+        _load(uow.session, request_id, actor)
+        events = audit.history(uow.session, "supply_request", request_id)
+        names = {u.id: u.username for u in uow.session.scalars(
+            select(User).where(User.id.in_({e.actor_id for e in events} | {e.on_behalf_of_id for e in events})))}
+        return [{"id": e.id, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
+                 "actor": names.get(e.actor_id), "on_behalf_of": names.get(e.on_behalf_of_id),
+                 "comment": e.comment, "policy_version": e.policy_version, "data": e.data,
+                 "created_at": e.created_at} for e in events]
+
+
+# ---- drafting ------------------------------------------------------------------------------
+
+def _build_lines(session, inputs: list[LineInput]) -> list[SupplyLine]:
+    if not inputs:
+        raise InvalidInput("a request needs at least one line", {"lines": ["At least one line is required."]})
+    ids = {i.item_id for i in inputs if i.item_id} | {i.swapped_from_item_id for i in inputs if i.swapped_from_item_id}
+    items = {i.id: i for i in session.scalars(select(CatalogItem).where(CatalogItem.id.in_(ids)))} if ids else {}
+    lines, errors = [], {}
+    for n, given in enumerate(inputs):
+        item = items.get(given.item_id) if given.item_id else None
+        if given.item_id and (item is None or not item.active):
+            errors[f"lines.{n}.item_id"] = ["Unknown catalog item."]
+            continue
+        if given.swapped_from_item_id and given.swapped_from_item_id not in items:
+            errors[f"lines.{n}.swapped_from_item_id"] = ["Unknown catalog item."]
+            continue
+        if item is not None:
+            line = SupplyLine(item_id=item.id, description=item.name, category=item.category, unit=item.unit,
+                              unit_price=item.unit_price, supplier=item.supplier,
+                              attributes={a: getattr(item, a) for a in GREEN_ATTRIBUTES})
+        else:
+            line = SupplyLine(description=given.description, category=given.category, unit=given.unit,
+                              unit_price=given.unit_price, supplier=None, attributes=dict(given.attributes or {}))
+        try:
+            check_quantity(line.unit, given.quantity, f"lines.{n}.quantity")
+        except InvalidInput as exc:
+            errors.update(exc.errors)
+            continue
+        line.position = n
+        line.quantity = given.quantity
+        line.swapped_from_item_id = given.swapped_from_item_id
+        line.received_quantity = Decimal("0")
+        line.spend = Decimal("0.00")
+        lines.append(line)
+    if errors:
+        raise InvalidInput("invalid lines", errors)
+    return lines
+
+
+def _office_year(moment: dt.datetime) -> int:
+    return moment.astimezone(OFFICE_TZ).year
+
+
+def create_draft(purpose: str, needed_by, lines: list[LineInput], actor: Actor, uow) -> dict:
+    if actor.department_id is None:
+        raise Forbidden("only members of a department ask for supplies")
+    with uow:
+        s = uow.session
+        now = utcnow()
+        req = SupplyRequest(version=1, requester_id=actor.id, department_id=actor.department_id, purpose=purpose,
+                            needed_by=needed_by, status="draft", budget_year=_office_year(now),
+                            created_at=now, updated_at=now, status_changed_at=now,
+                            committed_amount=Decimal("0.00"), needs_office_review=False)
+        req.lines = _build_lines(s, lines)
+        req.total = sum((l.amount for l in req.lines), Decimal("0.00"))
+        s.add(req)
+        s.flush()
+        # Readable number from the id: unique without a counter row every writer would queue on.
+        req.number = f"SR-{req.budget_year}-{req.id:06d}"
+        audit.record(s, "supply_request", req.id, "create", actor, to_state="draft")
+        uow.commit()
+        return view(req, actor, s)
+
+
+def revise_draft(request_id: int, version: int, changes: dict, actor: Actor, uow) -> dict:
+    with uow:
+        s = uow.session
+        req = _load(s, request_id, actor, for_update=True)
+        if req.requester_id != actor.id:
+            raise Forbidden("only the requester edits a request")
+        if req.version != version:
+            raise StaleVersion("the request changed since you read it", current_version=req.version)
+        if req.status not in ("draft", "returned"):
+            raise InvalidInput("only drafts and returned requests can be edited",
+                               {"status": [f"Cannot edit a request in status {req.status}."]})
+        if "purpose" in changes:
+            req.purpose = changes["purpose"]
+        if "needed_by" in changes:
+            req.needed_by = changes["needed_by"]
+        if "lines" in changes:
+            req.lines = _build_lines(s, changes["lines"])
+            req.total = sum((l.amount for l in req.lines), Decimal("0.00"))
+        req.touch()
+        audit.record(s, "supply_request", req.id, "edit", actor, from_state=req.status, to_state=req.status,
+                     data={"fields": sorted(changes)})
+        uow.commit()
+        return view(req, actor, s)
+
+
+def evaluate_lines(lines: list[LineInput], actor: Actor, uow) -> dict:
+    """Live policy feedback for a form: nothing is saved."""
+    with uow:
+        built = _build_lines(uow.session, lines)
+        findings = evaluate(uow.session, uow.policy_document, built, requester_id=actor.id,
+                            department_id=actor.department_id or 0, year=_office_year(utcnow()))
+        total = sum((l.amount for l in built), Decimal("0.00"))
+        return {"policy_version": uow.policy_document.version, "total": total,
+                "outcome": max((f.outcome for f in findings), key=_RANK.index).value,
+                "findings": [finding_view(f, actor.language) for f in findings]}
+
+
+_RANK = [Outcome.PASS, Outcome.WARN, Outcome.EXCEPTION, Outcome.BLOCK]
+
+
+# ---- actions -------------------------------------------------------------------------------
+
+def _check_entitled(req: SupplyRequest, action: str, actor: Actor) -> None:
+    if action in REQUESTER_ACTIONS:
+        if req.requester_id != actor.id:
+            raise Forbidden(f"only the requester may {action}")
+        return
+    if req.requester_id == actor.id:
+        raise Forbidden("nobody approves their own request", security=True)
+    if req.status == "dept_review" and actor.role == "dept_head" and actor.department_id == req.department_id:
+        return
+    if req.status == "office_review" and actor.role == "logistics":
+        return
+    raise Forbidden(f"you may not {action} a request in {req.status}")
+
+
+def _submit(s, req: SupplyRequest, actor: Actor, justification: str | None, doc) -> dict:
+    findings = evaluate(s, doc, list(req.lines), requester_id=req.requester_id,
+                        department_id=req.department_id, year=req.budget_year, exclude_request_id=req.id)
+    req.findings = [SupplyFinding(line=f.line, rule_id=f.rule_id, outcome=f.outcome.value,
+                                  message_key=f.message_key, params=f.params,
+                                  suggestions=list(f.suggestions), policy_version=doc.version)
+                    for f in findings]
+    outcomes = {f.outcome for f in findings}
+    if Outcome.BLOCK in outcomes:
+        return {"blocked": findings}
+    needs_exception = Outcome.EXCEPTION in outcomes
+    if needs_exception and not (justification and justification.strip()):
+        raise JustificationRequired("a justification is required for the exceptions found",
+                                    {"justification": ["Required: a rule needs an exception."]},
+                                    findings=[finding_view(f, actor.language) for f in findings])
+    req.justification = justification
+    req.policy_version = doc.version
+    req.needs_office_review = needs_exception or req.total >= doc.second_level_threshold
+    return {"blocked": None}
+
+
+def act(request_id: int, action: str, version: int, actor: Actor, uow, *, comment: str | None = None,
+        justification: str | None = None) -> dict:
+    """Fire one action of the procurement flow, with every check, audit event and outbox event."""
+    if action not in ("submit", "resubmit", "cancel") + DECISIONS:
+        raise NotFound(f"no action {action}")
+    with uow:
+        s = uow.session
+        doc = uow.policy_document
+        req = _load(s, request_id, actor, for_update=True)
+        if req.version != version:
+            raise StaleVersion("the request changed since you read it", current_version=req.version)
+        if action not in SUPPLY_MACHINE.get_triggers(req.status):
+            fire(SUPPLY_MACHINE, req, action)  # raises IllegalStep listing the allowed actions
+        _check_entitled(req, action, actor)
+        if action in ("return", "reject") and not (comment and comment.strip()):
+            raise InvalidInput(f"{action} needs a comment", {"comment": ["Required when returning or rejecting."]})
+        context = {}
+        if action in ("submit", "resubmit"):
+            result = _submit(s, req, actor, justification, doc)
+            if result["blocked"]:
+                # The refusal is kept (findings and an audit line) so reports count blocked value;
+                # the request itself stays a draft at the same version.
+                audit.record(s, "supply_request", req.id, f"{action}_blocked", actor, from_state=req.status,
+                             to_state=req.status, policy_version=doc.version,
+                             data={"total": str(req.total),
+                                   "rules": sorted({f.rule_id for f in result["blocked"] if f.outcome is Outcome.BLOCK})})
+                uow.commit()
+                raise PolicyBlocked("a policy blocks this request",
+                                    findings=[finding_view(f, actor.language) for f in result["blocked"]])
+            requester = s.get(User, req.requester_id)
+            context["skip_dept"] = requester.role == "dept_head" and requester.department_id == req.department_id
+        context["needs_office"] = req.needs_office_review
+        before, after = fire(SUPPLY_MACHINE, req, action, **context)
+        req.touch()
+        now = req.status_changed_at = req.updated_at
+        if action in ("submit", "resubmit"):
+            req.submitted_at = now
+        _move_budget(s, req, action)
+        audit.record(s, "supply_request", req.id, action, actor, from_state=before, to_state=after,
+                     comment=comment, policy_version=req.policy_version,
+                     data={"justification": justification} if justification else None)
+        _emit_events(s, req, action, before, after, actor)
+        uow.commit()
+        return view(req, actor, s)
+
+
+def _move_budget(s, req: SupplyRequest, action: str) -> None:
+    if action == "approve" and not req.committed_amount:
+        req.committed_amount = req.total
+        budget.commit_amount(s, req.department_id, req.budget_year, req.total)
+    elif action in ("return", "reject", "cancel") and req.committed_amount:
+        budget.release_amount(s, req.department_id, req.budget_year, req.committed_amount)
+        req.committed_amount = Decimal("0.00")
+
+
+def _emit_events(s, req: SupplyRequest, action: str, before: str, after: str, actor: Actor) -> None:
+    base = {"number": req.number, "requester_id": req.requester_id, "department_id": req.department_id,
+            "actor_id": actor.id, "from": before, "to": after}
+    topic = {"submit": "request.submitted", "resubmit": "request.submitted", "return": "request.returned",
+             "reject": "request.rejected", "cancel": "request.cancelled"}.get(action)
+    if action == "approve":
+        topic = "request.approved" if after == "approved" else "request.advanced"
+    emit(s, topic, "supply_request", req.id, **base)
+    if after in ("dept_review", "office_review"):
+        emit(s, "task.assigned", "supply_request", req.id, level=after, **base)

@@ -1,0 +1,46 @@
+"""Unit of work: one database transaction per service call, committed explicitly."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class UnitOfWork:
+    """`with uow:` opens a session; leaving without `commit()` rolls everything back.
+
+    Nested `with` blocks share the outer session, so a service may call another service
+    and both land in one transaction (the outer block commits).
+    """
+
+    def __init__(self, session_factory: sessionmaker, policy_document=None):
+        self._factory = session_factory
+        self._depth = 0
+        self.session: Session | None = None
+        self.policy_document = policy_document
+        self.after_commit: list = []
+
+    def __enter__(self) -> "UnitOfWork":
+        if self._depth == 0:
+            self.session = self._factory()
+            self.after_commit = []
+        self._depth += 1
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self._depth -= 1
+        if self._depth == 0:
+            try:
+                self.session.rollback()
+            finally:
+                self.session.close()
+                self.session = None
+
+    def commit(self) -> None:
+        if self._depth > 1:
+            return  # the outermost block decides
+        self.session.commit()
+        hooks, self.after_commit = self.after_commit, []
+        for hook in hooks:
+            hook()
+
+    def rollback(self) -> None:
+        self.session.rollback()
