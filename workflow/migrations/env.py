@@ -28,12 +28,16 @@ def run_migrations_online() -> None:
     url = _url()
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    connectable = config.attributes.get("connection") or make_engine(url)
-    if hasattr(connectable, "connect"):
-        with connectable.connect() as connection:
+    given = config.attributes.get("connection")
+    if given is not None:
+        _run(given)
+        return
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
             _run(connection)
-    else:
-        _run(connectable)
+    finally:
+        engine.dispose()  # leave no idle session behind (it would block CREATE DATABASE ... TEMPLATE)
 
 
 def _run(connection) -> None:
