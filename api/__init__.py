@@ -39,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
 
     api = Api(app)
-    from . import errors, docs, cli
+    from . import cli, docs, errors, home
     from .auth_tokens.resources import blp as tokens
     from .catalog.resources import blp as catalog
     from .policy.resources import blp as policy
@@ -51,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
         api.register_blueprint(blueprint)
     errors.register(app)  # after Api(), so our JSON error shape wins over flask-smorest's
     app.register_blueprint(docs.blp)
+    app.register_blueprint(home.blp)
     cli.register(app)
 
     @app.teardown_appcontext
