@@ -42,12 +42,13 @@ def create_app(config: dict | None = None) -> Flask:
     from . import cli, docs, errors, home
     from .auth_tokens.resources import blp as tokens
     from .catalog.resources import blp as catalog
+    from .people.resources import blp as people
     from .policy.resources import blp as policy
     from .purchase_orders.resources import blp as purchase_orders
     from .queue.resources import blp as queue
     from .supply_requests.resources import blp as supply_requests
 
-    for blueprint in (tokens, catalog, supply_requests, policy, purchase_orders, queue):
+    for blueprint in (tokens, people, catalog, supply_requests, policy, purchase_orders, queue):
         api.register_blueprint(blueprint)
     errors.register(app)  # after Api(), so our JSON error shape wins over flask-smorest's
     app.register_blueprint(docs.blp)

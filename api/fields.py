@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -30,8 +31,17 @@ def Money(**kwargs):
     return fields.Decimal(places=2, as_string=True, **kwargs)
 
 
+class _Quantity(fields.Decimal):
+    """Quantities as plain decimal strings: "10", "2.5" (not the stored "10.000")."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return format(Decimal(str(value)).normalize(), "f")
+
+
 def Quantity(**kwargs):
-    return fields.Decimal(as_string=True, **kwargs)
+    return _Quantity(as_string=True, **kwargs)
 
 
 class ApiErrorSchema(Schema):

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .access import Actor
 from .db import Base, Money
-from .errors import Forbidden, InvalidInput
+from .errors import Forbidden, InvalidInput, NotFound
 
 ZERO = Decimal("0.00")
 
@@ -39,11 +39,15 @@ def budget_for(session, department_id: int, year: int, *, lock: bool = False) ->
 
 
 def set_budget(department_id: int, year: int, amount: Decimal, actor: Actor, uow) -> int:
+    from .people import Department
+
     if not actor.is_("admin", "finance"):
         raise Forbidden("only finance or an administrator sets budgets")
     if amount < 0:
         raise InvalidInput("negative budget", {"amount": ["Must not be negative."]})
     with uow:
+        if uow.session.get(Department, department_id) is None:
+            raise NotFound("no such department")
         budget = budget_for(uow.session, department_id, year, lock=True)
         if budget is None:
             budget = Budget(department_id=department_id, year=year, amount=amount, committed=ZERO, spent=ZERO)
@@ -78,3 +82,18 @@ def record_spend(session, department_id: int, year: int, released: Decimal, spen
     if budget is not None:
         budget.committed -= released
         budget.spent += spent
+
+
+def list_budgets(year: int, actor: Actor, uow) -> list[dict]:
+    """Finance, logistics and admin see every department; a department head sees their own."""
+    from .people import Department
+
+    if not actor.is_("finance", "admin", "logistics", "dept_head"):
+        raise Forbidden("budgets are for finance, administrators, logistics and department heads")
+    with uow:
+        stmt = (select(Budget, Department.code).join(Department, Department.id == Budget.department_id)
+                .where(Budget.year == year).order_by(Department.code))
+        if actor.is_("dept_head"):
+            stmt = stmt.where(Budget.department_id == actor.department_id)
+        return [view(b) | {"department_id": b.department_id, "department": code}
+                for b, code in uow.session.execute(stmt)]

@@ -153,3 +153,52 @@ def revoke_token(token_id: int, actor: Actor, uow) -> None:
         if row.revoked_at is None:
             row.revoked_at = utcnow()
         uow.commit()
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.is_("admin"):
+        from .errors import Forbidden
+
+        raise Forbidden("only an administrator manages people and departments")
+
+
+def user_view(user: User) -> dict:
+    return {"id": user.id, "username": user.username, "full_name": user.full_name, "email": user.email,
+            "role": user.role, "department": user.department.code if user.department else None,
+            "language": user.language, "active": user.active}
+
+
+def department_view(dep: Department) -> dict:
+    return {"id": dep.id, "code": dep.code, "name": dep.name, "name_zh": dep.name_zh, "headcount": dep.headcount}
+
+
+def me(actor: Actor, uow) -> dict:
+    with uow:
+        return user_view(uow.session.get(User, actor.id))
+
+
+def list_users(actor: Actor, uow) -> list[dict]:
+    _require_admin(actor)
+    with uow:
+        return [user_view(u) for u in uow.session.scalars(select(User).order_by(User.id))]
+
+
+def add_user(fields: dict, actor: Actor, uow) -> dict:
+    _require_admin(actor)
+    user_id = create_user(fields["username"], fields["password"], fields["role"], uow,
+                          department_code=fields.get("department"), full_name=fields.get("full_name", ""),
+                          email=fields.get("email"), language=fields.get("language", "en"))
+    with uow:
+        return user_view(uow.session.get(User, user_id))
+
+
+def list_departments(uow) -> list[dict]:
+    with uow:
+        return [department_view(d) for d in uow.session.scalars(select(Department).order_by(Department.code))]
+
+
+def add_department(fields: dict, actor: Actor, uow) -> dict:
+    _require_admin(actor)
+    dep_id = create_department(fields["code"], fields["name"], fields.get("name_zh", ""), fields["headcount"], uow)
+    with uow:
+        return department_view(uow.session.get(Department, dep_id))

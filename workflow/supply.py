@@ -3,11 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, Money, Quantity, UTCDateTime, utcnow
+
+# The office's zone decides which year a request or order belongs to (numbers, budgets).
+OFFICE_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def office_year(moment: dt.datetime) -> int:
+    return moment.astimezone(OFFICE_TZ).year
 from .machines import build, condition
 
 STATES = ["draft", "dept_review", "office_review", "returned", "approved", "ordered", "received",

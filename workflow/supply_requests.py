@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -21,9 +20,8 @@ from .errors import (Forbidden, InvalidInput, JustificationRequired, NotFound, P
 from .machines import allowed, fire
 from .outbox import emit
 from .people import Department, User
-from .supply import SUPPLY_MACHINE, SupplyFinding, SupplyLine, SupplyRequest
+from .supply import OFFICE_TZ, SUPPLY_MACHINE, SupplyFinding, SupplyLine, SupplyRequest, office_year
 
-OFFICE_TZ = ZoneInfo("Asia/Shanghai")
 DECISIONS = ("approve", "return", "reject")
 REQUESTER_ACTIONS = ("submit", "resubmit", "cancel")
 
@@ -159,10 +157,6 @@ def _build_lines(session, inputs: list[LineInput]) -> list[SupplyLine]:
     return lines
 
 
-def _office_year(moment: dt.datetime) -> int:
-    return moment.astimezone(OFFICE_TZ).year
-
-
 def create_draft(purpose: str, needed_by, lines: list[LineInput], actor: Actor, uow) -> dict:
     if actor.department_id is None:
         raise Forbidden("only members of a department ask for supplies")
@@ -170,7 +164,7 @@ def create_draft(purpose: str, needed_by, lines: list[LineInput], actor: Actor, 
         s = uow.session
         now = utcnow()
         req = SupplyRequest(version=1, requester_id=actor.id, department_id=actor.department_id, purpose=purpose,
-                            needed_by=needed_by, status="draft", budget_year=_office_year(now),
+                            needed_by=needed_by, status="draft", budget_year=office_year(now),
                             created_at=now, updated_at=now, status_changed_at=now,
                             committed_amount=Decimal("0.00"), needs_office_review=False)
         req.lines = _build_lines(s, lines)
@@ -214,7 +208,7 @@ def evaluate_lines(lines: list[LineInput], actor: Actor, uow) -> dict:
     with uow:
         built = _build_lines(uow.session, lines)
         findings = evaluate(uow.session, uow.policy_document, built, requester_id=actor.id,
-                            department_id=actor.department_id or 0, year=_office_year(utcnow()))
+                            department_id=actor.department_id or 0, year=office_year(utcnow()))
         total = sum((l.amount for l in built), Decimal("0.00"))
         return {"policy_version": uow.policy_document.version, "total": total,
                 "outcome": max((f.outcome for f in findings), key=_RANK.index).value,

@@ -1,0 +1,1 @@
+"""People, departments and budgets."""
