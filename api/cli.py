@@ -148,10 +148,7 @@ def register(app) -> None:
     @click.option("--password", required=True, help="Password for every demo user (at least 8 characters).")
     def seed_demo_command(password):
         """Create demo departments, users, catalog and budgets."""
-        from workflow.db import utcnow
-        from workflow.supply_requests import OFFICE_TZ
-
-        if seed_demo(password, utcnow().astimezone(OFFICE_TZ).year):
+        if seed_demo(password, _uow().office_year()):
             click.echo("Demo data created: users " + ", ".join(u[0] for u in DEMO_USERS))
         else:
             click.echo("Demo data already present; nothing changed.")

@@ -1,12 +1,11 @@
 """Schema building blocks shared by every resource: office-zone times, money, strict schemas."""
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 
 class StrictSchema(Schema):
@@ -53,3 +52,20 @@ class ApiErrorSchema(Schema):
 class PageQuerySchema(StrictSchema):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200),
                            metadata={"description": "Page size, 1–200."})
+
+
+def at_most_places(places: int):
+    def check(value: Decimal):
+        if value.as_tuple().exponent < -places:
+            raise ValidationError(f"At most {places} decimal places.")
+    return check
+
+
+def OrderedQuantity(**kwargs):
+    """A quantity someone asks for or receives: above 0, at most a million, three decimals."""
+    return Quantity(validate=[validate.Range(0, 1_000_000, min_inclusive=False), at_most_places(3)], **kwargs)
+
+
+def UnitPrice(**kwargs):
+    """A price per unit in CNY: not negative, two decimals."""
+    return Money(validate=[validate.Range(0, 10**9), at_most_places(2)], **kwargs)

@@ -14,8 +14,7 @@ from werkzeug.serving import make_server
 
 from api import create_app
 from api.cli import seed_demo
-from workflow.db import make_engine, utcnow
-from workflow.supply_requests import OFFICE_TZ
+from workflow.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "test-pass-2026"
@@ -36,7 +35,7 @@ def make_app(url: str, **config):
 def seed(url: str) -> None:
     app = make_app(url)
     with app.app_context():
-        seed_demo(PASSWORD, utcnow().astimezone(OFFICE_TZ).year)
+        seed_demo(PASSWORD, app.extensions["jieyue"].uow().office_year())
     app.extensions["jieyue"].engine.dispose()
 
 

@@ -13,7 +13,7 @@ from .db import Base, Money, Quantity, UTCDateTime, utcnow
 from .errors import Forbidden, InvalidInput, NotFound
 from .machines import fire
 from .outbox import emit
-from .supply import SUPPLY_MACHINE, SupplyLine, SupplyRequest, office_year
+from .supply import SUPPLY_MACHINE, SupplyLine, SupplyRequest
 
 CENT = Decimal("0.01")
 READERS = ("procurement", "finance", "admin", "logistics")
@@ -95,7 +95,7 @@ def place_order(supplier: str, line_ids: list[int], actor: Actor, uow) -> dict:
                            total=sum((lines[i].amount for i in line_ids), Decimal("0.00")))
         s.add(po)
         s.flush()
-        po.number = f"PO-{office_year(po.created_at)}-{po.id:06d}"
+        po.number = f"PO-{uow.office_year(po.created_at)}-{po.id:06d}"
         for line_id in line_ids:
             lines[line_id].purchase_order_id = po.id
             lines[line_id].supplier = supplier

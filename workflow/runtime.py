@@ -16,4 +16,4 @@ class Runtime:
         self.policy_document = load_document(settings.policy_file)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.policy_document)
+        return UnitOfWork(self.session_factory, self.policy_document, self.settings.timezone)

@@ -10,12 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, Money, Quantity, UTCDateTime, utcnow
 
-# The office's zone decides which year a request or order belongs to (numbers, budgets).
+# The default office zone (TIMEZONE overrides it through the unit of work's `office_year`).
 OFFICE_TZ = ZoneInfo("Asia/Shanghai")
-
-
-def office_year(moment: dt.datetime) -> int:
-    return moment.astimezone(OFFICE_TZ).year
 from .machines import build, condition
 
 STATES = ["draft", "dept_review", "office_review", "returned", "approved", "ordered", "received",

@@ -1,7 +1,6 @@
 """Services of the procurement flow: drafts, revisions, and every action on a supply request."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,7 +19,7 @@ from .errors import (Forbidden, InvalidInput, JustificationRequired, NotFound, P
 from .machines import allowed, fire
 from .outbox import emit
 from .people import Department, User
-from .supply import OFFICE_TZ, SUPPLY_MACHINE, SupplyFinding, SupplyLine, SupplyRequest, office_year
+from .supply import OFFICE_TZ, SUPPLY_MACHINE, SupplyFinding, SupplyLine, SupplyRequest  # noqa: F401 (OFFICE_TZ re-exported)
 
 DECISIONS = ("approve", "return", "reject")
 REQUESTER_ACTIONS = ("submit", "resubmit", "cancel")
@@ -164,7 +163,7 @@ def create_draft(purpose: str, needed_by, lines: list[LineInput], actor: Actor, 
         s = uow.session
         now = utcnow()
         req = SupplyRequest(version=1, requester_id=actor.id, department_id=actor.department_id, purpose=purpose,
-                            needed_by=needed_by, status="draft", budget_year=office_year(now),
+                            needed_by=needed_by, status="draft", budget_year=uow.office_year(now),
                             created_at=now, updated_at=now, status_changed_at=now,
                             committed_amount=Decimal("0.00"), needs_office_review=False)
         req.lines = _build_lines(s, lines)
@@ -208,7 +207,7 @@ def evaluate_lines(lines: list[LineInput], actor: Actor, uow) -> dict:
     with uow:
         built = _build_lines(uow.session, lines)
         findings = evaluate(uow.session, uow.policy_document, built, requester_id=actor.id,
-                            department_id=actor.department_id or 0, year=office_year(utcnow()))
+                            department_id=actor.department_id or 0, year=uow.office_year())
         total = sum((l.amount for l in built), Decimal("0.00"))
         return {"policy_version": uow.policy_document.version, "total": total,
                 "outcome": max((f.outcome for f in findings), key=_RANK.index).value,

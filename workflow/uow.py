@@ -1,6 +1,9 @@
 """Unit of work: one database transaction per service call, committed explicitly."""
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -11,8 +14,9 @@ class UnitOfWork:
     and both land in one transaction (the outer block commits).
     """
 
-    def __init__(self, session_factory: sessionmaker, policy_document=None):
+    def __init__(self, session_factory: sessionmaker, policy_document=None, office_tz: str = "Asia/Shanghai"):
         self._factory = session_factory
+        self.office_tz = ZoneInfo(office_tz)
         self._depth = 0
         self.session: Session | None = None
         self.policy_document = policy_document
@@ -41,6 +45,10 @@ class UnitOfWork:
         hooks, self.after_commit = self.after_commit, []
         for hook in hooks:
             hook()
+
+    def office_year(self, moment: dt.datetime | None = None) -> int:
+        """The year in the office's zone: which budget year and number series a thing belongs to."""
+        return (moment or dt.datetime.now(dt.timezone.utc)).astimezone(self.office_tz).year
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -1,8 +1,7 @@
 """Schemas of purchase orders and deliveries."""
 from marshmallow import fields, validate
 
-from api.fields import Money, OfficeDateTime, PageQuerySchema, Quantity, StrictSchema
-from api.supply_requests.schemas import _at_most_places
+from api.fields import Money, OfficeDateTime, OrderedQuantity, PageQuerySchema, Quantity, StrictSchema, UnitPrice
 
 
 class PurchaseOrderInSchema(StrictSchema):
@@ -13,9 +12,8 @@ class PurchaseOrderInSchema(StrictSchema):
 
 class DeliveryLineSchema(StrictSchema):
     line_id = fields.Integer(required=True, validate=validate.Range(1))
-    quantity = Quantity(required=True, validate=[validate.Range(0, 1_000_000, min_inclusive=False),
-                                                 _at_most_places(3)])
-    unit_price = Money(required=True, validate=[validate.Range(0, 10**9), _at_most_places(2)])
+    quantity = OrderedQuantity(required=True)
+    unit_price = UnitPrice(required=True)
 
 
 class DeliveryInSchema(StrictSchema):

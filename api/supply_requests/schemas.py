@@ -1,20 +1,11 @@
 """Schemas of supply requests, their lines, findings and actions."""
-from decimal import Decimal
-
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.fields import Money, OfficeDateTime, PageQuerySchema, Quantity, StrictSchema
+from api.fields import Money, OfficeDateTime, OrderedQuantity, PageQuerySchema, Quantity, StrictSchema, UnitPrice
 from workflow.catalog import CATEGORIES
 from workflow.supply import STATES
 
 OFF_CATALOG = ("description", "category", "unit", "unit_price")
-
-
-def _at_most_places(places: int):
-    def check(value: Decimal):
-        if value.as_tuple().exponent < -places:
-            raise ValidationError(f"At most {places} decimal places.")
-    return check
 
 
 class AttributesSchema(StrictSchema):
@@ -32,12 +23,11 @@ class AttributesSchema(StrictSchema):
 
 class LineInSchema(StrictSchema):
     item_id = fields.Integer(validate=validate.Range(1))
-    quantity = Quantity(required=True, validate=[validate.Range(0, 1_000_000, min_inclusive=False),
-                                                 _at_most_places(3)])
+    quantity = OrderedQuantity(required=True)
     description = fields.String(validate=validate.Length(1, 200))
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     unit = fields.String(validate=validate.Length(1, 32))
-    unit_price = Money(validate=[validate.Range(0, 10**9), _at_most_places(2)])
+    unit_price = UnitPrice()
     attributes = fields.Nested(AttributesSchema)
     swapped_from_item_id = fields.Integer(validate=validate.Range(1),
                                           metadata={"description": "The catalog item this line replaced after a suggestion."})
