@@ -75,7 +75,13 @@ def _merge(base: dict, override: dict, path: str = "") -> dict:
         where = f"{path}{key}"
         if key not in base:
             raise PolicyDocumentError(f"unknown parameter {where}")
-        if isinstance(base[key], dict) and not (key == "paper_reams_per_unit"):
+        if key == "paper_reams_per_unit":
+            # Units are open-ended: an override adds or changes units, it does not drop the others.
+            if not isinstance(value, dict) or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in value.values()):
+                raise PolicyDocumentError(f"{where} must map units to positive numbers of reams")
+            out[key] = {**base[key], **value}
+        elif isinstance(base[key], dict):
             if not isinstance(value, dict):
                 raise PolicyDocumentError(f"{where} must be an object")
             out[key] = _merge(base[key], value, where + ".")

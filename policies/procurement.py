@@ -87,7 +87,8 @@ LINE_RULES: dict[str, LineCheck] = {
 }
 
 
-def _line_outcomes(item: ItemFacts, doc: PolicyDocument) -> dict[str, tuple[Outcome, dict]]:
+def _line_outcomes(item: ItemFacts, doc: PolicyDocument) -> dict[str, tuple[Outcome, dict, bool]]:
+    """rule id -> (outcome, message params, whether the item met the rule) for each rule that applies."""
     p = doc.procurement
     out = {}
     for rule_id, check in LINE_RULES.items():
@@ -95,26 +96,33 @@ def _line_outcomes(item: ItemFacts, doc: PolicyDocument) -> dict[str, tuple[Outc
         if verdict is None:
             continue
         passes, params = verdict
-        out[rule_id] = (Outcome.PASS if passes else doc.outcome(rule_id), params)
+        out[rule_id] = (Outcome.PASS if passes else doc.outcome(rule_id), params, passes)
     return out
+
+
+def _unverified(item: ItemFacts) -> bool:
+    # An appliance without a recorded energy grade cannot be shown to meet GP-ENERGY.
+    return item.category == "appliance" and item.energy_grade is None
 
 
 def passes_hard_rules(item: ItemFacts, doc: PolicyDocument) -> bool:
     """True when no line rule blocks the item or needs an exception: what counts as a green item."""
-    return all(o in (Outcome.PASS, Outcome.WARN) for o, _ in _line_outcomes(item, doc).values())
+    if _unverified(item):
+        return False
+    return all(o in (Outcome.PASS, Outcome.WARN) for o, _, _ in _line_outcomes(item, doc).values())
 
 
 def _suggest(item: ItemFacts, rule_id: str, facts: RequestFacts, doc: PolicyDocument) -> tuple:
     scored = []
     for cand in facts.candidates.get(item.category, ()):
-        if cand.item_id is not None and cand.item_id == item.item_id:
+        if (cand.item_id is not None and cand.item_id == item.item_id) or _unverified(cand):
             continue
         outcomes = _line_outcomes(cand, doc)
-        if outcomes.get(rule_id, (Outcome.PASS,))[0] is not Outcome.PASS:
+        if not outcomes.get(rule_id, (None, None, True))[2]:
             continue
-        if not all(o in (Outcome.PASS, Outcome.WARN) for o, _ in outcomes.values()):
+        if not all(o in (Outcome.PASS, Outcome.WARN) for o, _, _ in outcomes.values()):
             continue
-        warns = sum(o is Outcome.WARN for o, _ in outcomes.values())
+        warns = sum(o is Outcome.WARN for o, _, _ in outcomes.values())
         scored.append((warns, cand.unit_price, cand.item_id or 0, cand))
     scored.sort(key=lambda t: t[:3])
     return tuple(
@@ -139,6 +147,11 @@ def _budget(facts: RequestFacts, doc: PolicyDocument) -> Finding:
                    {"total": str(facts.total), "remaining": str(remaining)})
 
 
+def _plain(number: Decimal) -> str:
+    """10 reams as "10", never "1E+1"."""
+    return f"{number.normalize():f}"
+
+
 def _quota(facts: RequestFacts, doc: PolicyDocument) -> list[Finding]:
     quota = doc.procurement["quota"]
     paper = sum((paper_reams(l, doc) for l in facts.lines if l.item.category == "paper"), Decimal("0"))
@@ -153,7 +166,7 @@ def _quota(facts: RequestFacts, doc: PolicyDocument) -> list[Finding]:
         ok = used + asked <= limit
         found.append(Finding("GP-QUOTA", Outcome.PASS if ok else doc.outcome("GP-QUOTA"),
                              f"GP-QUOTA.{kind}.{'pass' if ok else 'fail'}",
-                             {"asked": str(asked.normalize()), "used": str(used.normalize()), "quota": limit}))
+                             {"asked": _plain(asked), "used": _plain(used), "quota": limit}))
     return found
 
 
@@ -161,9 +174,9 @@ def evaluate_supply_request(facts: RequestFacts, doc: PolicyDocument) -> list[Fi
     """All findings for a request: each line against each rule that applies, then the whole request."""
     findings: list[Finding] = []
     for index, line in enumerate(facts.lines):
-        for rule_id, (outcome, params) in _line_outcomes(line.item, doc).items():
-            suggestions = _suggest(line.item, rule_id, facts, doc) if outcome is not Outcome.PASS else ()
-            key = f"{rule_id}.{'pass' if outcome is Outcome.PASS else 'fail'}"
+        for rule_id, (outcome, params, passes) in _line_outcomes(line.item, doc).items():
+            suggestions = _suggest(line.item, rule_id, facts, doc) if not passes else ()
+            key = f"{rule_id}.{'pass' if passes else 'fail'}"
             findings.append(Finding(rule_id, outcome, key, params, suggestions, index))
         if line.item.category == "appliance" and line.item.energy_grade is None:
             findings.append(Finding("GP-ENERGY", Outcome.WARN, "GP-ENERGY.unknown", {}, (), index))
