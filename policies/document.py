@@ -37,6 +37,24 @@ DEFAULT_DOCUMENT: dict = {
         },
         "suggestion_limit": 3,
     },
+    "travel": {
+        # The 1-3-5 rule: below these one-way distances (km) the trip is made on foot, by bike, by bus.
+        "walk_below_km": 1,
+        "cycle_below_km": 3,
+        "transit_below_km": 5,
+        # Beyond the county limit (one way) a trip needs the second-level approval (VU-LONG).
+        "county_limit_km": 50,
+        "purposes": ["meeting", "inspection", "document_delivery", "emergency", "reception", "other"],
+        "exemptions": ["cargo", "emergency", "mobility", "no_transit", "hosting_visitors", "severe_weather"],
+        # VU-FUEL: consumption above norm × (1 + tolerance) is flagged after the trip.
+        "fuel_tolerance_pct": 15,
+        # Bookings keep this margin before and after a trip free for the same vehicle and driver.
+        "booking_buffer_minutes": 30,
+        # For ranking candidate vehicles by expected cost (CNY per litre or kWh).
+        "energy_prices": {"petrol": "8.00", "diesel": "7.70", "electric": "0.80"},
+        # For the reports: kg CO2 per litre of petrol or diesel, per kWh of grid power.
+        "emission_factors": {"petrol": 2.30, "diesel": 2.63, "electric": 0.58},
+    },
     "queue": {"due_working_days": 2},
 }
 
@@ -65,8 +83,19 @@ class PolicyDocument:
         return Outcome(self.data["procurement"]["outcomes"][rule_id])
 
     @property
+    def travel(self) -> dict:
+        return self.data["travel"]
+
+    @property
     def second_level_threshold(self) -> Decimal:
         return Decimal(str(self.procurement["second_level_threshold"]))
+
+
+def _positive_number(value) -> bool:
+    try:
+        return not isinstance(value, bool) and Decimal(str(value)) > 0
+    except ArithmeticError:
+        return False
 
 
 def _merge(base: dict, override: dict, path: str = "") -> dict:
@@ -75,11 +104,11 @@ def _merge(base: dict, override: dict, path: str = "") -> dict:
         where = f"{path}{key}"
         if key not in base:
             raise PolicyDocumentError(f"unknown parameter {where}")
-        if key == "paper_reams_per_unit":
+        if key in ("paper_reams_per_unit", "energy_prices", "emission_factors"):
             # Units are open-ended: an override adds or changes units, it does not drop the others.
             if not isinstance(value, dict) or not all(
-                    isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in value.values()):
-                raise PolicyDocumentError(f"{where} must map units to positive numbers of reams")
+                    _positive_number(v) for v in value.values()):
+                raise PolicyDocumentError(f"{where} must map names to positive numbers")
             out[key] = {**base[key], **value}
         elif isinstance(base[key], dict):
             if not isinstance(value, dict):

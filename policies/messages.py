@@ -40,10 +40,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "耗材：本次 {asked} 个，本年已用 {used} 个，定额 {quota} 个。"),
     "GP-QUOTA.toner.fail": ("Consumables: {asked} asked and {used} used this year exceed the quota of {quota} per person.",
                             "耗材：本次 {asked} 个加本年已用 {used} 个，超出每人 {quota} 个的定额。"),
+    "VU-PURPOSE.pass": ("Official purpose: {purpose}.", "公务事由：{purpose}。"),
+    "VU-PURPOSE.fail": ("'{purpose}' is not an official purpose category; official cars are for official business only.",
+                        "“{purpose}”不是公务用车事由类别；公务用车仅限公务。"),
+    "VU-135.pass": ("{distance_km} km one way: a car may be dispatched.", "单程 {distance_km} 公里：可以派车。"),
+    "VU-135.walk": ("{distance_km} km one way is under the walking distance: please walk (1-3-5 rule).",
+                    "单程 {distance_km} 公里，在步行距离内：请步行（“1-3-5”绿色出行）。"),
+    "VU-135.cycle": ("{distance_km} km one way is within cycling distance: please cycle (1-3-5 rule).",
+                     "单程 {distance_km} 公里，在骑行距离内：请骑自行车（“1-3-5”绿色出行）。"),
+    "VU-135.public_transport": ("{distance_km} km one way is within public-transport distance: please take the bus (1-3-5 rule).",
+                                "单程 {distance_km} 公里，在公共交通距离内：请乘坐公共交通（“1-3-5”绿色出行）。"),
+    "VU-135.exempted": ("{distance_km} km one way calls for {mode}; a car for '{exemption}' needs the logistics approval.",
+                        "单程 {distance_km} 公里本应{mode}出行；因“{exemption}”用车，须经机关事务分管领导审批。"),
+    "VU-LONG.pass": ("Within the county limit of {limit_km} km.", "在县域 {limit_km} 公里范围内。"),
+    "VU-LONG.fail": ("{distance_km} km one way is beyond the county limit of {limit_km} km: needs the logistics approval.",
+                     "单程 {distance_km} 公里，超出县域 {limit_km} 公里范围：须经机关事务分管领导审批。"),
+    "VU-FUEL.pass": ("{per_100km} per 100 km, within the norm of {norm} plus {tolerance_pct}%.",
+                     "百公里 {per_100km}，在定额 {norm} 加 {tolerance_pct}% 以内。"),
+    "VU-FUEL.fail": ("{per_100km} per 100 km is above the norm of {norm} plus {tolerance_pct}%: check the trip.",
+                     "百公里 {per_100km}，超出定额 {norm} 加 {tolerance_pct}%：请核查。"),
 }
+
+
+# Words that appear as parameter values (travel modes, exemptions, purposes).
+TERMS: dict[str, tuple[str, str]] = {
+    "walk": ("walking", "步行"), "cycle": ("cycling", "骑行"), "public_transport": ("public transport", "公共交通"),
+    "cargo": ("goods or equipment to carry", "携带物资或设备"), "emergency": ("emergency", "紧急公务"),
+    "mobility": ("mobility or health", "行动不便或健康原因"), "no_transit": ("no public transport at that hour", "该时段无公共交通"),
+    "hosting_visitors": ("hosting visitors", "接待来宾"), "severe_weather": ("severe weather", "恶劣天气"),
+    "meeting": ("meeting", "会议"), "inspection": ("inspection", "检查调研"), "document_delivery": ("document delivery", "文件递送"),
+    "reception": ("reception", "公务接待"), "other": ("other official business", "其他公务"),
+}
+_TERM_PARAMS = ("mode", "exemption", "purpose")
 
 
 def render(message_key: str, params: dict, language: str) -> str:
     en, zh = MESSAGES[message_key]
-    text = zh if language.startswith("zh") else en
-    return text.format(**params)
+    chinese = language.startswith("zh")
+    words = {k: TERMS[v][1 if chinese else 0] for k, v in params.items() if k in _TERM_PARAMS and v in TERMS}
+    return (zh if chinese else en).format(**{**params, **words})
