@@ -10,6 +10,12 @@ from workflow.runtime import Runtime
 from workflow.settings import Settings, load_dotenv_if_present
 
 
+def _public(request) -> bool:
+    path = request.path
+    return (path in ("/api/v1/openapi.json",) or path.startswith("/api/v1/docs")
+            or (path == "/api/v1/auth/tokens" and request.method == "POST"))
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app; `config` (tests) overrides environment settings, e.g. {"DATABASE_URL": ...}."""
     config = dict(config or {})
@@ -42,18 +48,31 @@ def create_app(config: dict | None = None) -> Flask:
     from . import cli, docs, errors, home
     from .auth_tokens.resources import blp as tokens
     from .catalog.resources import blp as catalog
+    from .fleet.resources import blp as fleet
     from .people.resources import blp as people
     from .policy.resources import blp as policy
     from .purchase_orders.resources import blp as purchase_orders
     from .queue.resources import blp as queue
     from .supply_requests.resources import blp as supply_requests
+    from .trip_requests.resources import blp as trip_requests
 
-    for blueprint in (tokens, people, catalog, supply_requests, policy, purchase_orders, queue):
+    for blueprint in (tokens, people, catalog, supply_requests, policy, purchase_orders, queue,
+                      fleet, trip_requests):
         api.register_blueprint(blueprint)
     errors.register(app)  # after Api(), so our JSON error shape wins over flask-smorest's
     app.register_blueprint(docs.blp)
     app.register_blueprint(home.blp)
     cli.register(app)
+
+    @app.before_request
+    def _authenticate_first():
+        # Who is calling is settled before the body is read: no token means 401, never a 422.
+        from flask import request
+
+        from .auth import current_actor
+
+        if request.path.startswith("/api/v1/") and not _public(request):
+            current_actor()
 
     @app.teardown_appcontext
     def _nothing(_exc):  # sessions are closed by each unit of work; nothing to clean here

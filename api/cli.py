@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -80,6 +81,7 @@ DEMO_USERS = [
     ("head1", "dept_head", "GEN", "Zhang Wei", "zh"), ("head2", "dept_head", "FIN", "Chen Jing", "en"),
     ("logistics", "logistics", "LOG", "Zhao Qiang", "zh"), ("buyer", "procurement", "LOG", "Liu Yang", "en"),
     ("fleet", "fleet", "LOG", "Sun Hao", "en"), ("driver1", "driver", "LOG", "Zhou Jun", "zh"),
+    ("driver2", "driver", "LOG", "Ma Lin", "zh"),
     ("finance", "finance", "FIN", "Wu Min", "en"), ("admin", "admin", "GEN", "Administrator", "en"),
 ]
 
@@ -140,6 +142,10 @@ def seed_demo(password: str, year: int) -> bool:
     catalog.import_items(demo_catalog(), _uow())
     for code, dep_id in ids.items():
         budget.set_budget(dep_id, year, Decimal("60000.00"), SYSTEM, _uow())
+    from workflow.demo_fleet import seed_fleet
+
+    uow = _uow()
+    seed_fleet(uow, dt.datetime.now(uow.office_tz).date())
     return True
 
 

@@ -22,8 +22,16 @@ class OfficeDateTime(fields.DateTime):
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
-        zone = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
-        return value.astimezone(zone).isoformat()
+        return value.astimezone(_office_zone()).isoformat()
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        # A time given without an offset is read as the office's local time.
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        return moment.replace(tzinfo=_office_zone()) if moment.tzinfo is None else moment
+
+
+def _office_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
 
 
 def Money(**kwargs):

@@ -40,3 +40,16 @@ def record(session, entity_type: str, entity_id: int, action: str, actor: Actor,
 def history(session, entity_type: str, entity_id: int) -> list[AuditEvent]:
     return list(session.scalars(select(AuditEvent).where(
         AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id).order_by(AuditEvent.id)))
+
+
+def history_view(session, entity_type: str, entity_id: int) -> list[dict]:
+    """The item's audit trail, oldest first, with the people named."""
+    from .people import User
+
+    events = history(session, entity_type, entity_id)
+    ids = {e.actor_id for e in events} | {e.on_behalf_of_id for e in events if e.on_behalf_of_id}
+    names = dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).all()) if ids else {}
+    return [{"id": e.id, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
+             "actor": names.get(e.actor_id), "on_behalf_of": names.get(e.on_behalf_of_id),
+             "comment": e.comment, "policy_version": e.policy_version, "data": e.data,
+             "created_at": e.created_at} for e in events]

@@ -3,12 +3,15 @@ from .audit import AuditEvent
 from .budget import Budget
 from .catalog import CatalogItem
 from .db import Base
+from .fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
 from .outbox import OutboxEvent
 from .people import ApiToken, Department, User
 from .purchasing import Delivery, PurchaseOrder
 from .supply import SupplyFinding, SupplyLine, SupplyRequest
+from .trips import AvoidedTrip, CommonDestination, Trip, TripRequest
 
 metadata = Base.metadata
 
 __all__ = ["AuditEvent", "Budget", "CatalogItem", "OutboxEvent", "ApiToken", "Department", "User",
-           "Delivery", "PurchaseOrder", "SupplyFinding", "SupplyLine", "SupplyRequest", "metadata"]
+           "Delivery", "PurchaseOrder", "SupplyFinding", "SupplyLine", "SupplyRequest", "Driver", "FuelLog",
+           "MaintenanceRecord", "Vehicle", "AvoidedTrip", "CommonDestination", "Trip", "TripRequest", "metadata"]

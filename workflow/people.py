@@ -138,10 +138,15 @@ def actor_for_token(token: str, uow) -> Actor:
         return row.User.as_actor()
 
 
-def list_tokens(actor: Actor, uow) -> list[ApiToken]:
+def token_view(t: ApiToken) -> dict:
+    return {"id": t.id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at,
+            "expires_at": t.expires_at, "last_used_at": t.last_used_at, "revoked_at": t.revoked_at}
+
+
+def list_tokens(actor: Actor, uow) -> list[dict]:
     with uow:
-        return list(uow.session.scalars(
-            select(ApiToken).where(ApiToken.user_id == actor.id).order_by(ApiToken.id)))
+        return [token_view(t) for t in uow.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == actor.id).order_by(ApiToken.id))]
 
 
 def revoke_token(token_id: int, actor: Actor, uow) -> None:

@@ -1,78 +1,131 @@
-"""The work queue: what the caller can act on now, oldest first, one SQL query per page."""
+"""The work queue: what the caller can act on now, oldest first, one SQL query per page.
+
+Supply and trip items are one UNION ALL ordered by (waiting_since, kind, id), and the cursor
+is that triple: pages never overlap or skip, however many items arrive meanwhile.
+"""
 from __future__ import annotations
 
 import base64
 import datetime as dt
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Numeric, String, and_, cast, literal, null, select, tuple_, union_all
 
 from .access import Actor
+from .db import UTCDateTime
 from .errors import InvalidInput
+from .fleet import Driver
 from .people import Department, User
 from .supply import SupplyLine, SupplyRequest
+from .trips import Trip, TripRequest
+
+ACTIONS = {
+    "supply_request": ["approve", "return", "reject"],
+    "supply_line": ["order"],
+    "trip_request": ["approve", "return", "reject"],
+    "trip_dispatch": ["dispatch", "cancel"],
+    "trip_close": ["close"],
+    "trip_drive": ["depart", "arrive"],
+}
 
 
-def encode_cursor(moment: dt.datetime, row_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{row_id}".encode()).decode()
+def encode_cursor(moment: dt.datetime, kind: str, row_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{kind}|{row_id}".encode()).decode()
 
 
-def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+def decode_cursor(cursor: str) -> tuple[dt.datetime, str, int]:
     try:
-        moment, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        moment, kind, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
         parsed = dt.datetime.fromisoformat(moment)
-        if parsed.tzinfo is None:
+        if parsed.tzinfo is None or kind not in ACTIONS:
             raise ValueError
-        return parsed, int(row_id)
+        return parsed, kind, int(row_id)
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput("bad cursor", {"cursor": ["Not a cursor this API gave out."]})
 
 
-def _after(ts_col, id_col, cursor):
-    if not cursor:
-        return True
-    moment, row_id = decode_cursor(cursor)
-    return or_(ts_col > moment, and_(ts_col == moment, id_col > row_id))
+def _none(type_):
+    return cast(null(), type_)
 
 
-def _review_items(actor: Actor, session, cursor, limit) -> list[dict]:
-    req = SupplyRequest
+def _supply(where, kind="supply_request"):
+    r = SupplyRequest
+    return (select(literal(kind).label("kind"), r.id.label("id"), r.number.label("number"), r.status.label("status"),
+                   r.purpose.label("title"), r.total.label("amount"), r.version.label("version"),
+                   User.username.label("requester"), Department.code.label("department"),
+                   _none(String).label("destination"), _none(UTCDateTime).label("depart_at"),
+                   _none(Numeric(7, 2)).label("distance_km"), _none(String).label("supplier"),
+                   r.id.label("request_id"), r.status_changed_at.label("waiting_since"))
+            .join(User, User.id == r.requester_id).join(Department, Department.id == r.department_id).where(where))
+
+
+def _supply_lines():
+    r, line = SupplyRequest, SupplyLine
+    return (select(literal("supply_line").label("kind"), line.id.label("id"), r.number.label("number"),
+                   r.status.label("status"), line.description.label("title"),
+                   (line.quantity * line.unit_price).label("amount"), r.version.label("version"),
+                   User.username.label("requester"), Department.code.label("department"),
+                   _none(String).label("destination"), _none(UTCDateTime).label("depart_at"),
+                   _none(Numeric(7, 2)).label("distance_km"), line.supplier.label("supplier"),
+                   r.id.label("request_id"), r.status_changed_at.label("waiting_since"))
+            .join(r, r.id == line.request_id).join(User, User.id == r.requester_id)
+            .join(Department, Department.id == r.department_id)
+            .where(r.status == "approved", line.purchase_order_id.is_(None)))
+
+
+def _trips(where, kind, waiting=None):
+    t = TripRequest
+    return (select(literal(kind).label("kind"), t.id.label("id"), t.number.label("number"), t.status.label("status"),
+                   t.purpose.label("title"), _none(Numeric(14, 2)).label("amount"), t.version.label("version"),
+                   User.username.label("requester"), Department.code.label("department"),
+                   t.destination.label("destination"), t.depart_at.label("depart_at"),
+                   t.distance_km.label("distance_km"), _none(String).label("supplier"),
+                   t.id.label("request_id"), (waiting if waiting is not None else t.status_changed_at).label("waiting_since"))
+            .join(User, User.id == t.requester_id).join(Department, Department.id == t.department_id).where(where))
+
+
+def _parts(actor: Actor, today: tuple[dt.datetime, dt.datetime]) -> list:
+    not_mine_s, not_mine_t = SupplyRequest.requester_id != actor.id, TripRequest.requester_id != actor.id
     if actor.role == "dept_head":
-        where = and_(req.status == "dept_review", req.department_id == actor.department_id)
-    else:
-        where = req.status == "office_review"
-    stmt = (select(req.id, req.number, req.status, req.purpose, req.total, req.version, req.status_changed_at,
-                   req.needs_office_review, User.username, User.full_name, Department.code)
-            .join(User, User.id == req.requester_id).join(Department, Department.id == req.department_id)
-            .where(where, req.requester_id != actor.id, _after(req.status_changed_at, req.id, cursor))
-            .order_by(req.status_changed_at, req.id).limit(limit))
-    return [{"kind": "supply_request", "id": r.id, "number": r.number, "status": r.status, "purpose": r.purpose,
-             "total": r.total, "version": r.version, "requester": r.username, "requester_name": r.full_name,
-             "department": r.code, "waiting_since": r.status_changed_at,
-             "actions": ["approve", "return", "reject"]} for r in session.execute(stmt)]
-
-
-def _purchase_items(session, cursor, limit) -> list[dict]:
-    req, line = SupplyRequest, SupplyLine
-    stmt = (select(line.id, line.description, line.category, line.quantity, line.unit, line.unit_price,
-                   line.supplier, line.item_id, req.id.label("request_id"), req.number, req.status_changed_at,
-                   Department.code)
-            .join(req, req.id == line.request_id).join(Department, Department.id == req.department_id)
-            .where(req.status == "approved", line.purchase_order_id.is_(None),
-                   _after(req.status_changed_at, line.id, cursor))
-            .order_by(req.status_changed_at, line.id).limit(limit))
-    return [{"kind": "supply_line", "id": r.id, "request_id": r.request_id, "number": r.number,
-             "description": r.description, "category": r.category, "quantity": r.quantity, "unit": r.unit,
-             "unit_price": r.unit_price, "supplier": r.supplier, "item_id": r.item_id, "department": r.code,
-             "waiting_since": r.status_changed_at, "actions": ["order"]} for r in session.execute(stmt)]
+        return [_supply(and_(SupplyRequest.status == "dept_review", SupplyRequest.department_id == actor.department_id,
+                             not_mine_s)),
+                _trips(and_(TripRequest.status == "requested", TripRequest.department_id == actor.department_id,
+                            not_mine_t), "trip_request")]
+    if actor.role == "logistics":
+        return [_supply(and_(SupplyRequest.status == "office_review", not_mine_s)),
+                _trips(and_(TripRequest.status == "office_review", not_mine_t), "trip_request")]
+    if actor.role == "procurement":
+        return [_supply_lines()]
+    if actor.role == "fleet":
+        return [_trips(TripRequest.status == "approved", "trip_dispatch"),
+                _trips(TripRequest.status == "returned", "trip_close")]
+    if actor.role == "driver":
+        # Today's trips (office day) and any trip still under way.
+        mine = select(Trip.id).join(Driver, Driver.id == Trip.driver_id).where(Driver.user_id == actor.id)
+        start, end = today
+        return [_trips(and_(TripRequest.trip_id.in_(mine), TripRequest.status.in_(("dispatched", "on_trip")),
+                            (TripRequest.status == "on_trip") | and_(TripRequest.depart_at >= start,
+                                                                     TripRequest.depart_at < end)),
+                       "trip_drive", waiting=TripRequest.depart_at)]
+    return []
 
 
 def my_queue(actor: Actor, uow, *, cursor: str | None = None, limit: int = 50) -> dict:
+    after = decode_cursor(cursor) if cursor else None
     with uow:
-        if actor.role in ("dept_head", "logistics"):
-            items = _review_items(actor, uow.session, cursor, limit)
-        elif actor.role == "procurement":
-            items = _purchase_items(uow.session, cursor, limit)
-        else:
-            items = []
-        next_cursor = encode_cursor(items[-1]["waiting_since"], items[-1]["id"]) if len(items) == limit else None
-        return {"items": items, "next_cursor": next_cursor}
+        now = dt.datetime.now(uow.office_tz)
+        start = dt.datetime.combine(now.date(), dt.time(), uow.office_tz)
+        parts = _parts(actor, (start, start + dt.timedelta(days=1)))
+        if not parts:
+            return {"items": [], "next_cursor": None}
+        q = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+        stmt = select(q)
+        if after:
+            moment, kind, row_id = after
+            # Typed binds: SQLite compares stored UTC text, so the moment must be stored-format too.
+            stmt = stmt.where(tuple_(q.c.waiting_since, q.c.kind, q.c.id)
+                              > tuple_(literal(moment, UTCDateTime()), literal(kind, String()), literal(row_id)))
+        rows = uow.session.execute(stmt.order_by(q.c.waiting_since, q.c.kind, q.c.id).limit(limit)).all()
+        items = [dict(r._mapping) | {"actions": ACTIONS[r.kind]} for r in rows]
+        last = items[-1] if len(items) == limit else None
+        return {"items": items,
+                "next_cursor": encode_cursor(last["waiting_since"], last["kind"], last["id"]) if last else None}

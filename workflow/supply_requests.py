@@ -108,13 +108,7 @@ def list_requests(actor: Actor, uow, *, status=None, department_id=None, request
 def request_history(request_id: int, actor: Actor, uow) -> list[dict]:
     with uow:
         _load(uow.session, request_id, actor)
-        events = audit.history(uow.session, "supply_request", request_id)
-        names = {u.id: u.username for u in uow.session.scalars(
-            select(User).where(User.id.in_({e.actor_id for e in events} | {e.on_behalf_of_id for e in events})))}
-        return [{"id": e.id, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
-                 "actor": names.get(e.actor_id), "on_behalf_of": names.get(e.on_behalf_of_id),
-                 "comment": e.comment, "policy_version": e.policy_version, "data": e.data,
-                 "created_at": e.created_at} for e in events]
+        return audit.history_view(uow.session, "supply_request", request_id)
 
 
 # ---- drafting ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api.auth import BEARER, current_actor, uow
-from api.fields import Money, OfficeDateTime, PageQuerySchema, Quantity, StrictSchema
+from api.fields import Money, OfficeDateTime, PageQuerySchema, StrictSchema
 from workflow import queue
 
 blp = Blueprint("queue", __name__, url_prefix="/api/v1/queue", description="Work queues")
@@ -15,24 +15,20 @@ class QueueQuerySchema(PageQuerySchema):
 
 
 class QueueItemSchema(StrictSchema):
-    kind = fields.String(metadata={"enum": ["supply_request", "supply_line"]})
-    id = fields.Integer()
+    kind = fields.String(metadata={"enum": list(queue.ACTIONS)})
+    id = fields.Integer(metadata={"description": "The request's id; for supply_line, the line's id."})
+    request_id = fields.Integer()
     number = fields.String()
     status = fields.String()
-    purpose = fields.String()
-    total = Money()
-    version = fields.Integer()
+    title = fields.String(metadata={"description": "Purpose of the request, or the line's description."})
+    amount = Money(allow_none=True)
+    version = fields.Integer(metadata={"description": "The request's version, for the action."})
     requester = fields.String()
-    requester_name = fields.String()
     department = fields.String()
-    request_id = fields.Integer()
-    description = fields.String()
-    category = fields.String()
-    quantity = Quantity()
-    unit = fields.String()
-    unit_price = Money()
+    destination = fields.String(allow_none=True)
+    depart_at = OfficeDateTime(allow_none=True)
+    distance_km = fields.Decimal(as_string=True, allow_none=True)
     supplier = fields.String(allow_none=True)
-    item_id = fields.Integer(allow_none=True)
     waiting_since = OfficeDateTime()
     actions = fields.List(fields.String())
 
@@ -49,5 +45,6 @@ class Queue(MethodView):
     @blp.doc(security=[BEARER])
     def get(self, query):
         """Department heads: their department's first-level reviews; logistics: second-level reviews;
-        procurement: approved lines not yet ordered."""
+        procurement: approved lines not yet ordered; fleet: trips to dispatch and to close;
+        drivers: today's trips."""
         return queue.my_queue(current_actor(), uow(), cursor=query.get("cursor"), limit=query["limit"])

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from tests.support import PASSWORD
 from workflow.db import utcnow
 from workflow.people import ApiToken, Department, User
-from workflow.supply_requests import OFFICE_TZ
 
 TOKENS = "/api/v1/auth/tokens"
 REQUESTS = "/api/v1/supply-requests"
@@ -21,8 +20,19 @@ QUEUE = "/api/v1/queue"
 
 # --- helpers -------------------------------------------------------------------------------------------------
 
+_office = {}
+
+
+@pytest.fixture(autouse=True)
+def _office_year(runtime):
+    """The budget year as the app computes it (its TIMEZONE), the year the demo budgets were seeded for."""
+    _office["year"] = runtime.uow().office_year()
+    yield
+    _office.clear()
+
+
 def this_year() -> int:
-    return utcnow().astimezone(OFFICE_TZ).year
+    return _office["year"]
 
 
 def issue(client, username: str, password: str = PASSWORD, name: str = "") -> dict:
@@ -569,3 +579,23 @@ def test_queue_is_empty_for_roles_without_reviews(client):
     for user in ("staff1", "finance", "head2"):
         status, page = client.get(user, QUEUE)
         assert status == 200 and page == {"items": [], "next_cursor": None}, (user, page)
+
+
+def test_logistics_never_sees_its_own_request_in_its_queue(client):
+    # A LOG head lets the logistics officer's own request reach the second level.
+    status, head = client.post("admin", "/api/v1/users", {
+        "username": "head3", "password": "long-enough-pass", "role": "dept_head", "department": "LOG"})
+    assert status == 201, head
+    token = issue(client, "head3", password="long-enough-pass")["token"]
+
+    own = submitted(client, "logistics", AIR_CONDITIONERS, purpose="Logistics office air conditioning")
+    status, own = client.post(None, f"{REQUESTS}/{own['id']}/actions/approve", {"version": own["version"]},
+                              headers=bearer(token))
+    assert status == 200 and own["status"] == "office_review", own
+    other = act_ok(client, "head1", submitted(client, "staff1", AIR_CONDITIONERS), "approve", "office_review")
+
+    status, queue = client.get("logistics", QUEUE)
+    assert status == 200
+    assert [i["id"] for i in queue["items"]] == [other["id"]]
+    status, body = act(client, "logistics", own, "approve")
+    assert status == 403, body

@@ -1,0 +1,1 @@
+"""Vehicles, drivers, maintenance and fuel logs, common destinations."""

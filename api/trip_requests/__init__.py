@@ -1,0 +1,1 @@
+"""Trip requests: filing, review, dispatch, the trip, and closing it."""

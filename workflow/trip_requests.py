@@ -1,0 +1,283 @@
+"""Services of the vehicle flow up to approval: file, revise, review, cancel; reading and history."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from policies import Outcome
+from policies.travel import TripFacts, evaluate_trip
+
+from . import audit
+from .access import OFFICE_WIDE_READERS, Actor
+from .compliance import finding_view
+from .db import utcnow
+from .errors import Forbidden, InvalidInput, JustificationRequired, NotFound, PolicyBlocked, StaleVersion
+from .machines import allowed, fire
+from .outbox import emit
+from .people import Department, User
+from .trips import TRIP_MACHINE, AvoidedTrip, CommonDestination, Trip, TripRequest
+
+TRIP_READERS = OFFICE_WIDE_READERS | {"fleet"}
+
+
+@dataclass
+class TripInput:
+    purpose_category: str
+    purpose: str
+    origin: str
+    destination: str
+    depart_at: dt.datetime
+    return_at: dt.datetime
+    passengers: int
+    distance_km: Decimal | None = None
+    destination_id: int | None = None
+    cargo: str = ""
+    exemption: str | None = None
+    exemption_note: str | None = None
+
+
+def can_view(actor: Actor, req: TripRequest, driver_user_id: int | None = None) -> bool:
+    return (req.requester_id == actor.id or actor.role in TRIP_READERS
+            or (actor.role == "dept_head" and actor.department_id == req.department_id)
+            or (driver_user_id is not None and driver_user_id == actor.id))
+
+
+def _driver_user(s, req: TripRequest) -> int | None:
+    if req.trip_id is None:
+        return None
+    from .fleet import Driver
+
+    return s.scalar(select(Driver.user_id).join(Trip, Trip.driver_id == Driver.id).where(Trip.id == req.trip_id))
+
+
+def load(s, request_id: int, actor: Actor, *, for_update: bool = False) -> TripRequest:
+    stmt = select(TripRequest).where(TripRequest.id == request_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    req = s.scalar(stmt)
+    if req is None or not can_view(actor, req, _driver_user(s, req)):
+        raise NotFound("no such trip request")
+    return req
+
+
+def view(req: TripRequest, actor: Actor, s) -> dict:
+    requester = s.get(User, req.requester_id)
+    dep = s.get(Department, req.department_id)
+    trip = s.get(Trip, req.trip_id) if req.trip_id else None
+    return {
+        "id": req.id, "number": req.number, "status": req.status, "version": req.version,
+        "purpose_category": req.purpose_category, "purpose": req.purpose, "origin": req.origin,
+        "destination": req.destination, "destination_id": req.destination_id, "distance_km": req.distance_km,
+        "passengers": req.passengers, "cargo": req.cargo, "depart_at": req.depart_at, "return_at": req.return_at,
+        "exemption": req.exemption, "exemption_note": req.exemption_note,
+        "needs_office_review": req.needs_office_review, "policy_version": req.policy_version,
+        "requester": {"id": requester.id, "username": requester.username, "full_name": requester.full_name},
+        "department": {"id": dep.id, "code": dep.code, "name": dep.name, "name_zh": dep.name_zh},
+        "findings": [_stored_finding_view(f, actor.language) for f in req.findings],
+        "trip": trip_view(trip) if trip else None,
+        "created_at": req.created_at, "updated_at": req.updated_at,
+        "allowed_actions": allowed(TRIP_MACHINE, req.status),
+    }
+
+
+def trip_view(trip: Trip) -> dict:
+    return {"id": trip.id, "vehicle_id": trip.vehicle_id, "driver_id": trip.driver_id, "status": trip.status,
+            "starts_at": trip.starts_at, "ends_at": trip.ends_at, "depart_odometer_km": trip.depart_odometer_km,
+            "arrive_odometer_km": trip.arrive_odometer_km, "distance_km": trip.distance_km,
+            "energy_used": trip.energy_used, "fuel_cost": trip.fuel_cost, "tolls": trip.tolls,
+            "parking": trip.parking, "per_100km": trip.per_100km, "fuel_anomaly": trip.fuel_anomaly,
+            "departed_at": trip.departed_at, "arrived_at": trip.arrived_at, "closed_at": trip.closed_at}
+
+
+class _Stored:
+    def __init__(self, d: dict):
+        self.__dict__.update(d)
+
+
+def _stored_finding_view(d: dict, language: str) -> dict:
+    return finding_view(_Stored(d), language)
+
+
+def get_request(request_id: int, actor: Actor, uow) -> dict:
+    with uow:
+        return view(load(uow.session, request_id, actor), actor, uow.session)
+
+
+def list_requests(actor: Actor, uow, *, status=None, before_id=None, limit=50) -> list[dict]:
+    with uow:
+        stmt = select(TripRequest)
+        if actor.role == "dept_head":
+            stmt = stmt.where((TripRequest.department_id == actor.department_id) | (TripRequest.requester_id == actor.id))
+        elif actor.role not in TRIP_READERS:
+            stmt = stmt.where(TripRequest.requester_id == actor.id)
+        if status:
+            stmt = stmt.where(TripRequest.status == status)
+        if before_id:
+            stmt = stmt.where(TripRequest.id < before_id)
+        rows = uow.session.scalars(stmt.order_by(TripRequest.id.desc()).limit(limit)).all()
+        return [view(r, actor, uow.session) for r in rows]
+
+
+def request_history(request_id: int, actor: Actor, uow) -> list[dict]:
+    with uow:
+        load(uow.session, request_id, actor)
+        return audit.history_view(uow.session, "trip_request", request_id)
+
+
+# ---- filing --------------------------------------------------------------------------------
+
+def _fill_distance(s, given: TripInput) -> None:
+    if given.destination_id is not None:
+        dest = s.get(CommonDestination, given.destination_id)
+        if dest is None or not dest.active:
+            raise InvalidInput("unknown destination", {"destination_id": ["Unknown common destination."]})
+        if given.distance_km is None:
+            given.distance_km = dest.distance_km
+    if given.distance_km is None:
+        raise InvalidInput("distance needed", {"distance_km": ["Give the one-way distance, or a destination_id."]})
+    if given.return_at <= given.depart_at:
+        raise InvalidInput("return before departure", {"return_at": ["Must be after depart_at."]})
+
+
+def _evaluate(s, req: TripRequest, doc, actor: Actor):
+    findings = evaluate_trip(TripFacts(req.distance_km, req.purpose_category, req.exemption), doc)
+    req.findings = [f.as_dict() for f in findings]
+    req.policy_version = doc.version
+    blocked = [f for f in findings if f.outcome is Outcome.BLOCK]
+    if blocked:
+        return blocked
+    needs = any(f.outcome is Outcome.EXCEPTION for f in findings)
+    if needs and req.exemption and not (req.exemption_note or "").strip() and any(
+            f.rule_id == "VU-135" and f.outcome is Outcome.EXCEPTION for f in findings):
+        raise JustificationRequired("say why the exemption applies", {"exemption_note": ["Required with an exemption."]})
+    req.needs_office_review = needs
+    return []
+
+
+def _refuse(s, req: TripRequest, blocked, doc, actor: Actor) -> PolicyBlocked:
+    """Keep the refused trip as an avoided car trip (the caller commits), and the 422 to answer."""
+    mode = next((f.params.get("mode") for f in blocked if f.rule_id == "VU-135"), None)
+    if mode:
+        s.add(AvoidedTrip(requester_id=req.requester_id, department_id=req.department_id,
+                          purpose_category=req.purpose_category, destination=req.destination,
+                          distance_km=req.distance_km, suggested_mode=mode, policy_version=doc.version,
+                          created_at=utcnow()))
+    return PolicyBlocked("a policy refuses this trip by car",
+                         findings=[_stored_finding_view(d, actor.language) for d in req.findings])
+
+
+def _skip_dept(s, req: TripRequest) -> bool:
+    requester = s.get(User, req.requester_id)
+    return requester.role == "dept_head" and requester.department_id == req.department_id
+
+
+def file_request(given: TripInput, actor: Actor, uow) -> dict:
+    """File a trip request: it is checked at once and goes to its first reviewer, or is refused."""
+    if actor.department_id is None:
+        raise Forbidden("only members of a department ask for a vehicle")
+    with uow:
+        s = uow.session
+        doc = uow.policy_document
+        _fill_distance(s, given)
+        now = utcnow()
+        req = TripRequest(version=1, requester_id=actor.id, department_id=actor.department_id, status="new",
+                          purpose_category=given.purpose_category, purpose=given.purpose, origin=given.origin,
+                          destination=given.destination, destination_id=given.destination_id,
+                          distance_km=given.distance_km, passengers=given.passengers, cargo=given.cargo or "",
+                          depart_at=given.depart_at, return_at=given.return_at, exemption=given.exemption,
+                          exemption_note=given.exemption_note, created_at=now, updated_at=now,
+                          status_changed_at=now, findings=[])
+        blocked = _evaluate(s, req, doc, actor)
+        if blocked:
+            refusal = _refuse(s, req, blocked, doc, actor)
+            uow.commit()  # only the avoided trip is kept; no request row
+            raise refusal
+        s.add(req)
+        s.flush()
+        req.number = f"TR-{uow.office_year(now)}-{req.id:06d}"
+        before, after = fire(TRIP_MACHINE, req, "submit", skip_dept=_skip_dept(s, req))
+        audit.record(s, "trip_request", req.id, "submit", actor, from_state=None, to_state=after,
+                     policy_version=doc.version)
+        _emit(s, req, "submit", after, actor)
+        uow.commit()
+        return view(req, actor, s)
+
+
+def revise_request(request_id: int, version: int, changes: dict, actor: Actor, uow) -> dict:
+    with uow:
+        s = uow.session
+        req = load(s, request_id, actor, for_update=True)
+        if req.requester_id != actor.id:
+            raise Forbidden("only the requester edits a trip request")
+        if req.version != version:
+            raise StaleVersion("the trip request changed since you read it", current_version=req.version)
+        if req.status != "sent_back":
+            raise InvalidInput("only returned trip requests can be edited",
+                               {"status": [f"Cannot edit a trip request in status {req.status}."]})
+        for name, value in changes.items():
+            setattr(req, name, value)
+        if "destination_id" in changes and "distance_km" not in changes and req.destination_id:
+            dest = s.get(CommonDestination, req.destination_id)
+            if dest is None:
+                raise InvalidInput("unknown destination", {"destination_id": ["Unknown common destination."]})
+            req.distance_km = dest.distance_km
+        if req.return_at <= req.depart_at:
+            raise InvalidInput("return before departure", {"return_at": ["Must be after depart_at."]})
+        req.touch()
+        audit.record(s, "trip_request", req.id, "edit", actor, from_state=req.status, to_state=req.status,
+                     data={"fields": sorted(changes)})
+        uow.commit()
+        return view(req, actor, s)
+
+
+# ---- review actions ------------------------------------------------------------------------
+
+def check_reviewer(req: TripRequest, action: str, actor: Actor) -> None:
+    if req.requester_id == actor.id:
+        raise Forbidden("nobody approves their own request", security=True)
+    if req.status == "requested" and actor.role == "dept_head" and actor.department_id == req.department_id:
+        return
+    if req.status == "office_review" and actor.role == "logistics":
+        return
+    raise Forbidden(f"you may not {action} a trip request in {req.status}")
+
+
+def review(req: TripRequest, action: str, actor: Actor, s, doc, *, comment=None) -> None:
+    """approve, return, reject, resubmit or cancel a locked trip request (the caller commits)."""
+    if action in ("return", "reject") and not (comment and comment.strip()):
+        raise InvalidInput(f"{action} needs a comment", {"comment": ["Required when returning or rejecting."]})
+    context = {"needs_office": req.needs_office_review}
+    if action == "resubmit":
+        if req.requester_id != actor.id:
+            raise Forbidden("only the requester resubmits")
+        blocked = _evaluate(s, req, doc, actor)
+        if blocked:
+            raise _refuse(s, req, blocked, doc, actor)
+        context["skip_dept"] = _skip_dept(s, req)
+    elif action == "cancel":
+        if req.requester_id != actor.id and not actor.is_("fleet"):
+            raise Forbidden("only the requester or the fleet manager cancels")
+    else:
+        check_reviewer(req, action, actor)
+    before, after = fire(TRIP_MACHINE, req, action, **context)
+    req.touch()
+    req.status_changed_at = req.updated_at
+    audit.record(s, "trip_request", req.id, action, actor, from_state=before, to_state=after, comment=comment,
+                 policy_version=req.policy_version)
+    _emit(s, req, action, after, actor)
+
+
+def _emit(s, req: TripRequest, action: str, after: str, actor: Actor) -> None:
+    base = {"number": req.number, "requester_id": req.requester_id, "department_id": req.department_id,
+            "actor_id": actor.id, "to": after}
+    topic = {"submit": "trip.requested", "resubmit": "trip.requested", "return": "trip.returned",
+             "reject": "trip.rejected", "cancel": "trip.cancelled"}.get(action)
+    if action == "approve":
+        topic = "trip.approved" if after == "approved" else "trip.advanced"
+    if topic:
+        emit(s, topic, "trip_request", req.id, **base)
+    if after in ("requested", "office_review"):
+        emit(s, "task.assigned", "trip_request", req.id, level=after, **base)

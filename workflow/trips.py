@@ -1,0 +1,145 @@
+"""Trip requests, dispatched trips with their bookings, avoided trips, and the dispatch state machine."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import Base, Money, UTCDateTime, utcnow
+from .fleet import Energy, Km
+from .machines import build, condition
+
+TRIP_STATES = ["new", "requested", "office_review", "sent_back", "approved", "dispatched", "on_trip",
+               "returned", "closed", "rejected", "cancelled"]
+REVIEW_STATES = ("requested", "office_review")
+Distance = Numeric(7, 2, asdecimal=True)
+
+# `new` exists only for the moment a request is filed: `submit` leaves it at once.
+TRIP_MACHINE = build(TRIP_STATES, [
+    {"trigger": "submit", "source": "new", "dest": "office_review", "conditions": condition("skip_dept")},
+    {"trigger": "submit", "source": "new", "dest": "requested"},
+    {"trigger": "resubmit", "source": "sent_back", "dest": "office_review", "conditions": condition("skip_dept")},
+    {"trigger": "resubmit", "source": "sent_back", "dest": "requested"},
+    {"trigger": "approve", "source": "requested", "dest": "office_review", "conditions": condition("needs_office")},
+    {"trigger": "approve", "source": "requested", "dest": "approved"},
+    {"trigger": "approve", "source": "office_review", "dest": "approved"},
+    {"trigger": "return", "source": list(REVIEW_STATES), "dest": "sent_back"},
+    {"trigger": "reject", "source": list(REVIEW_STATES), "dest": "rejected"},
+    {"trigger": "cancel", "source": ["requested", "office_review", "sent_back", "approved", "dispatched"],
+     "dest": "cancelled"},
+    {"trigger": "dispatch", "source": "approved", "dest": "dispatched"},
+    {"trigger": "depart", "source": "dispatched", "dest": "on_trip"},
+    {"trigger": "arrive", "source": "on_trip", "dest": "returned"},
+    {"trigger": "close", "source": "returned", "dest": "closed"},
+], initial="new")
+
+
+class CommonDestination(Base):
+    """A place staff often go, with its one-way distance from the office (kept by an administrator)."""
+
+    __tablename__ = "common_destinations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200), default="")
+    distance_km: Mapped[Decimal] = mapped_column(Distance)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    __table_args__ = (CheckConstraint("distance_km > 0", name="distance_positive"),)
+
+
+class Trip(Base):
+    """One journey of one vehicle and one driver, serving one or more requests (carpooling).
+
+    `starts_at`..`ends_at` is the booking, buffer included. On PostgreSQL two exclusion
+    constraints (migration 0002) make overlapping active bookings of a vehicle or a driver impossible.
+    """
+
+    __tablename__ = "trips"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id"))
+    driver_id: Mapped[int] = mapped_column(ForeignKey("drivers.id"))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default="dispatched")
+    depart_odometer_km: Mapped[Decimal | None] = mapped_column(Km)
+    arrive_odometer_km: Mapped[Decimal | None] = mapped_column(Km)
+    departed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    arrived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    energy_used: Mapped[Decimal | None] = mapped_column(Energy)  # litres, or kWh
+    fuel_cost: Mapped[Decimal | None] = mapped_column(Money)
+    tolls: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    parking: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    per_100km: Mapped[Decimal | None] = mapped_column(Energy)
+    fuel_anomaly: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    close_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="period_forward"),
+        Index("ix_trips_vehicle_period", "vehicle_id", "starts_at"),
+        Index("ix_trips_driver_period", "driver_id", "starts_at"),
+    )
+
+    @property
+    def distance_km(self) -> Decimal | None:
+        if self.arrive_odometer_km is None or self.depart_odometer_km is None:
+            return None
+        return self.arrive_odometer_km - self.depart_odometer_km
+
+
+class TripRequest(Base):
+    __tablename__ = "trip_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    purpose_category: Mapped[str] = mapped_column(String(32))
+    purpose: Mapped[str] = mapped_column(String(500))
+    origin: Mapped[str] = mapped_column(String(200))
+    destination: Mapped[str] = mapped_column(String(200))
+    destination_id: Mapped[int | None] = mapped_column(ForeignKey("common_destinations.id"))
+    distance_km: Mapped[Decimal] = mapped_column(Distance)
+    passengers: Mapped[int] = mapped_column(Integer)
+    cargo: Mapped[str] = mapped_column(String(500), default="")
+    depart_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    return_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    exemption: Mapped[str | None] = mapped_column(String(32))
+    exemption_note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    version: Mapped[int] = mapped_column(Integer)
+    needs_office_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    policy_version: Mapped[str | None] = mapped_column(String(32))
+    findings: Mapped[list] = mapped_column(default=list)
+    trip_id: Mapped[int | None] = mapped_column(ForeignKey("trips.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    __table_args__ = (
+        Index("ix_trip_requests_queue", "status", "department_id", "status_changed_at", "id"),
+        CheckConstraint("distance_km > 0", name="distance_positive"),
+        CheckConstraint("passengers > 0", name="passengers_positive"),
+        CheckConstraint("return_at > depart_at", name="period_forward"),
+    )
+
+    def touch(self) -> None:
+        self.version += 1
+        self.updated_at = utcnow()
+
+
+class AvoidedTrip(Base):
+    """A trip request refused by VU-135: the car trip that did not happen, for the reports."""
+
+    __tablename__ = "avoided_trips"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    purpose_category: Mapped[str] = mapped_column(String(32))
+    destination: Mapped[str] = mapped_column(String(200))
+    distance_km: Mapped[Decimal] = mapped_column(Distance)
+    suggested_mode: Mapped[str] = mapped_column(String(32))
+    policy_version: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table_args__ = (Index("ix_avoided_trips_created", "created_at"),)
