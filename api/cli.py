@@ -23,26 +23,37 @@ def _uow():
     return current_app.extensions["jieyue"].uow()
 
 
-def _read_rows(path: Path) -> list[dict]:
-    """Rows of a CSV or XLSX file as {header: text}; empty cells are left out (defaults apply)."""
+EXTRA = "(cells beyond the header)"
+
+
+def _cells(header: list, values) -> dict:
+    """{header: text} for the non-empty cells; cells under no header are collected under EXTRA."""
+    row = {}
+    for n, value in enumerate(values):
+        if value is None or str(value).strip() == "":
+            continue
+        name = header[n] if n < len(header) and header[n] else EXTRA
+        row[name] = value if isinstance(value, bool) else str(value).strip()
+    return row
+
+
+def _read_rows(path: Path) -> list[tuple[int, dict]]:
+    """(row number in the file, cells) for every non-blank row of a CSV or XLSX file after the header."""
     if path.suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
 
         sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
         rows = sheet.iter_rows(values_only=True)
-        header = [str(h).strip() for h in next(rows)]
-        out = []
-        for values in rows:
-            if all(v is None or str(v).strip() == "" for v in values):
-                continue
-            out.append({h: (str(v).strip() if not isinstance(v, bool) else v)
-                        for h, v in zip(header, values) if v is not None and str(v).strip() != ""})
-        return out
-    if path.suffix.lower() == ".csv":
+        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+        numbered = enumerate(rows, start=2)
+    elif path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8-sig") as fh:
-            return [{k.strip(): v.strip() for k, v in row.items() if v is not None and v.strip() != ""}
-                    for row in csv.DictReader(fh)]
-    raise click.BadParameter("the file must be .csv or .xlsx", param_hint="FILE")
+            lines = list(csv.reader(fh))
+        header = [h.strip() for h in (lines[0] if lines else [])]
+        numbered = enumerate(lines[1:], start=2)  # csv.reader keeps blank lines as []: numbers stay true
+    else:
+        raise click.BadParameter("the file must be .csv or .xlsx", param_hint="FILE")
+    return [(number, cells) for number, values in numbered if (cells := _cells(header, values))]
 
 
 def import_catalog_file(path: Path) -> tuple[int, int]:
@@ -52,7 +63,10 @@ def import_catalog_file(path: Path) -> tuple[int, int]:
     schema = CatalogItemInSchema()
     valid, problems, seen = [], [], {}
     with click.progressbar(rows, label="Checking rows", show_pos=True) as bar:
-        for number, row in enumerate(bar, start=2):  # row 1 is the header
+        for number, row in bar:
+            if EXTRA in row:
+                problems.append(f"row {number}: more cells than headers")
+                continue
             try:
                 item = schema.load(row)
             except ValidationError as exc:
@@ -197,6 +211,8 @@ def register(app) -> None:
             raise click.ClickException(f"no department {department_code}")
         try:
             value = Decimal(amount).quantize(Decimal("0.01"))
+            if not value.is_finite():
+                raise ArithmeticError
         except ArithmeticError:
             raise click.BadParameter("a decimal amount in CNY, e.g. 60000.00", param_hint="AMOUNT")
         _run(lambda: budget.set_budget(dep_id, year, value, SYSTEM, _uow()),

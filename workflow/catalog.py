@@ -89,9 +89,10 @@ def list_items(uow, *, category=None, q=None, green=None, after_id=0, limit=50) 
         if green is not None:
             stmt = stmt.where(CatalogItem.green.is_(green))
         if q:
-            like = f"%{q.lower()}%"
-            stmt = stmt.where(or_(func.lower(CatalogItem.name).like(like), CatalogItem.name_zh.like(f"%{q}%"),
-                                  func.lower(CatalogItem.sku).like(like)))
+            # autoescape: "%" and "_" in the search are plain characters, not wildcards.
+            stmt = stmt.where(or_(func.lower(CatalogItem.name).contains(q.lower(), autoescape=True),
+                                  CatalogItem.name_zh.contains(q, autoescape=True),
+                                  func.lower(CatalogItem.sku).contains(q.lower(), autoescape=True)))
         return [item_view(i) for i in uow.session.scalars(stmt.order_by(CatalogItem.id).limit(limit))]
 
 

@@ -182,7 +182,7 @@ def test_green_flag_is_false_for_biodegradable_but_single_use_bags(client):
 def test_pagination_with_after_id_pages_do_not_overlap_and_cover_everything(client):
     everything = all_items(client)
     seen, pages, after = [], 0, 0
-    while True:
+    for _ in range(10):  # bounded: a cursor that does not move must fail, not hang
         status, page = client.get("admin", f"{ITEMS}?limit=5&after_id={after}")
         assert status == 200, page
         if not page:
@@ -191,6 +191,8 @@ def test_pagination_with_after_id_pages_do_not_overlap_and_cover_everything(clie
         pages += 1
         seen.extend(i["id"] for i in page)
         after = page[-1]["id"]
+    else:
+        pytest.fail("paging with after_id never reached an empty page")
     assert pages == 4  # 17 items: 5 + 5 + 5 + 2
     assert len(seen) == len(set(seen))
     assert seen == sorted(seen)
