@@ -41,14 +41,19 @@ def create_app(config: dict | None = None) -> Flask:
         },
     )
     app.config.update(config)
-    app.extensions["jieyue"] = Runtime(settings, engine=config.get("ENGINE"))
+    runtime = app.extensions["jieyue"] = Runtime(settings, engine=config.get("ENGINE"))
+    if not settings.redis_url:
+        # The embedded default: no broker, so deliver in-process right after each commit.
+        runtime.on_outbox = runtime.deliver_inline
     logging.basicConfig(level=logging.INFO)
+    logging.getLogger("transitions").setLevel(logging.WARNING)  # one line per callback is noise
 
     api = Api(app)
     from . import cli, docs, errors, home
     from .auth_tokens.resources import blp as tokens
     from .catalog.resources import blp as catalog
     from .fleet.resources import blp as fleet
+    from .notifications.resources import blp as notifications
     from .people.resources import blp as people
     from .policy.resources import blp as policy
     from .purchase_orders.resources import blp as purchase_orders
@@ -57,7 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .trip_requests.resources import blp as trip_requests
 
     for blueprint in (tokens, people, catalog, supply_requests, policy, purchase_orders, queue,
-                      fleet, trip_requests):
+                      fleet, trip_requests, notifications):
         api.register_blueprint(blueprint)
     errors.register(app)  # after Api(), so our JSON error shape wins over flask-smorest's
     app.register_blueprint(docs.blp)

@@ -164,6 +164,7 @@ def seed_demo(password: str, year: int) -> bool:
 
 
 def register(app) -> None:
+    register_delivery_commands(app)
     @app.cli.command("seed-demo")
     @click.option("--password", required=True, help="Password for every demo user (at least 8 characters).")
     def seed_demo_command(password):
@@ -233,3 +234,35 @@ def _run(fn, done: str) -> None:
         details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
         raise click.ClickException(f"{exc.message}{' (' + details + ')' if details else ''}")
     click.echo(done)
+
+
+def register_delivery_commands(app) -> None:
+    @app.cli.command("relay-outbox")
+    def relay_outbox_command():
+        """Move waiting outbox events on: to Celery when REDIS_URL is set, else deliver them here."""
+        runtime = current_app.extensions["jieyue"]
+        if runtime.settings.redis_url:
+            from tasks.jobs import plan_event
+
+            from workflow import notifications
+
+            moved = notifications.relay(runtime.uow(), lambda outbox_id: plan_event.delay(outbox_id))
+        else:
+            moved = runtime.deliver_inline_count()
+        click.echo(f"Relayed {moved} event(s)")
+
+    @app.cli.command("retry-failed")
+    def retry_failed_command():
+        """Put every failed e-mail or webhook back in line and send it again."""
+        from workflow import notifications
+        from workflow.transports import transports_for
+
+        runtime = current_app.extensions["jieyue"]
+        ids = notifications.requeue_failed(runtime.uow())
+        sent = 0
+        for message_id in ids:
+            try:
+                sent += notifications.send(message_id, runtime.uow(), transports_for(runtime.settings)) == "sent"
+            except Exception as exc:  # noqa: BLE001 - recorded on the message
+                click.echo(f"message {message_id}: {exc}", err=True)
+        click.echo(f"Requeued {len(ids)}, sent {sent}")

@@ -1,15 +1,32 @@
-"""Background work: the Celery app, configured from the same settings as the web app."""
+"""Background work: the Celery app (built on demand) and its tasks, configured like the web app."""
 from __future__ import annotations
+
+# Longest a task may stay unacknowledged before Redis hands it to another worker; every
+# retry countdown stays well below it, so a retried task is never delivered twice for that reason.
+VISIBILITY_TIMEOUT = 3600
 
 
 def make_celery(settings=None):
-    """A Celery app bound to `REDIS_URL`; built on demand, never at import time."""
+    """The Celery app bound to REDIS_URL; `celery -A tasks` finds it through tasks/celery.py."""
     from celery import Celery
 
-    from workflow.settings import Settings
+    from workflow.settings import Settings, load_dotenv_if_present
 
-    settings = settings or Settings.from_env()
-    app = Celery("jieyue", broker=settings.redis_url, backend=None)
-    app.conf.update(task_acks_late=True, worker_prefetch_multiplier=1, timezone=settings.timezone,
-                    task_always_eager=settings.redis_url is None)
+    if settings is None:
+        load_dotenv_if_present()
+        settings = Settings.from_env()
+    app = Celery("jieyue", broker=settings.redis_url or "redis://127.0.0.1:6379/0", include=["tasks.jobs"])
+    app.conf.update(
+        task_acks_late=True,                 # a task is done when it finished, not when it started
+        task_reject_on_worker_lost=True,     # a worker killed mid-task gives the task back
+        worker_prefetch_multiplier=1,        # one delivery at a time per process
+        task_ignore_result=True,
+        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+        broker_connection_retry_on_startup=True,
+        # The relay publishes inside its transaction: fail fast when Redis is down, the rows wait.
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
+        timezone=settings.timezone,
+        beat_schedule={"relay-outbox": {"task": "jieyue.relay_outbox", "schedule": 2.0},
+                       "sweep-messages": {"task": "jieyue.sweep_messages", "schedule": 60.0}},
+    )
     return app

@@ -195,6 +195,7 @@ def _dispatch(s, req: TripRequest, body: dict, actor: Actor, doc) -> None:
     _move(s, trip, "dispatch", actor, body.get("comment"))
     driver_user = s.get(User, driver.user_id)
     emit(s, "trip.dispatched", "trip", trip.id, requests=[r.id for r in group], vehicle=vehicle.plate,
+         number=", ".join(r.number for r in group),
          driver_user_id=driver_user.id, requester_ids=[r.requester_id for r in group], actor_id=actor.id)
 
 
@@ -236,6 +237,7 @@ def _arrive(s, req: TripRequest, body: dict, actor: Actor, doc) -> None:
     moved = _move(s, trip, "arrive", actor)
     if trip.fuel_anomaly:
         emit(s, "trip.fuel_anomaly", "trip", trip.id, vehicle=vehicle.plate, per_100km=finding.params["per_100km"],
+             number=", ".join(r.number for r in moved),
              norm=finding.params["norm"], requests=[r.id for r in moved], actor_id=actor.id)
 
 

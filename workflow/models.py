@@ -4,6 +4,7 @@ from .budget import Budget
 from .catalog import CatalogItem
 from .db import Base
 from .fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
+from .notifications import DepartmentWebhook, Message, Notification, Preference
 from .outbox import OutboxEvent
 from .people import ApiToken, Department, User
 from .purchasing import Delivery, PurchaseOrder
@@ -14,4 +15,4 @@ metadata = Base.metadata
 
 __all__ = ["AuditEvent", "Budget", "CatalogItem", "OutboxEvent", "ApiToken", "Department", "User",
            "Delivery", "PurchaseOrder", "SupplyFinding", "SupplyLine", "SupplyRequest", "Driver", "FuelLog",
-           "MaintenanceRecord", "Vehicle", "AvoidedTrip", "CommonDestination", "Trip", "TripRequest", "metadata"]
+           "MaintenanceRecord", "Vehicle", "AvoidedTrip", "CommonDestination", "Trip", "TripRequest", "DepartmentWebhook", "Message", "Notification", "Preference", "metadata"]

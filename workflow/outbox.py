@@ -28,4 +28,5 @@ def emit(session, topic: str, aggregate_type: str, aggregate_id: int, **payload)
     event = OutboxEvent(event_id=str(uuid.uuid4()), topic=topic, aggregate_type=aggregate_type,
                         aggregate_id=aggregate_id, payload=payload, created_at=utcnow())
     session.add(event)
+    session.info["outbox"] = True  # the unit of work tells the relay after the commit
     return event

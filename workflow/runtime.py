@@ -14,6 +14,28 @@ class Runtime:
         self.engine = engine or make_engine(settings.database_url)
         self.session_factory = make_session_factory(self.engine)
         self.policy_document = load_document(settings.policy_file)
+        # Called after a commit that wrote outbox events; set by the web app when there is no
+        # broker, so the embedded default delivers in-process through the same outbox path.
+        self.on_outbox = None
 
     def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, self.policy_document, self.settings.timezone, self.on_outbox)
+
+    def deliver_inline(self) -> None:
+        self.deliver_inline_count()
+
+    def deliver_inline_count(self) -> int:
+        import logging
+
+        from . import notifications
+        from .transports import transports_for
+
+        log = logging.getLogger("jieyue.notifications")
+        try:
+            return notifications.drain(self._plain_uow, self.settings.base_url, transports_for(self.settings), log)
+        except Exception:  # noqa: BLE001 - the change is committed; delivery waits in the outbox
+            log.exception("in-process delivery failed; events stay in the outbox")
+            return 0
+
+    def _plain_uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.policy_document, self.settings.timezone)

@@ -19,6 +19,7 @@ class Settings:
     redis_url: str | None = None
     secret_key: str = DEFAULT_SECRET
     smtp_url: str | None = None
+    mail_from: str = "jieyue@localhost"
     timezone: str = "Asia/Shanghai"
     policy_file: str | None = None
     base_url: str = "http://127.0.0.1:5000"

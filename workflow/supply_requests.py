@@ -289,7 +289,7 @@ def act(request_id: int, action: str, version: int, actor: Actor, uow, *, commen
         audit.record(s, "supply_request", req.id, action, actor, from_state=before, to_state=after,
                      comment=comment, policy_version=req.policy_version,
                      data={"justification": justification} if justification else None)
-        _emit_events(s, req, action, before, after, actor)
+        _emit_events(s, req, action, before, after, actor, comment)
         uow.commit()
         return view(req, actor, s)
 
@@ -303,9 +303,10 @@ def _move_budget(s, req: SupplyRequest, action: str) -> None:
         req.committed_amount = Decimal("0.00")
 
 
-def _emit_events(s, req: SupplyRequest, action: str, before: str, after: str, actor: Actor) -> None:
+def _emit_events(s, req: SupplyRequest, action: str, before: str, after: str, actor: Actor,
+                 comment: str | None) -> None:
     base = {"number": req.number, "requester_id": req.requester_id, "department_id": req.department_id,
-            "actor_id": actor.id, "from": before, "to": after}
+            "actor_id": actor.id, "from": before, "to": after, "comment": comment or ""}
     topic = {"submit": "request.submitted", "resubmit": "request.submitted", "return": "request.returned",
              "reject": "request.rejected", "cancel": "request.cancelled"}.get(action)
     if action == "approve":

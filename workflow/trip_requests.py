@@ -201,7 +201,7 @@ def file_request(given: TripInput, actor: Actor, uow) -> dict:
         before, after = fire(TRIP_MACHINE, req, "submit", skip_dept=_skip_dept(s, req))
         audit.record(s, "trip_request", req.id, "submit", actor, from_state=None, to_state=after,
                      policy_version=doc.version)
-        _emit(s, req, "submit", after, actor)
+        _emit(s, req, "submit", after, actor, None)
         uow.commit()
         return view(req, actor, s)
 
@@ -267,12 +267,12 @@ def review(req: TripRequest, action: str, actor: Actor, s, doc, *, comment=None)
     req.status_changed_at = req.updated_at
     audit.record(s, "trip_request", req.id, action, actor, from_state=before, to_state=after, comment=comment,
                  policy_version=req.policy_version)
-    _emit(s, req, action, after, actor)
+    _emit(s, req, action, after, actor, comment)
 
 
-def _emit(s, req: TripRequest, action: str, after: str, actor: Actor) -> None:
+def _emit(s, req: TripRequest, action: str, after: str, actor: Actor, comment: str | None) -> None:
     base = {"number": req.number, "requester_id": req.requester_id, "department_id": req.department_id,
-            "actor_id": actor.id, "to": after}
+            "actor_id": actor.id, "to": after, "comment": comment or ""}
     topic = {"submit": "trip.requested", "resubmit": "trip.requested", "return": "trip.returned",
              "reject": "trip.rejected", "cancel": "trip.cancelled"}.get(action)
     if action == "approve":

@@ -14,8 +14,10 @@ class UnitOfWork:
     and both land in one transaction (the outer block commits).
     """
 
-    def __init__(self, session_factory: sessionmaker, policy_document=None, office_tz: str = "Asia/Shanghai"):
+    def __init__(self, session_factory: sessionmaker, policy_document=None, office_tz: str = "Asia/Shanghai",
+                 on_outbox=None):
         self._factory = session_factory
+        self._on_outbox = on_outbox
         self.office_tz = ZoneInfo(office_tz)
         self._depth = 0
         self.session: Session | None = None
@@ -45,6 +47,8 @@ class UnitOfWork:
         hooks, self.after_commit = self.after_commit, []
         for hook in hooks:
             hook()
+        if self.session.info.pop("outbox", False) and self._on_outbox:
+            self._on_outbox()
 
     def office_year(self, moment: dt.datetime | None = None) -> int:
         """The year in the office's zone: which budget year and number series a thing belongs to."""

@@ -1,0 +1,1 @@
+"""The in-app inbox, notification preferences, failed deliveries."""

@@ -1,0 +1,146 @@
+"""/notifications (inbox), /me/notification-preferences, /failed-messages (administrators)."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate, validates_schema, ValidationError
+
+from api.auth import BEARER, current_actor, uow
+from api.fields import OfficeDateTime, PageQuerySchema, StrictSchema
+from workflow import notifications
+
+blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Notifications")
+DOC = {"security": [BEARER]}
+
+
+class InboxQuerySchema(PageQuerySchema):
+    unread = fields.Boolean(load_default=False)
+    before_id = fields.Integer(validate=validate.Range(1))
+
+
+class NotificationSchema(StrictSchema):
+    id = fields.Integer()
+    topic = fields.String()
+    title = fields.String()
+    body = fields.String()
+    link = fields.String()
+    created_at = OfficeDateTime()
+    read_at = OfficeDateTime(allow_none=True)
+
+
+class InboxSchema(StrictSchema):
+    unread = fields.Integer()
+    items = fields.List(fields.Nested(NotificationSchema))
+
+
+class MarkedSchema(StrictSchema):
+    marked = fields.Integer()
+
+
+class PreferencesSchema(StrictSchema):
+    email = fields.Boolean()
+    webhook = fields.Boolean()
+    webhook_url = fields.Url(allow_none=True, schemes={"http", "https"}, require_tld=False,
+                             validate=validate.Length(max=500))
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give email, webhook or webhook_url.", "_body")
+
+
+class FailedMessageSchema(StrictSchema):
+    id = fields.Integer()
+    event_id = fields.String()
+    recipient = fields.String()
+    channel = fields.String()
+    address = fields.String()
+    subject = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    created_at = OfficeDateTime()
+
+
+class RetrySchema(StrictSchema):
+    ids = fields.List(fields.Integer(validate=validate.Range(1)), validate=validate.Length(0, 1000),
+                      metadata={"description": "Messages to retry; none given: every failed one."})
+
+
+class RetriedSchema(StrictSchema):
+    requeued = fields.List(fields.Integer())
+
+
+@blp.route("/notifications")
+class Inbox(MethodView):
+    @blp.arguments(InboxQuerySchema, location="query")
+    @blp.response(200, InboxSchema)
+    @blp.doc(**DOC)
+    def get(self, query):
+        """The caller's inbox, newest first, with the count of unread notifications."""
+        return notifications.inbox(current_actor(), uow(), **query)
+
+
+@blp.route("/notifications/<int:notification_id>/read")
+class MarkRead(MethodView):
+    @blp.response(200, MarkedSchema)
+    @blp.doc(**DOC)
+    def post(self, notification_id):
+        return {"marked": notifications.mark_read(current_actor(), uow(), notification_id)}
+
+
+@blp.route("/notifications/read-all")
+class MarkAllRead(MethodView):
+    @blp.response(200, MarkedSchema)
+    @blp.doc(**DOC)
+    def post(self):
+        return {"marked": notifications.mark_read(current_actor(), uow())}
+
+
+@blp.route("/me/notification-preferences")
+class Preferences(MethodView):
+    @blp.response(200, PreferencesSchema)
+    @blp.doc(**DOC)
+    def get(self):
+        """The inbox always; e-mail and a chat-robot webhook as the caller chooses."""
+        return notifications.preferences(current_actor(), uow())
+
+    @blp.arguments(PreferencesSchema)
+    @blp.response(200, PreferencesSchema)
+    @blp.doc(**DOC)
+    def put(self, body):
+        return notifications.set_preferences(current_actor(), body, uow())
+
+
+@blp.route("/failed-messages")
+class FailedMessages(MethodView):
+    @blp.response(200, FailedMessageSchema(many=True))
+    @blp.doc(**DOC)
+    def get(self):
+        """E-mails and webhooks that could not be delivered after every retry (administrators)."""
+        return notifications.failed_messages(current_actor(), uow())
+
+
+@blp.route("/failed-messages/retry")
+class RetryFailed(MethodView):
+    @blp.arguments(RetrySchema)
+    @blp.response(200, RetriedSchema)
+    @blp.doc(**DOC)
+    def post(self, body):
+        """Put failed messages back in line; they go out with the next relay run."""
+        actor = current_actor()
+        notifications.failed_messages(actor, uow())  # administrators only
+        ids = notifications.requeue_failed(uow(), body.get("ids"))
+        from flask import current_app
+
+        _send_requeued(current_app.extensions["jieyue"], ids)
+        return {"requeued": ids}
+
+
+def _send_requeued(runtime, ids):
+    """Without a broker, send at once; with one, the workers' sweep sends them within minutes."""
+    if runtime.settings.redis_url is None:
+        from workflow.transports import transports_for
+
+        for message_id in ids:
+            try:
+                notifications.send(message_id, runtime.uow(), transports_for(runtime.settings))
+            except Exception:  # noqa: BLE001 - recorded on the message
+                pass

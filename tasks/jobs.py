@@ -1,0 +1,57 @@
+"""Thin tasks: take ids, open a unit of work, call a workflow service."""
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+from tasks.celery import app
+from workflow import notifications
+from workflow.runtime import Runtime
+from workflow.settings import Settings
+from workflow.transports import transports_for
+
+RETRY = {"autoretry_for": (Exception,), "retry_backoff": 5, "retry_backoff_max": 600, "retry_jitter": True}
+
+
+@lru_cache(maxsize=1)
+def runtime() -> Runtime:
+    """One per worker process, built at its first task (after the fork), never at import."""
+    return Runtime(Settings.from_env())
+
+
+@lru_cache(maxsize=1)
+def transports() -> dict:
+    return transports_for(runtime().settings)
+
+
+@app.task(name="jieyue.relay_outbox")
+def relay_outbox(batch: int = 200) -> int:
+    """Move unpublished outbox events to the broker, one plan task per event."""
+    total = 0
+    while True:
+        moved = notifications.relay(runtime().uow(), lambda outbox_id: plan_event.delay(outbox_id), batch=batch)
+        total += moved
+        if moved < batch:
+            return total
+
+
+@app.task(name="jieyue.plan_event", max_retries=10, **RETRY)
+def plan_event(outbox_id: int) -> int:
+    ids = notifications.plan(outbox_id, runtime().uow(), runtime().settings.base_url, tuple(transports()))
+    for message_id in ids:
+        send_message.delay(message_id)
+    return len(ids)
+
+
+@app.task(name="jieyue.sweep_messages")
+def sweep_messages() -> int:
+    """Send again what is still pending after five minutes: requeued failures, or a lost hand-off."""
+    ids = notifications.pending_messages(runtime().uow(), dt.timedelta(minutes=5))
+    for message_id in ids:
+        send_message.delay(message_id)
+    return len(ids)
+
+
+@app.task(name="jieyue.send_message", max_retries=notifications.MAX_ATTEMPTS, **RETRY)
+def send_message(message_id: int) -> str:
+    return notifications.send(message_id, runtime().uow(), transports())

@@ -1,0 +1,351 @@
+"""Notifications: the outbox relay, who hears of each event, the in-app inbox and outgoing messages.
+
+Each event is planned once into inbox rows and outgoing messages, keyed by (event, recipient,
+channel) so that running a step again never notifies twice; each message is sent by its own
+step, which skips messages already sent.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .access import Actor
+from .db import Base, UTCDateTime, utcnow
+from .errors import Forbidden, NotFound
+from .notice_text import TITLES, compose
+from .outbox import OutboxEvent
+from .people import Department, User
+
+MAX_ATTEMPTS = 8
+
+
+class Notification(Base):
+    """One line in a person's in-app inbox."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    event_id: Mapped[str] = mapped_column(String(36))
+    topic: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (UniqueConstraint("event_id", "user_id", name="uq_notifications_event_user"),
+                      Index("ix_notifications_inbox", "user_id", "id"))
+
+
+class Message(Base):
+    """An e-mail or webhook message for one recipient ("user:12", "department:3") about one event."""
+
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36))
+    recipient: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(16))  # email, webhook
+    address: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (UniqueConstraint("event_id", "recipient", "channel", name="uq_messages_event_recipient_channel"),
+                      Index("ix_messages_status", "status", "id"))
+
+
+class Preference(Base):
+    """How a person wants to hear: the inbox always; e-mail and a chat webhook by choice."""
+
+    __tablename__ = "notification_preferences"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    email: Mapped[bool] = mapped_column(Boolean, default=True)
+    webhook: Mapped[bool] = mapped_column(Boolean, default=False)
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+
+
+class DepartmentWebhook(Base):
+    """A department's chat-robot webhook: approval tasks of the department are posted there too."""
+
+    __tablename__ = "department_webhooks"
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+
+
+# ---- the relay -----------------------------------------------------------------------------
+
+def relay(uow, publish, *, batch: int = 100) -> int:
+    """Hand unpublished outbox events to `publish(outbox_id)`, oldest first; returns how many.
+
+    Rows are claimed with FOR UPDATE SKIP LOCKED, so relays running at once take disjoint rows;
+    a row is marked published in the same transaction as its claim, after `publish` returned.
+    If publishing fails (the broker is down) the transaction rolls back and the rows wait.
+    """
+    with uow:
+        s = uow.session
+        rows = s.scalars(select(OutboxEvent).where(OutboxEvent.published_at.is_(None))
+                         .order_by(OutboxEvent.id).limit(batch).with_for_update(skip_locked=True)).all()
+        now = utcnow()
+        for row in rows:
+            publish(row.id)
+            row.published_at = now
+        uow.commit()
+        return len(rows)
+
+
+def unpublished_count(uow) -> int:
+    with uow:
+        return uow.session.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None)))
+
+
+# ---- planning ------------------------------------------------------------------------------
+
+def _users_with_role(s, role: str, department_id: int | None = None) -> list[int]:
+    stmt = select(User.id).where(User.role == role, User.active.is_(True))
+    if department_id is not None:
+        stmt = stmt.where(User.department_id == department_id)
+    return list(s.scalars(stmt))
+
+
+def recipients(s, event: OutboxEvent) -> list[int]:
+    """The people an event concerns (never the person who caused it)."""
+    p = event.payload
+    topic = event.topic
+    if topic == "task.assigned":
+        if p.get("level") in ("dept_review", "requested"):
+            people = _users_with_role(s, "dept_head", p["department_id"])
+        else:
+            people = _users_with_role(s, "logistics")
+        people = [u for u in people if u != p.get("requester_id")]
+    elif topic in ("request.approved", "request.returned", "request.rejected",
+                   "trip.approved", "trip.returned", "trip.rejected"):
+        people = [p["requester_id"]]
+    elif topic in ("order.placed", "order.received"):
+        from .supply import SupplyRequest
+
+        people = list(s.scalars(select(SupplyRequest.requester_id).where(SupplyRequest.id.in_(p["request_ids"]))))
+    elif topic == "trip.dispatched":
+        people = list(p["requester_ids"]) + [p["driver_user_id"]]
+    elif topic == "trip.fuel_anomaly":
+        people = _users_with_role(s, "fleet")
+    else:
+        people = []
+    actor = p.get("actor_id")
+    return sorted({u for u in people if u != actor})
+
+
+def _link(base_url: str, event: OutboxEvent) -> str:
+    path = {"supply_request": "supply-requests", "trip_request": "trip-requests", "purchase_order": "purchase-orders",
+            "trip": "trip-requests"}.get(event.aggregate_type, "")
+    item = event.aggregate_id if event.aggregate_type != "trip" else (event.payload.get("requests") or [""])[0]
+    return f"{base_url.rstrip('/')}/api/v1/{path}/{item}"
+
+
+def _department(dep, lang: str) -> dict:
+    if dep is None:
+        return {}
+    return {"department": (dep.name_zh or dep.name) if lang == "zh" else dep.name}
+
+
+def plan(outbox_id: int, uow, base_url: str, channels=("email", "webhook")) -> list[int]:
+    """Inbox rows and pending messages for one event; returns the ids of messages still to send.
+
+    Safe to run twice: rows that exist are kept, never doubled.
+    """
+    with uow:
+        s = uow.session
+        event = s.get(OutboxEvent, outbox_id)
+        if event is None or event.topic not in TITLES:
+            return []
+        link = _link(base_url, event)
+        values = dict(event.payload)
+        dep = s.get(Department, values["department_id"]) if "department_id" in values else None
+        people = recipients(s, event)
+        users = {u.id: u for u in s.scalars(select(User).where(User.id.in_(people)))} if people else {}
+        prefs = {p.user_id: p for p in s.scalars(select(Preference).where(Preference.user_id.in_(people)))} if people else {}
+        have_inbox = set(s.scalars(select(Notification.user_id).where(Notification.event_id == event.event_id)))
+        have_msgs = set(s.execute(select(Message.recipient, Message.channel).where(Message.event_id == event.event_id)).all())
+        for uid in people:
+            user = users[uid]
+            lang = "zh" if user.language.startswith("zh") else "en"
+            title, body = compose(event.topic, values | _department(dep, lang), lang)
+            if uid not in have_inbox:
+                s.add(Notification(user_id=uid, event_id=event.event_id, topic=event.topic, title=title, body=body,
+                                   link=link, created_at=utcnow()))
+            pref = prefs.get(uid) or Preference(user_id=uid, email=True, webhook=False)
+            wanted = []
+            if pref.email and user.email and "email" in channels:
+                wanted.append(("email", user.email))
+            if pref.webhook and pref.webhook_url and "webhook" in channels:
+                wanted.append(("webhook", pref.webhook_url))
+            for channel, address in wanted:
+                if (f"user:{uid}", channel) not in have_msgs:
+                    s.add(Message(event_id=event.event_id, recipient=f"user:{uid}", channel=channel, address=address,
+                                  subject=title, body=body, link=link, language=lang, status="pending", attempts=0,
+                                  created_at=utcnow()))
+        if event.topic == "task.assigned" and "department_id" in event.payload:
+            hook = s.get(DepartmentWebhook, event.payload["department_id"])
+            key = (f"department:{event.payload['department_id']}", "webhook")
+            if hook and key not in have_msgs and "webhook" in channels:
+                title, body = compose(event.topic, values | _department(dep, "zh"), "zh")
+                s.add(Message(event_id=event.event_id, recipient=key[0], channel="webhook", address=hook.url,
+                              subject=title, body=body, link=link, language="zh", status="pending", attempts=0,
+                              created_at=utcnow()))
+        try:
+            uow.commit()
+        except IntegrityError:
+            # Another worker planned the same event at the same moment: its rows stand.
+            uow.rollback()
+        return list(s.scalars(select(Message.id).where(Message.event_id == event.event_id,
+                                                       Message.status == "pending")))
+
+
+# ---- sending -------------------------------------------------------------------------------
+
+def send(message_id: int, uow, transports: dict) -> str:
+    """Send one message unless it was sent already; returns its status.
+
+    The row stays locked while it is sent, so two workers never send it at once. A failure
+    is recorded and raised again (the caller retries with backoff); after MAX_ATTEMPTS the
+    message is marked failed for an administrator to see and retry.
+    """
+    with uow:
+        s = uow.session
+        msg = s.scalar(select(Message).where(Message.id == message_id).with_for_update())
+        if msg is None or msg.status != "pending":
+            return msg.status if msg else "missing"
+        transport = transports.get(msg.channel)
+        try:
+            if transport is None:
+                raise RuntimeError(f"no transport for {msg.channel} is configured")
+            transport(msg)
+        except Exception as exc:  # noqa: BLE001 - any failure of the far side counts
+            msg.attempts += 1
+            msg.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if msg.attempts >= MAX_ATTEMPTS:
+                msg.status = "failed"
+            uow.commit()
+            if msg.status == "failed":
+                return "failed"
+            raise
+        msg.attempts += 1
+        msg.status = "sent"
+        msg.sent_at = utcnow()
+        uow.commit()
+        return "sent"
+
+
+def failed_messages(actor: Actor, uow) -> list[dict]:
+    if not actor.is_("admin"):
+        raise Forbidden("failed deliveries are for administrators")
+    with uow:
+        return [{"id": m.id, "event_id": m.event_id, "recipient": m.recipient, "channel": m.channel,
+                 "address": m.address, "subject": m.subject, "attempts": m.attempts, "last_error": m.last_error,
+                 "created_at": m.created_at}
+                for m in uow.session.scalars(select(Message).where(Message.status == "failed").order_by(Message.id))]
+
+
+def requeue_failed(uow, message_ids: list[int] | None = None) -> list[int]:
+    """Put failed messages back to pending with a fresh count of attempts; returns their ids."""
+    with uow:
+        stmt = select(Message).where(Message.status == "failed")
+        if message_ids:
+            stmt = stmt.where(Message.id.in_(message_ids))
+        rows = uow.session.scalars(stmt.with_for_update()).all()
+        for m in rows:
+            m.status, m.attempts = "pending", 0
+        uow.commit()
+        return [m.id for m in rows]
+
+
+def drain(new_uow, base_url: str, transports: dict, log=None) -> int:
+    """Relay, plan and send in this process: the embedded default, where there is no broker.
+
+    The same steps as the Celery tasks, run one after the other; a message that fails stays
+    pending (or failed) for `flask relay-outbox` or an administrator to retry.
+    """
+    ids: list[int] = []
+    while relay(new_uow(), ids.append):
+        pass
+    for outbox_id in ids:
+        for message_id in plan(outbox_id, new_uow(), base_url, tuple(transports)):
+            try:
+                send(message_id, new_uow(), transports)
+            except Exception as exc:  # noqa: BLE001 - recorded on the message; never fails the caller
+                if log:
+                    log.warning("message %s not sent: %s", message_id, exc)
+    return len(ids)
+
+
+def pending_messages(uow, older_than: dt.timedelta = dt.timedelta(0)) -> list[int]:
+    """Messages still to send that were created before now - older_than (the sweep's catch-up)."""
+    with uow:
+        return list(uow.session.scalars(select(Message.id).where(
+            Message.status == "pending", Message.created_at <= utcnow() - older_than).order_by(Message.id)))
+
+
+# ---- the inbox and preferences -------------------------------------------------------------
+
+def inbox(actor: Actor, uow, *, unread: bool = False, before_id: int | None = None, limit: int = 50) -> dict:
+    with uow:
+        s = uow.session
+        stmt = select(Notification).where(Notification.user_id == actor.id)
+        if unread:
+            stmt = stmt.where(Notification.read_at.is_(None))
+        if before_id:
+            stmt = stmt.where(Notification.id < before_id)
+        rows = s.scalars(stmt.order_by(Notification.id.desc()).limit(limit)).all()
+        unread_count = s.scalar(select(func.count()).select_from(Notification).where(
+            Notification.user_id == actor.id, Notification.read_at.is_(None)))
+        return {"unread": unread_count,
+                "items": [{"id": n.id, "topic": n.topic, "title": n.title, "body": n.body, "link": n.link,
+                           "created_at": n.created_at, "read_at": n.read_at} for n in rows]}
+
+
+def mark_read(actor: Actor, uow, notification_id: int | None = None) -> int:
+    """Mark one notification (or, with no id, all of them) read; returns how many changed."""
+    with uow:
+        s = uow.session
+        stmt = select(Notification).where(Notification.user_id == actor.id, Notification.read_at.is_(None))
+        if notification_id is not None:
+            if s.scalar(select(Notification.user_id).where(Notification.id == notification_id)) != actor.id:
+                raise NotFound("no such notification")
+            stmt = stmt.where(Notification.id == notification_id)
+        rows = s.scalars(stmt).all()
+        now = utcnow()
+        for n in rows:
+            n.read_at = now
+        uow.commit()
+        return len(rows)
+
+
+def preferences(actor: Actor, uow) -> dict:
+    with uow:
+        p = uow.session.get(Preference, actor.id)
+        return {"email": p.email if p else True, "webhook": p.webhook if p else False,
+                "webhook_url": p.webhook_url if p else None}
+
+
+def set_preferences(actor: Actor, changes: dict, uow) -> dict:
+    with uow:
+        s = uow.session
+        p = s.get(Preference, actor.id)
+        if p is None:
+            p = Preference(user_id=actor.id, email=True, webhook=False)
+            s.add(p)
+        for name in ("email", "webhook", "webhook_url"):
+            if name in changes:
+                setattr(p, name, changes[name])
+        if p.webhook and not p.webhook_url:
+            from .errors import InvalidInput
+
+            raise InvalidInput("webhook needs a URL", {"webhook_url": ["Required to receive webhook messages."]})
+        uow.commit()
+    return preferences(actor, uow)
