@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import cli, docs, errors, home
     from .auth_tokens.resources import blp as tokens
     from .catalog.resources import blp as catalog
+    from .delegations.resources import blp as delegations
     from .fleet.resources import blp as fleet
     from .notifications.resources import blp as notifications
     from .people.resources import blp as people
@@ -62,7 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .trip_requests.resources import blp as trip_requests
 
     for blueprint in (tokens, people, catalog, supply_requests, policy, purchase_orders, queue,
-                      fleet, trip_requests, notifications):
+                      fleet, trip_requests, notifications, delegations):
         api.register_blueprint(blueprint)
     errors.register(app)  # after Api(), so our JSON error shape wins over flask-smorest's
     app.register_blueprint(docs.blp)

@@ -251,6 +251,14 @@ def register_delivery_commands(app) -> None:
             moved = runtime.deliver_inline_count()
         click.echo(f"Relayed {moved} event(s)")
 
+    @app.cli.command("remind-overdue")
+    def remind_overdue_command():
+        """Remind approvers of overdue items; escalate first-level items overdue for a second period."""
+        from workflow.reminders import remind_and_escalate
+
+        counts = remind_and_escalate(current_app.extensions["jieyue"].uow())
+        click.echo(f"Reminded {counts['reminded']}, escalated {counts['escalated']}")
+
     @app.cli.command("retry-failed")
     def retry_failed_command():
         """Put every failed e-mail or webhook back in line and send it again."""

@@ -27,6 +27,7 @@ def make_celery(settings=None):
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
         timezone=settings.timezone,
         beat_schedule={"relay-outbox": {"task": "jieyue.relay_outbox", "schedule": 2.0},
-                       "sweep-messages": {"task": "jieyue.sweep_messages", "schedule": 60.0}},
+                       "sweep-messages": {"task": "jieyue.sweep_messages", "schedule": 60.0},
+                       "remind-overdue": {"task": "jieyue.remind_overdue", "schedule": 900.0}},
     )
     return app

@@ -52,6 +52,14 @@ def sweep_messages() -> int:
     return len(ids)
 
 
+@app.task(name="jieyue.remind_overdue")
+def remind_overdue() -> dict:
+    """Remind approvers of overdue items and escalate first-level items a period later."""
+    from workflow.reminders import remind_and_escalate
+
+    return remind_and_escalate(runtime().uow())
+
+
 @app.task(name="jieyue.send_message", max_retries=notifications.MAX_ATTEMPTS, **RETRY)
 def send_message(message_id: int) -> str:
     return notifications.send(message_id, runtime().uow(), transports())

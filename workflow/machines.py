@@ -12,8 +12,12 @@ def build(states: list[str], transitions: list[dict], initial: str) -> Machine:
                    auto_transitions=False, model_attribute="status", send_event=True)
 
 
+# Steps only the system takes (overdue escalation): never offered to people.
+SYSTEM_TRIGGERS = frozenset({"escalate"})
+
+
 def allowed(machine: Machine, status: str) -> list[str]:
-    return sorted(machine.get_triggers(status))
+    return sorted(set(machine.get_triggers(status)) - SYSTEM_TRIGGERS)
 
 
 def fire(machine: Machine, obj, event: str, **context) -> tuple[str, str]:

@@ -3,6 +3,7 @@ from .audit import AuditEvent
 from .budget import Budget
 from .catalog import CatalogItem
 from .db import Base
+from .delegation import Delegation
 from .fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
 from .notifications import DepartmentWebhook, Message, Notification, Preference
 from .outbox import OutboxEvent
@@ -15,4 +16,4 @@ metadata = Base.metadata
 
 __all__ = ["AuditEvent", "Budget", "CatalogItem", "OutboxEvent", "ApiToken", "Department", "User",
            "Delivery", "PurchaseOrder", "SupplyFinding", "SupplyLine", "SupplyRequest", "Driver", "FuelLog",
-           "MaintenanceRecord", "Vehicle", "AvoidedTrip", "CommonDestination", "Trip", "TripRequest", "DepartmentWebhook", "Message", "Notification", "Preference", "metadata"]
+           "MaintenanceRecord", "Vehicle", "AvoidedTrip", "CommonDestination", "Trip", "TripRequest", "DepartmentWebhook", "Message", "Notification", "Preference", "Delegation", "metadata"]

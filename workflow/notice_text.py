@@ -4,6 +4,7 @@ from __future__ import annotations
 # topic -> (English title, Chinese title); the body adds the item's number and a link.
 TITLES: dict[str, tuple[str, str]] = {
     "task.assigned": ("{number} waits for your approval", "{number} 待您审批"),
+    "task.overdue": ("Overdue: {number} waits for your approval", "已超期：{number} 待您审批"),
     "request.approved": ("{number} is approved", "{number} 已批准"),
     "request.returned": ("{number} was returned to you", "{number} 已退回修改"),
     "request.rejected": ("{number} was rejected", "{number} 未获批准"),
@@ -17,6 +18,8 @@ TITLES: dict[str, tuple[str, str]] = {
 }
 BODIES: dict[str, tuple[str, str]] = {
     "task.assigned": ("{number} from {department} waits for your decision.", "{department} 的 {number} 等待您审批。"),
+    "task.overdue": ("{number} from {department} is past its due time; please decide, or it goes to the next level.",
+                     "{department} 的 {number} 已超过办理时限，请尽快审批，否则将提交上一级。"),
     "request.approved": ("Your request {number} is approved.", "您的申请 {number} 已批准。"),
     "request.returned": ("Your request {number} was returned: {comment}", "您的申请 {number} 被退回：{comment}"),
     "request.rejected": ("Your request {number} was rejected: {comment}", "您的申请 {number} 未获批准：{comment}"),

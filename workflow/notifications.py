@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .access import Actor
+from .delegation import active_delegates
 from .db import Base, UTCDateTime, utcnow
 from .errors import Forbidden, NotFound
 from .notice_text import TITLES, compose
@@ -118,12 +119,13 @@ def recipients(s, event: OutboxEvent) -> list[int]:
     """The people an event concerns (never the person who caused it)."""
     p = event.payload
     topic = event.topic
-    if topic == "task.assigned":
+    if topic in ("task.assigned", "task.overdue"):
         if p.get("level") in ("dept_review", "requested"):
             people = _users_with_role(s, "dept_head", p["department_id"])
         else:
             people = _users_with_role(s, "logistics")
         people = [u for u in people if u != p.get("requester_id")]
+        people += active_delegates(s, people)  # out of office: the colleague hears of it too
     elif topic in ("request.approved", "request.returned", "request.rejected",
                    "trip.approved", "trip.returned", "trip.rejected"):
         people = [p["requester_id"]]
@@ -190,7 +192,7 @@ def plan(outbox_id: int, uow, base_url: str, channels=("email", "webhook")) -> l
                     s.add(Message(event_id=event.event_id, recipient=f"user:{uid}", channel=channel, address=address,
                                   subject=title, body=body, link=link, language=lang, status="pending", attempts=0,
                                   created_at=utcnow()))
-        if event.topic == "task.assigned" and "department_id" in event.payload:
+        if event.topic in ("task.assigned", "task.overdue") and "department_id" in event.payload:
             hook = s.get(DepartmentWebhook, event.payload["department_id"])
             key = (f"department:{event.payload['department_id']}", "webhook")
             if hook and key not in have_msgs and "webhook" in channels:

@@ -12,6 +12,8 @@ from sqlalchemy import Numeric, String, and_, cast, literal, null, select, tuple
 
 from .access import Actor
 from .db import UTCDateTime
+from .delegation import active_delegators
+from .reminders import due_at
 from .errors import InvalidInput
 from .fleet import Driver
 from .people import Department, User
@@ -47,9 +49,13 @@ def _none(type_):
     return cast(null(), type_)
 
 
-def _supply(where, kind="supply_request"):
+def _behalf(name):
+    return (literal(name, String()) if name else _none(String)).label("on_behalf_of")
+
+
+def _supply(where, kind="supply_request", behalf=None):
     r = SupplyRequest
-    return (select(literal(kind).label("kind"), r.id.label("id"), r.number.label("number"), r.status.label("status"),
+    return (select(literal(kind).label("kind"), _behalf(behalf), r.id.label("id"), r.number.label("number"), r.status.label("status"),
                    r.purpose.label("title"), r.total.label("amount"), r.version.label("version"),
                    User.username.label("requester"), Department.code.label("department"),
                    _none(String).label("destination"), _none(UTCDateTime).label("depart_at"),
@@ -60,7 +66,7 @@ def _supply(where, kind="supply_request"):
 
 def _supply_lines():
     r, line = SupplyRequest, SupplyLine
-    return (select(literal("supply_line").label("kind"), line.id.label("id"), r.number.label("number"),
+    return (select(literal("supply_line").label("kind"), _behalf(None), line.id.label("id"), r.number.label("number"),
                    r.status.label("status"), line.description.label("title"),
                    (line.quantity * line.unit_price).label("amount"), r.version.label("version"),
                    User.username.label("requester"), Department.code.label("department"),
@@ -72,9 +78,9 @@ def _supply_lines():
             .where(r.status == "approved", line.purchase_order_id.is_(None)))
 
 
-def _trips(where, kind, waiting=None):
+def _trips(where, kind, waiting=None, behalf=None):
     t = TripRequest
-    return (select(literal(kind).label("kind"), t.id.label("id"), t.number.label("number"), t.status.label("status"),
+    return (select(literal(kind).label("kind"), _behalf(behalf), t.id.label("id"), t.number.label("number"), t.status.label("status"),
                    t.purpose.label("title"), _none(Numeric(14, 2)).label("amount"), t.version.label("version"),
                    User.username.label("requester"), Department.code.label("department"),
                    t.destination.label("destination"), t.depart_at.label("depart_at"),
@@ -83,30 +89,39 @@ def _trips(where, kind, waiting=None):
             .join(User, User.id == t.requester_id).join(Department, Department.id == t.department_id).where(where))
 
 
-def _parts(actor: Actor, today: tuple[dt.datetime, dt.datetime]) -> list:
-    not_mine_s, not_mine_t = SupplyRequest.requester_id != actor.id, TripRequest.requester_id != actor.id
-    if actor.role == "dept_head":
-        return [_supply(and_(SupplyRequest.status == "dept_review", SupplyRequest.department_id == actor.department_id,
-                             not_mine_s)),
-                _trips(and_(TripRequest.status == "requested", TripRequest.department_id == actor.department_id,
-                            not_mine_t), "trip_request")]
-    if actor.role == "logistics":
-        return [_supply(and_(SupplyRequest.status == "office_review", not_mine_s)),
-                _trips(and_(TripRequest.status == "office_review", not_mine_t), "trip_request")]
+def _reviews(approver: Actor, caller_id: int, behalf: str | None = None) -> list:
+    """Review items of an approver (for a delegate: of the colleague, never the caller's own)."""
+    not_mine_s = and_(SupplyRequest.requester_id != approver.id, SupplyRequest.requester_id != caller_id)
+    not_mine_t = and_(TripRequest.requester_id != approver.id, TripRequest.requester_id != caller_id)
+    if approver.role == "dept_head":
+        return [_supply(and_(SupplyRequest.status == "dept_review",
+                             SupplyRequest.department_id == approver.department_id, not_mine_s), behalf=behalf),
+                _trips(and_(TripRequest.status == "requested", TripRequest.department_id == approver.department_id,
+                            not_mine_t), "trip_request", behalf=behalf)]
+    if approver.role == "logistics":
+        return [_supply(and_(SupplyRequest.status == "office_review", not_mine_s), behalf=behalf),
+                _trips(and_(TripRequest.status == "office_review", not_mine_t), "trip_request", behalf=behalf)]
+    return []
+
+
+def _parts(actor: Actor, today: tuple[dt.datetime, dt.datetime], delegators=()) -> list:
+    parts = _reviews(actor, actor.id)
+    for colleague in delegators:
+        parts += _reviews(colleague.as_actor(), actor.id, behalf=colleague.username)
     if actor.role == "procurement":
-        return [_supply_lines()]
-    if actor.role == "fleet":
-        return [_trips(TripRequest.status == "approved", "trip_dispatch"),
-                _trips(TripRequest.status == "returned", "trip_close")]
-    if actor.role == "driver":
+        parts.append(_supply_lines())
+    elif actor.role == "fleet":
+        parts += [_trips(TripRequest.status == "approved", "trip_dispatch"),
+                  _trips(TripRequest.status == "returned", "trip_close")]
+    elif actor.role == "driver":
         # Today's trips (office day) and any trip still under way.
         mine = select(Trip.id).join(Driver, Driver.id == Trip.driver_id).where(Driver.user_id == actor.id)
         start, end = today
-        return [_trips(and_(TripRequest.trip_id.in_(mine), TripRequest.status.in_(("dispatched", "on_trip")),
-                            (TripRequest.status == "on_trip") | and_(TripRequest.depart_at >= start,
-                                                                     TripRequest.depart_at < end)),
-                       "trip_drive", waiting=TripRequest.depart_at)]
-    return []
+        parts.append(_trips(and_(TripRequest.trip_id.in_(mine), TripRequest.status.in_(("dispatched", "on_trip")),
+                                 (TripRequest.status == "on_trip") | and_(TripRequest.depart_at >= start,
+                                                                          TripRequest.depart_at < end)),
+                            "trip_drive", waiting=TripRequest.depart_at))
+    return parts
 
 
 def my_queue(actor: Actor, uow, *, cursor: str | None = None, limit: int = 50) -> dict:
@@ -114,7 +129,7 @@ def my_queue(actor: Actor, uow, *, cursor: str | None = None, limit: int = 50) -
     with uow:
         now = dt.datetime.now(uow.office_tz)
         start = dt.datetime.combine(now.date(), dt.time(), uow.office_tz)
-        parts = _parts(actor, (start, start + dt.timedelta(days=1)))
+        parts = _parts(actor, (start, start + dt.timedelta(days=1)), active_delegators(uow.session, actor.id))
         if not parts:
             return {"items": [], "next_cursor": None}
         q = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
@@ -126,6 +141,11 @@ def my_queue(actor: Actor, uow, *, cursor: str | None = None, limit: int = 50) -
                               > tuple_(literal(moment, UTCDateTime()), literal(kind, String()), literal(row_id)))
         rows = uow.session.execute(stmt.order_by(q.c.waiting_since, q.c.kind, q.c.id).limit(limit)).all()
         items = [dict(r._mapping) | {"actions": ACTIONS[r.kind]} for r in rows]
+        now_utc = dt.datetime.now(dt.timezone.utc)
+        for item in items:
+            if item["kind"] in ("supply_request", "trip_request"):
+                item["due_at"] = due_at(item["waiting_since"], uow.policy_document, uow.office_tz)
+                item["overdue"] = now_utc >= item["due_at"]
         last = items[-1] if len(items) == limit else None
         return {"items": items,
                 "next_cursor": encode_cursor(last["waiting_since"], last["kind"], last["id"]) if last else None}

@@ -29,6 +29,7 @@ SUPPLY_MACHINE = build(STATES, [
     {"trigger": "return", "source": list(REVIEW_STATES), "dest": "returned"},
     {"trigger": "reject", "source": list(REVIEW_STATES), "dest": "rejected"},
     {"trigger": "cancel", "source": ["draft", "returned", "dept_review"], "dest": "cancelled"},
+    {"trigger": "escalate", "source": "dept_review", "dest": "office_review"},  # overdue: up to logistics
     {"trigger": "order", "source": "approved", "dest": "ordered"},
     {"trigger": "receive", "source": "ordered", "dest": "received"},
 ], initial="draft")
@@ -54,6 +55,7 @@ class SupplyRequest(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     status_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     lines: Mapped[list["SupplyLine"]] = relationship(
         back_populates="request", order_by="SupplyLine.position", cascade="all, delete-orphan")

@@ -14,6 +14,7 @@ from .access import OFFICE_WIDE_READERS, Actor
 from .catalog import GREEN_ATTRIBUTES, CatalogItem, check_quantity
 from .compliance import evaluate, finding_view
 from .db import utcnow
+from .delegation import reviewer
 from .errors import (Forbidden, InvalidInput, JustificationRequired, NotFound, PolicyBlocked,
                      StaleVersion)
 from .machines import allowed, fire
@@ -213,18 +214,13 @@ _RANK = [Outcome.PASS, Outcome.WARN, Outcome.EXCEPTION, Outcome.BLOCK]
 
 # ---- actions -------------------------------------------------------------------------------
 
-def _check_entitled(req: SupplyRequest, action: str, actor: Actor) -> None:
+def _entitled(s, req: SupplyRequest, action: str, actor: Actor) -> Actor:
+    """The actor the action is recorded for (a delegate acts on the approver's behalf)."""
     if action in REQUESTER_ACTIONS:
         if req.requester_id != actor.id:
             raise Forbidden(f"only the requester may {action}")
-        return
-    if req.requester_id == actor.id:
-        raise Forbidden("nobody approves their own request", security=True)
-    if req.status == "dept_review" and actor.role == "dept_head" and actor.department_id == req.department_id:
-        return
-    if req.status == "office_review" and actor.role == "logistics":
-        return
-    raise Forbidden(f"you may not {action} a request in {req.status}")
+        return actor
+    return reviewer(s, actor, action, req.status, req.department_id, req.requester_id)
 
 
 def _submit(s, req: SupplyRequest, actor: Actor, justification: str | None, doc) -> dict:
@@ -261,7 +257,7 @@ def act(request_id: int, action: str, version: int, actor: Actor, uow, *, commen
             raise StaleVersion("the request changed since you read it", current_version=req.version)
         if action not in SUPPLY_MACHINE.get_triggers(req.status):
             fire(SUPPLY_MACHINE, req, action)  # raises IllegalStep listing the allowed actions
-        _check_entitled(req, action, actor)
+        actor = _entitled(s, req, action, actor)
         if action in ("return", "reject") and not (comment and comment.strip()):
             raise InvalidInput(f"{action} needs a comment", {"comment": ["Required when returning or rejecting."]})
         context = {}

@@ -14,6 +14,7 @@ from . import audit
 from .access import OFFICE_WIDE_READERS, Actor
 from .compliance import finding_view
 from .db import utcnow
+from .delegation import reviewer
 from .errors import Forbidden, InvalidInput, JustificationRequired, NotFound, PolicyBlocked, StaleVersion
 from .machines import allowed, fire
 from .outbox import emit
@@ -235,16 +236,6 @@ def revise_request(request_id: int, version: int, changes: dict, actor: Actor, u
 
 # ---- review actions ------------------------------------------------------------------------
 
-def check_reviewer(req: TripRequest, action: str, actor: Actor) -> None:
-    if req.requester_id == actor.id:
-        raise Forbidden("nobody approves their own request", security=True)
-    if req.status == "requested" and actor.role == "dept_head" and actor.department_id == req.department_id:
-        return
-    if req.status == "office_review" and actor.role == "logistics":
-        return
-    raise Forbidden(f"you may not {action} a trip request in {req.status}")
-
-
 def review(req: TripRequest, action: str, actor: Actor, s, doc, *, comment=None) -> None:
     """approve, return, reject, resubmit or cancel a locked trip request (the caller commits)."""
     if action in ("return", "reject") and not (comment and comment.strip()):
@@ -261,7 +252,7 @@ def review(req: TripRequest, action: str, actor: Actor, s, doc, *, comment=None)
         if req.requester_id != actor.id and not actor.is_("fleet"):
             raise Forbidden("only the requester or the fleet manager cancels")
     else:
-        check_reviewer(req, action, actor)
+        actor = reviewer(s, actor, action, req.status, req.department_id, req.requester_id)
     before, after = fire(TRIP_MACHINE, req, action, **context)
     req.touch()
     req.status_changed_at = req.updated_at

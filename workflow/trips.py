@@ -29,6 +29,7 @@ TRIP_MACHINE = build(TRIP_STATES, [
     {"trigger": "reject", "source": list(REVIEW_STATES), "dest": "rejected"},
     {"trigger": "cancel", "source": ["requested", "office_review", "sent_back", "approved", "dispatched"],
      "dest": "cancelled"},
+    {"trigger": "escalate", "source": "requested", "dest": "office_review"},  # overdue: up to logistics
     {"trigger": "dispatch", "source": "approved", "dest": "dispatched"},
     {"trigger": "depart", "source": "dispatched", "dest": "on_trip"},
     {"trigger": "arrive", "source": "on_trip", "dest": "returned"},
@@ -116,6 +117,7 @@ class TripRequest(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     status_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     __table_args__ = (
         Index("ix_trip_requests_queue", "status", "department_id", "status_changed_at", "id"),

@@ -31,6 +31,9 @@ class QueueItemSchema(StrictSchema):
     supplier = fields.String(allow_none=True)
     waiting_since = OfficeDateTime()
     actions = fields.List(fields.String())
+    due_at = OfficeDateTime(metadata={"description": "Reviews: when a decision is due (working days)."})
+    overdue = fields.Boolean()
+    on_behalf_of = fields.String(allow_none=True, metadata={"description": "Delegated to you by this colleague."})
 
 
 class QueuePageSchema(StrictSchema):

@@ -21,7 +21,7 @@ class Paperwork:
 # The procurement flow of DESIGN.md: what each state allows, written out independently of the machine.
 ALLOWED = {
     "draft": {"submit", "cancel"},
-    "dept_review": {"approve", "return", "reject", "cancel"},
+    "dept_review": {"approve", "return", "reject", "cancel", "escalate"},  # escalate: overdue, by the system
     "office_review": {"approve", "return", "reject"},
     "returned": {"resubmit", "cancel"},
     "approved": {"order"},
@@ -55,6 +55,7 @@ LEGAL = [
     pytest.param("dept_review", "cancel", {}, "cancelled", id="cancel-in-dept-review"),
     pytest.param("approved", "order", {}, "ordered", id="order-approved"),
     pytest.param("ordered", "receive", {}, "received", id="receive-ordered"),
+    pytest.param("dept_review", "escalate", {}, "office_review", id="overdue-escalates-to-office-review"),
 ]
 
 
@@ -84,7 +85,8 @@ def test_illegal_step_raises_with_the_allowed_actions_and_keeps_the_status(state
     obj = Paperwork(state)
     with pytest.raises(IllegalStep) as raised:
         fire(SUPPLY_MACHINE, obj, action, skip_dept=True, needs_office=True)
-    assert raised.value.extra["allowed"] == sorted(ALLOWED[state])
+    # What people are offered: every allowed step except the system's own (escalate).
+    assert raised.value.extra["allowed"] == sorted(ALLOWED[state] - {"escalate"})
     assert obj.status == state
 
 

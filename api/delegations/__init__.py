@@ -1,0 +1,1 @@
+"""Delegation of approvals while out of office."""

@@ -1,0 +1,90 @@
+"""Due times for queue items, reminders when they are overdue, escalation to the next level.
+
+An item waiting for review is due `queue.due_working_days` working days (Monday to Friday in
+the office's zone; public holidays are not known here) after it reached its level. Overdue, its
+approvers get a `task.overdue` reminder once; still waiting one period later, a first-level item
+goes up to logistics (`escalate`). Both are written to the audit trail by the system user.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy import or_, select
+
+from . import audit
+from .access import Actor
+from .db import utcnow
+from .machines import fire
+from .outbox import emit
+from .people import User, hash_password
+from .supply import SUPPLY_MACHINE, SupplyRequest
+from .trips import TRIP_MACHINE, TripRequest
+
+FIRST_LEVEL = {"supply_request": "dept_review", "trip_request": "requested"}
+
+
+def add_working_days(moment: dt.datetime, days: int, zone) -> dt.datetime:
+    local = moment.astimezone(zone)
+    while days > 0:
+        local += dt.timedelta(days=1)
+        if local.weekday() < 5:
+            days -= 1
+    return local.astimezone(dt.timezone.utc)
+
+
+def due_at(waiting_since: dt.datetime, doc, zone) -> dt.datetime:
+    return add_working_days(waiting_since, doc.data["queue"]["due_working_days"], zone)
+
+
+def system_actor(s) -> Actor:
+    """The user reminders and escalations are recorded under; it cannot log in."""
+    user = s.scalar(select(User).where(User.username == "system"))
+    if user is None:
+        user = User(username="system", full_name="Jieyue", role="admin", active=False, language="en",
+                    password_hash=hash_password(secrets.token_urlsafe(32)))
+        s.add(user)
+        s.flush()
+    return Actor(user.id, "system", "admin", None)
+
+
+def remind_and_escalate(uow, now: dt.datetime | None = None) -> dict:
+    """One pass over the review queues; returns {"reminded": n, "escalated": m}."""
+    now = now or utcnow()
+    doc, zone = uow.policy_document, uow.office_tz
+    period = doc.data["queue"]["due_working_days"]
+    counts = {"reminded": 0, "escalated": 0}
+    with uow:
+        s = uow.session
+        system = None
+        for kind, model, machine in (("supply_request", SupplyRequest, SUPPLY_MACHINE),
+                                     ("trip_request", TripRequest, TRIP_MACHINE)):
+            # Anything waiting longer than the shortest possible period is a candidate.
+            cutoff = now - dt.timedelta(days=period)
+            rows = s.scalars(select(model).where(
+                model.status.in_((FIRST_LEVEL[kind], "office_review")), model.status_changed_at <= cutoff,
+                or_(model.reminded_at.is_(None), model.reminded_at < model.status_changed_at)
+                | (model.status == FIRST_LEVEL[kind])).order_by(model.id).with_for_update(skip_locked=True)).all()
+            for req in rows:
+                due = due_at(req.status_changed_at, doc, zone)
+                if now < due:
+                    continue
+                system = system or system_actor(s)
+                base = {"number": req.number, "requester_id": req.requester_id, "department_id": req.department_id,
+                        "actor_id": system.id}
+                if req.status == FIRST_LEVEL[kind] and now >= add_working_days(due, period, zone):
+                    before, after = fire(machine, req, "escalate")
+                    req.touch()
+                    req.status_changed_at = req.updated_at
+                    audit.record(s, kind, req.id, "escalate", system, from_state=before, to_state=after,
+                                 data={"overdue_since": due.isoformat()})
+                    emit(s, "task.assigned", kind, req.id, level=after, escalated=True, **base)
+                    counts["escalated"] += 1
+                elif req.reminded_at is None or req.reminded_at < req.status_changed_at:
+                    req.reminded_at = now
+                    audit.record(s, kind, req.id, "remind", system, from_state=req.status, to_state=req.status,
+                                 data={"due": due.isoformat()})
+                    emit(s, "task.overdue", kind, req.id, level=req.status, **base)
+                    counts["reminded"] += 1
+        uow.commit()
+    return counts
