@@ -49,7 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     logging.getLogger("transitions").setLevel(logging.WARNING)  # one line per callback is noise
 
     api = Api(app)
-    from . import cli, docs, errors, home
+    from . import act_links, cli, docs, errors, home
     from .auth_tokens.resources import blp as tokens
     from .catalog.resources import blp as catalog
     from .delegations.resources import blp as delegations
@@ -68,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register(app)  # after Api(), so our JSON error shape wins over flask-smorest's
     app.register_blueprint(docs.blp)
     app.register_blueprint(home.blp)
+    app.register_blueprint(act_links.blp)
     cli.register(app)
 
     @app.before_request

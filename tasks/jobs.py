@@ -37,7 +37,8 @@ def relay_outbox(batch: int = 200) -> int:
 
 @app.task(name="jieyue.plan_event", max_retries=10, **RETRY)
 def plan_event(outbox_id: int) -> int:
-    ids = notifications.plan(outbox_id, runtime().uow(), runtime().settings.base_url, tuple(transports()))
+    settings = runtime().settings
+    ids = notifications.plan(outbox_id, runtime().uow(), settings.base_url, tuple(transports()), settings.secret_key)
     for message_id in ids:
         send_message.delay(message_id)
     return len(ids)

@@ -156,7 +156,22 @@ def _department(dep, lang: str) -> dict:
     return {"department": (dep.name_zh or dep.name) if lang == "zh" else dep.name}
 
 
-def plan(outbox_id: int, uow, base_url: str, channels=("email", "webhook")) -> list[int]:
+def _action_lines(event: OutboxEvent, uid: int, base_url: str, secret: str | None, lang: str) -> str:
+    """For an approver's e-mail: signed approve / return / reject links (see action_links)."""
+    if not secret or event.topic not in ("task.assigned", "task.overdue") or "version" not in event.payload:
+        return ""
+    from . import action_links
+
+    words = {"approve": ("Approve", "批准"), "return": ("Return", "退回"), "reject": ("Reject", "不予批准")}
+    lines = []
+    for action, (en, zh) in words.items():
+        token = action_links.make(secret, kind=event.aggregate_type, item_id=event.aggregate_id,
+                                  version=event.payload["version"], user_id=uid, action=action, now=utcnow())
+        lines.append(f"{zh if lang == 'zh' else en}: {base_url.rstrip('/')}/act/{token}")
+    return "\n" + "\n".join(lines)
+
+
+def plan(outbox_id: int, uow, base_url: str, channels=("email", "webhook"), secret: str | None = None) -> list[int]:
     """Inbox rows and pending messages for one event; returns the ids of messages still to send.
 
     Safe to run twice: rows that exist are kept, never doubled.
@@ -189,9 +204,10 @@ def plan(outbox_id: int, uow, base_url: str, channels=("email", "webhook")) -> l
                 wanted.append(("webhook", pref.webhook_url))
             for channel, address in wanted:
                 if (f"user:{uid}", channel) not in have_msgs:
+                    extra = _action_lines(event, uid, base_url, secret, lang) if channel == "email" else ""
                     s.add(Message(event_id=event.event_id, recipient=f"user:{uid}", channel=channel, address=address,
-                                  subject=title, body=body, link=link, language=lang, status="pending", attempts=0,
-                                  created_at=utcnow()))
+                                  subject=title, body=body + extra, link=link, language=lang, status="pending",
+                                  attempts=0, created_at=utcnow()))
         if event.topic in ("task.assigned", "task.overdue") and "department_id" in event.payload:
             hook = s.get(DepartmentWebhook, event.payload["department_id"])
             key = (f"department:{event.payload['department_id']}", "webhook")
@@ -267,7 +283,7 @@ def requeue_failed(uow, message_ids: list[int] | None = None) -> list[int]:
         return [m.id for m in rows]
 
 
-def drain(new_uow, base_url: str, transports: dict, log=None) -> int:
+def drain(new_uow, base_url: str, transports: dict, log=None, secret: str | None = None) -> int:
     """Relay, plan and send in this process: the embedded default, where there is no broker.
 
     The same steps as the Celery tasks, run one after the other; a message that fails stays
@@ -277,7 +293,7 @@ def drain(new_uow, base_url: str, transports: dict, log=None) -> int:
     while relay(new_uow(), ids.append):
         pass
     for outbox_id in ids:
-        for message_id in plan(outbox_id, new_uow(), base_url, tuple(transports)):
+        for message_id in plan(outbox_id, new_uow(), base_url, tuple(transports), secret):
             try:
                 send(message_id, new_uow(), transports)
             except Exception as exc:  # noqa: BLE001 - recorded on the message; never fails the caller

@@ -78,13 +78,13 @@ def remind_and_escalate(uow, now: dt.datetime | None = None) -> dict:
                     req.status_changed_at = req.updated_at
                     audit.record(s, kind, req.id, "escalate", system, from_state=before, to_state=after,
                                  data={"overdue_since": due.isoformat()})
-                    emit(s, "task.assigned", kind, req.id, level=after, escalated=True, **base)
+                    emit(s, "task.assigned", kind, req.id, level=after, escalated=True, version=req.version, **base)
                     counts["escalated"] += 1
                 elif req.reminded_at is None or req.reminded_at < req.status_changed_at:
                     req.reminded_at = now
                     audit.record(s, kind, req.id, "remind", system, from_state=req.status, to_state=req.status,
                                  data={"due": due.isoformat()})
-                    emit(s, "task.overdue", kind, req.id, level=req.status, **base)
+                    emit(s, "task.overdue", kind, req.id, level=req.status, version=req.version, **base)
                     counts["reminded"] += 1
         uow.commit()
     return counts

@@ -32,7 +32,8 @@ class Runtime:
 
         log = logging.getLogger("jieyue.notifications")
         try:
-            return notifications.drain(self._plain_uow, self.settings.base_url, transports_for(self.settings), log)
+            return notifications.drain(self._plain_uow, self.settings.base_url, transports_for(self.settings), log,
+                                       self.settings.secret_key)
         except Exception:  # noqa: BLE001 - the change is committed; delivery waits in the outbox
             log.exception("in-process delivery failed; events stay in the outbox")
             return 0

@@ -14,7 +14,7 @@ from .access import OFFICE_WIDE_READERS, Actor
 from .catalog import GREEN_ATTRIBUTES, CatalogItem, check_quantity
 from .compliance import evaluate, finding_view
 from .db import utcnow
-from .delegation import reviewer
+from .delegation import active_delegators, reviewer
 from .errors import (Forbidden, InvalidInput, JustificationRequired, NotFound, PolicyBlocked,
                      StaleVersion)
 from .machines import allowed, fire
@@ -51,7 +51,8 @@ def _load(session, request_id: int, actor: Actor, *, for_update: bool = False) -
         stmt = stmt.with_for_update()
     req = session.scalar(stmt)
     # Requests the actor may not see answer exactly like missing ones (no probing of ids).
-    if req is None or not can_view(actor, req):
+    if req is None or not (can_view(actor, req) or any(
+            can_view(colleague.as_actor(), req) for colleague in active_delegators(session, actor.id))):
         raise NotFound("no such supply request")
     return req
 
@@ -309,4 +310,4 @@ def _emit_events(s, req: SupplyRequest, action: str, before: str, after: str, ac
         topic = "request.approved" if after == "approved" else "request.advanced"
     emit(s, topic, "supply_request", req.id, **base)
     if after in ("dept_review", "office_review"):
-        emit(s, "task.assigned", "supply_request", req.id, level=after, **base)
+        emit(s, "task.assigned", "supply_request", req.id, level=after, version=req.version, **base)

@@ -14,7 +14,7 @@ from . import audit
 from .access import OFFICE_WIDE_READERS, Actor
 from .compliance import finding_view
 from .db import utcnow
-from .delegation import reviewer
+from .delegation import active_delegators, reviewer
 from .errors import Forbidden, InvalidInput, JustificationRequired, NotFound, PolicyBlocked, StaleVersion
 from .machines import allowed, fire
 from .outbox import emit
@@ -59,7 +59,8 @@ def load(s, request_id: int, actor: Actor, *, for_update: bool = False) -> TripR
     if for_update:
         stmt = stmt.with_for_update()
     req = s.scalar(stmt)
-    if req is None or not can_view(actor, req, _driver_user(s, req)):
+    if req is None or not (can_view(actor, req, _driver_user(s, req)) or any(
+            can_view(colleague.as_actor(), req) for colleague in active_delegators(s, actor.id))):
         raise NotFound("no such trip request")
     return req
 
@@ -271,4 +272,4 @@ def _emit(s, req: TripRequest, action: str, after: str, actor: Actor, comment: s
     if topic:
         emit(s, topic, "trip_request", req.id, **base)
     if after in ("requested", "office_review"):
-        emit(s, "task.assigned", "trip_request", req.id, level=after, **base)
+        emit(s, "task.assigned", "trip_request", req.id, level=after, version=req.version, **base)

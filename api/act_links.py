@@ -1,0 +1,87 @@
+"""Act from an e-mail: GET shows a confirmation page (nothing changes); its POST does the action."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template_string, request
+
+from workflow import action_links, dispatch, supply_requests, trip_requests
+from workflow.db import utcnow
+from workflow.errors import DomainError, Forbidden
+from workflow.people import User
+
+blp = Blueprint("act_links", __name__, url_prefix="/act")
+
+WORDS = {
+    "approve": ("Approve", "批准"), "return": ("Return", "退回"), "reject": ("Reject", "不予批准"),
+    "confirm": ("Confirm", "确认"), "comment": ("Comment", "意见"), "needed": ("(required)", "（必填）"),
+    "done": ("Done: {number} is now {status}.", "已完成：{number} 当前状态为 {status}。"),
+    "failed": ("Not done: {message}", "未完成：{message}"),
+}
+
+PAGE = """<!doctype html>
+<html lang="{{ lang }}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Jieyue · {{ title }}</title></head>
+<body>
+<main>
+<h1>{{ title }}</h1>
+{% if item %}<p><strong>{{ item.number }}</strong> — {{ item.purpose }}{% if item.total %} · {{ item.total }} CNY{% endif %}
+ · {{ item.status }}</p>{% endif %}
+{% if message %}<p role="status">{{ message }}</p>{% endif %}
+{% if form %}
+<form method="post">
+  <label for="comment">{{ words.comment }} {% if needs_comment %}{{ words.needed }}{% endif %}</label><br>
+  <textarea id="comment" name="comment" rows="3" cols="40" {% if needs_comment %}required{% endif %}></textarea><br>
+  <button type="submit">{{ words.confirm }}: {{ title }}</button>
+</form>
+{% endif %}
+</main></body></html>"""
+
+
+def _load(token: str):
+    runtime = current_app.extensions["jieyue"]
+    link = action_links.read(runtime.settings.secret_key, token, utcnow())
+    with runtime.uow() as uow:
+        user = uow.session.get(User, link["user_id"])
+        if user is None or not user.active:
+            raise Forbidden("this link's user cannot act")
+        actor = user.as_actor()
+    return runtime, link, actor
+
+
+def _item(runtime, link, actor) -> dict:
+    if link["kind"] == "supply_request":
+        return supply_requests.get_request(link["item_id"], actor, runtime.uow())
+    return trip_requests.get_request(link["item_id"], actor, runtime.uow())
+
+
+def _render(lang, title, status=200, **context):
+    words = {k: v[1 if lang == "zh" else 0] for k, v in WORDS.items()}
+    return render_template_string(PAGE, lang=lang, title=title, words=words, **context), status
+
+
+@blp.route("/<token>", methods=["GET", "POST"])
+def act(token: str):
+    try:
+        runtime, link, actor = _load(token)
+    except DomainError as exc:
+        return _render("en", "Jieyue", 403, message=exc.message)
+    lang = "zh" if actor.language.startswith("zh") else "en"
+    title = WORDS[link["action"]][1 if lang == "zh" else 0]
+    words = {k: v[1 if lang == "zh" else 0] for k, v in WORDS.items()}
+    try:
+        item = _item(runtime, link, actor)
+    except DomainError as exc:
+        return _render(lang, title, 404, message=words["failed"].format(message=exc.message))
+    if request.method == "GET":
+        return _render(lang, title, item=item, form=True, needs_comment=link["action"] in ("return", "reject"))
+    comment = (request.form.get("comment") or "").strip()[:2000] or None
+    try:
+        if link["kind"] == "supply_request":
+            item = supply_requests.act(link["item_id"], link["action"], link["version"], actor, runtime.uow(),
+                                       comment=comment)
+        else:
+            item = dispatch.act(link["item_id"], link["action"], {"version": link["version"], "comment": comment},
+                                actor, runtime.uow())
+    except DomainError as exc:
+        status = 409 if exc.code in ("stale_version", "illegal_action") else 422 if exc.code == "validation_error" else 403
+        return _render(lang, title, status, item=item, message=words["failed"].format(message=exc.message))
+    return _render(lang, title, item=item, message=words["done"].format(number=item["number"], status=item["status"]))
