@@ -20,7 +20,7 @@ from .errors import (Forbidden, InvalidInput, JustificationRequired, NotFound, P
 from .machines import allowed, fire
 from .outbox import emit
 from .people import Department, User
-from .supply import OFFICE_TZ, SUPPLY_MACHINE, SupplyFinding, SupplyLine, SupplyRequest  # noqa: F401 (OFFICE_TZ re-exported)
+from .supply import SUPPLY_MACHINE, SupplyFinding, SupplyLine, SupplyRequest
 
 DECISIONS = ("approve", "return", "reject")
 REQUESTER_ACTIONS = ("submit", "resubmit", "cancel")

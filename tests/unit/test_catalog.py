@@ -14,7 +14,7 @@ from workflow.budget import Budget
 from workflow.catalog import CatalogItem
 from workflow.db import utcnow
 from workflow.people import Department
-from workflow.supply_requests import OFFICE_TZ
+from workflow.supply import OFFICE_TZ
 
 ITEMS = "/api/v1/catalog/items"
 
