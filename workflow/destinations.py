@@ -28,7 +28,7 @@ def save_destination(fields: dict, actor: Actor, uow, destination_id: int | None
             if clash and clash != destination_id:
                 raise Conflict("name exists", {"name": ["A destination with this name exists."]})
         if destination_id is None:
-            dest = CommonDestination(active=True, name_zh="", **fields)
+            dest = CommonDestination(**{"active": True, "name_zh": "", **fields})
             s.add(dest)
         else:
             dest = s.get(CommonDestination, destination_id)
