@@ -20,3 +20,12 @@ class Actor:
 
     def is_(self, *roles: str) -> bool:
         return self.role in roles
+
+
+def visible(stmt, model, actor: Actor, readers=OFFICE_WIDE_READERS):
+    """Narrow a query of requests to what the actor may see: their own; a head, the department's."""
+    if actor.role == "dept_head":
+        return stmt.where((model.department_id == actor.department_id) | (model.requester_id == actor.id))
+    if actor.role not in readers:
+        return stmt.where(model.requester_id == actor.id)
+    return stmt

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from policies import Outcome
 
 from . import audit, budget
-from .access import OFFICE_WIDE_READERS, Actor
+from .access import OFFICE_WIDE_READERS, Actor, visible
 from .catalog import GREEN_ATTRIBUTES, CatalogItem, check_quantity
 from .compliance import evaluate, finding_view
 from .db import utcnow
@@ -89,12 +89,8 @@ def list_requests(actor: Actor, uow, *, status=None, department_id=None, request
                   before_id=None, limit=50) -> list[dict]:
     """Newest first, keyset-paginated by id; each role sees only what it may."""
     with uow:
-        stmt = select(SupplyRequest).options(selectinload(SupplyRequest.lines), selectinload(SupplyRequest.findings))
-        if actor.role == "dept_head":
-            stmt = stmt.where((SupplyRequest.department_id == actor.department_id)
-                              | (SupplyRequest.requester_id == actor.id))
-        elif actor.role not in OFFICE_WIDE_READERS:
-            stmt = stmt.where(SupplyRequest.requester_id == actor.id)
+        stmt = visible(select(SupplyRequest).options(selectinload(SupplyRequest.lines),
+                                                     selectinload(SupplyRequest.findings)), SupplyRequest, actor)
         if status:
             stmt = stmt.where(SupplyRequest.status == status)
         if department_id:

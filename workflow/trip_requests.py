@@ -11,7 +11,7 @@ from policies import Outcome
 from policies.travel import TripFacts, evaluate_trip
 
 from . import audit
-from .access import OFFICE_WIDE_READERS, Actor
+from .access import OFFICE_WIDE_READERS, Actor, visible
 from .compliance import finding_view
 from .db import utcnow
 from .delegation import active_delegators, reviewer
@@ -110,11 +110,7 @@ def get_request(request_id: int, actor: Actor, uow) -> dict:
 
 def list_requests(actor: Actor, uow, *, status=None, before_id=None, limit=50) -> list[dict]:
     with uow:
-        stmt = select(TripRequest)
-        if actor.role == "dept_head":
-            stmt = stmt.where((TripRequest.department_id == actor.department_id) | (TripRequest.requester_id == actor.id))
-        elif actor.role not in TRIP_READERS:
-            stmt = stmt.where(TripRequest.requester_id == actor.id)
+        stmt = visible(select(TripRequest), TripRequest, actor, TRIP_READERS)
         if status:
             stmt = stmt.where(TripRequest.status == status)
         if before_id:
