@@ -59,11 +59,12 @@ def create_app(config: dict | None = None) -> Flask:
     from .policy.resources import blp as policy
     from .purchase_orders.resources import blp as purchase_orders
     from .queue.resources import blp as queue
+    from .reports.resources import blp as reports
     from .supply_requests.resources import blp as supply_requests
     from .trip_requests.resources import blp as trip_requests
 
     for blueprint in (tokens, people, catalog, supply_requests, policy, purchase_orders, queue,
-                      fleet, trip_requests, notifications, delegations):
+                      fleet, trip_requests, notifications, delegations, reports):
         api.register_blueprint(blueprint)
     errors.register(app)  # after Api(), so our JSON error shape wins over flask-smorest's
     app.register_blueprint(docs.blp)

@@ -54,6 +54,8 @@ DEFAULT_DOCUMENT: dict = {
         "energy_prices": {"petrol": "8.00", "diesel": "7.70", "electric": "0.80"},
         # For the reports: kg CO2 per litre of petrol or diesel, per kWh of grid power.
         "emission_factors": {"petrol": 2.30, "diesel": 2.63, "electric": 0.58},
+        # An avoided car trip is counted as this many litres of petrol per 100 km, out and back.
+        "avoided_trip_litres_per_100km": 8.0,
     },
     "queue": {"due_working_days": 2},
 }

@@ -46,11 +46,15 @@ def plan_event(outbox_id: int) -> int:
 
 @app.task(name="jieyue.sweep_messages")
 def sweep_messages() -> int:
-    """Send again what is still pending after five minutes: requeued failures, or a lost hand-off."""
-    ids = notifications.pending_messages(runtime().uow(), dt.timedelta(minutes=5))
+    """Catch up after five minutes: plan events whose task the broker lost, send pending messages."""
+    late = dt.timedelta(minutes=5)
+    events = notifications.unplanned_events(runtime().uow(), late)
+    for outbox_id in events:
+        plan_event.delay(outbox_id)
+    ids = notifications.pending_messages(runtime().uow(), late)
     for message_id in ids:
         send_message.delay(message_id)
-    return len(ids)
+    return len(events) + len(ids)
 
 
 @app.task(name="jieyue.remind_overdue")

@@ -38,6 +38,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class BadQuery(DomainError):
+    """A query that cannot be answered as asked (a malformed or impossible period): 400."""
+
+    code = "bad_request"
+
+
 class InvalidInput(DomainError):
     """Input that passed the schema but fails a domain check; `errors` maps field path to messages."""
 

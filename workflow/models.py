@@ -9,11 +9,13 @@ from .notifications import DepartmentWebhook, Message, Notification, Preference
 from .outbox import OutboxEvent
 from .people import ApiToken, Department, User
 from .purchasing import Delivery, PurchaseOrder
+from .snapshots import ReportSnapshot
 from .supply import SupplyFinding, SupplyLine, SupplyRequest
+from .targets import ReductionTarget
 from .trips import AvoidedTrip, CommonDestination, Trip, TripRequest
 
 metadata = Base.metadata
 
 __all__ = ["AuditEvent", "Budget", "CatalogItem", "OutboxEvent", "ApiToken", "Department", "User",
            "Delivery", "PurchaseOrder", "SupplyFinding", "SupplyLine", "SupplyRequest", "Driver", "FuelLog",
-           "MaintenanceRecord", "Vehicle", "AvoidedTrip", "CommonDestination", "Trip", "TripRequest", "DepartmentWebhook", "Message", "Notification", "Preference", "Delegation", "metadata"]
+           "MaintenanceRecord", "Vehicle", "AvoidedTrip", "CommonDestination", "Trip", "TripRequest", "DepartmentWebhook", "Message", "Notification", "Preference", "Delegation", "ReportSnapshot", "ReductionTarget", "metadata"]

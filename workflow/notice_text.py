@@ -15,6 +15,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "trip.rejected": ("Trip {number} was rejected", "用车申请 {number} 未获批准"),
     "trip.dispatched": ("Vehicle {vehicle} is assigned", "已派车：{vehicle}"),
     "trip.fuel_anomaly": ("Fuel above norm on {vehicle}", "{vehicle} 油耗超出定额"),
+    "report.monthly_digest": ("Savings summary for {period}", "{period} 节约情况月报"),
 }
 BODIES: dict[str, tuple[str, str]] = {
     "task.assigned": ("{number} from {department} waits for your decision.", "{department} 的 {number} 等待您审批。"),
@@ -32,6 +33,10 @@ BODIES: dict[str, tuple[str, str]] = {
     "trip.dispatched": ("Vehicle {vehicle} is assigned to trip {number}.", "用车 {number} 已安排车辆 {vehicle}。"),
     "trip.fuel_anomaly": ("{vehicle}: {per_100km} per 100 km against a norm of {norm}.",
                           "{vehicle}：百公里 {per_100km}，定额 {norm}。"),
+    "report.monthly_digest": ("Office supplies {spend} CNY ({spend_change_pct}% year on year); vehicles {vehicle_cost} CNY; "
+                              "{avoided_trips} car trips avoided, {co2_kg_saved} kg CO2 saved.",
+                              "办公用品支出 {spend} 元（同比 {spend_change_pct}%）；公务用车费用 {vehicle_cost} 元；"
+                              "减少出车 {avoided_trips} 次，减排二氧化碳 {co2_kg_saved} 千克。"),
 }
 
 

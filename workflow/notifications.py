@@ -137,6 +137,8 @@ def recipients(s, event: OutboxEvent) -> list[int]:
         people = list(p["requester_ids"]) + [p["driver_user_id"]]
     elif topic == "trip.fuel_anomaly":
         people = _users_with_role(s, "fleet")
+    elif topic == "report.monthly_digest":
+        people = _users_with_role(s, "finance") + _users_with_role(s, "dept_head")
     else:
         people = []
     actor = p.get("actor_id")
@@ -144,6 +146,8 @@ def recipients(s, event: OutboxEvent) -> list[int]:
 
 
 def _link(base_url: str, event: OutboxEvent) -> str:
+    if event.aggregate_type == "report":
+        return f"{base_url.rstrip('/')}/api/v1/reports/expenditure?period={event.payload.get('period', '')}"
     path = {"supply_request": "supply-requests", "trip_request": "trip-requests", "purchase_order": "purchase-orders",
             "trip": "trip-requests"}.get(event.aggregate_type, "")
     item = event.aggregate_id if event.aggregate_type != "trip" else (event.payload.get("requests") or [""])[0]
@@ -179,7 +183,12 @@ def plan(outbox_id: int, uow, base_url: str, channels=("email", "webhook"), secr
     with uow:
         s = uow.session
         event = s.get(OutboxEvent, outbox_id)
-        if event is None or event.topic not in TITLES:
+        if event is None:
+            return []
+        if event.planned_at is None:
+            event.planned_at = utcnow()
+        if event.topic not in TITLES:
+            uow.commit()
             return []
         link = _link(base_url, event)
         values = dict(event.payload)
@@ -300,6 +309,14 @@ def drain(new_uow, base_url: str, transports: dict, log=None, secret: str | None
                 if log:
                     log.warning("message %s not sent: %s", message_id, exc)
     return len(ids)
+
+
+def unplanned_events(uow, older_than: dt.timedelta) -> list[int]:
+    """Events handed to the broker but never planned: their task was lost (a broker restart)."""
+    with uow:
+        return list(uow.session.scalars(select(OutboxEvent.id).where(
+            OutboxEvent.published_at.is_not(None), OutboxEvent.planned_at.is_(None),
+            OutboxEvent.published_at <= utcnow() - older_than).order_by(OutboxEvent.id).limit(1000)))
 
 
 def pending_messages(uow, older_than: dt.timedelta = dt.timedelta(0)) -> list[int]:

@@ -20,6 +20,9 @@ class OutboxEvent(Base):
     payload: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set when the event was turned into notifications: a published but unplanned event (its
+    # task lost by the broker) is planned again by the sweep.
+    planned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # The relay (issue 4) scans unpublished rows oldest first.
     __table_args__ = (Index("ix_outbox_unpublished", "published_at", "id"),)
 

@@ -96,6 +96,9 @@ class SupplyLine(Base):
     swapped_from_item_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_items.id"))
     purchase_order_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
     received_quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal("0"))
+    # Set at submission, for the reports: passes every block/exception GP-* rule; single-use.
+    green: Mapped[bool] = mapped_column(Boolean, default=False)
+    single_use: Mapped[bool] = mapped_column(Boolean, default=False)
     spend: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     request: Mapped[SupplyRequest] = relationship(back_populates="lines")
     __table_args__ = (

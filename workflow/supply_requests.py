@@ -8,11 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from policies import Outcome
+from policies.procurement import passes_hard_rules
 
 from . import audit, budget
 from .access import OFFICE_WIDE_READERS, Actor, visible
 from .catalog import GREEN_ATTRIBUTES, CatalogItem, check_quantity
-from .compliance import evaluate, finding_view
+from .compliance import evaluate, finding_view, line_item_facts
 from .db import utcnow
 from .delegation import active_delegators, reviewer
 from .errors import (Forbidden, InvalidInput, JustificationRequired, NotFound, PolicyBlocked,
@@ -237,6 +238,9 @@ def _submit(s, req: SupplyRequest, actor: Actor, justification: str | None, doc)
                                     findings=[finding_view(f, actor.language) for f in findings])
     req.justification = justification
     req.policy_version = doc.version
+    for line in req.lines:
+        line.green = passes_hard_rules(line_item_facts(line), doc)
+        line.single_use = bool(line.attributes.get("single_use"))
     req.needs_office_review = needs_exception or req.total >= doc.second_level_threshold
     return {"blocked": None}
 

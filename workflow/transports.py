@@ -6,7 +6,6 @@ import json
 import smtplib
 import urllib.request
 from email.message import EmailMessage
-from email.utils import make_msgid
 from urllib.parse import unquote, urlparse
 
 TIMEOUT_SECONDS = 15
@@ -21,13 +20,14 @@ def smtp_sender(smtp_url: str, sender: str = "jieyue@localhost"):
         mail["From"] = sender
         mail["To"] = msg.address
         mail["Subject"] = msg.subject
-        # One Message-ID per (event, recipient): a receiving system can recognise a repeat.
-        mail["Message-ID"] = make_msgid(idstring=f"{msg.event_id}.{msg.recipient.replace(':', '-')}", domain="jieyue")
-        mail["Content-Language"] = "zh-CN" if msg.language == "zh" else "en"
+        # One fixed Message-ID per (event, recipient, channel): a receiving system can drop a repeat.
+        mail["Message-ID"] = f"<{msg.event_id}.{msg.recipient.replace(':', '-')}@jieyue>"
         mail.set_content(f"{msg.body}\n\n{msg.link}\n")
         mail.add_alternative(
             f"<html><body><p>{html.escape(msg.body)}</p><p><a href=\"{html.escape(msg.link)}\">"
             f"{html.escape(msg.link)}</a></p></body></html>", subtype="html")
+        # After the content: set_content() clears every Content-* header set before it.
+        mail["Content-Language"] = "zh-CN" if msg.language == "zh" else "en"
         cls = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
         with cls(url.hostname or "localhost", url.port or (465 if url.scheme == "smtps" else 25),
                  timeout=TIMEOUT_SECONDS) as smtp:

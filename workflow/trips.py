@@ -81,6 +81,7 @@ class Trip(Base):
         CheckConstraint("ends_at > starts_at", name="period_forward"),
         Index("ix_trips_vehicle_period", "vehicle_id", "starts_at"),
         Index("ix_trips_driver_period", "driver_id", "starts_at"),
+        Index("ix_trips_arrived_at", "arrived_at"),  # the vehicle reports select by arrival
     )
 
     @property

@@ -1,0 +1,1 @@
+"""Finance's reports, targets, snapshots and their CSV/XLSX exports."""
