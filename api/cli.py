@@ -259,6 +259,20 @@ def register_delivery_commands(app) -> None:
         counts = remind_and_escalate(current_app.extensions["jieyue"].uow())
         click.echo(f"Reminded {counts['reminded']}, escalated {counts['escalated']}")
 
+    @app.cli.command("compile-reports")
+    @click.option("--period", help="One period (e.g. 2026-Q3); default: the nightly set.")
+    def compile_reports_command(period):
+        """Compile report snapshots now (a later compile replaces them)."""
+        from workflow import reporting
+
+        runtime = current_app.extensions["jieyue"]
+        if period:
+            keys = [reporting.compile_snapshot(kind, runtime.uow(), period=period, group_by=group)
+                    for kind, group in (("expenditure", "department"), ("consumption", None), ("vehicles", "vehicle"))]
+        else:
+            keys = reporting.compile_nightly(runtime.uow, dt.datetime.now(runtime.uow().office_tz).date())
+        click.echo(f"Compiled {len(keys)} snapshot(s)")
+
     @app.cli.command("retry-failed")
     def retry_failed_command():
         """Put every failed e-mail or webhook back in line and send it again."""

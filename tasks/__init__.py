@@ -9,6 +9,7 @@ VISIBILITY_TIMEOUT = 3600
 def make_celery(settings=None):
     """The Celery app bound to REDIS_URL; `celery -A tasks` finds it through tasks/celery.py."""
     from celery import Celery
+    from celery.schedules import crontab
 
     from workflow.settings import Settings, load_dotenv_if_present
 
@@ -28,6 +29,11 @@ def make_celery(settings=None):
         timezone=settings.timezone,
         beat_schedule={"relay-outbox": {"task": "jieyue.relay_outbox", "schedule": 2.0},
                        "sweep-messages": {"task": "jieyue.sweep_messages", "schedule": 60.0},
-                       "remind-overdue": {"task": "jieyue.remind_overdue", "schedule": 900.0}},
+                       "remind-overdue": {"task": "jieyue.remind_overdue", "schedule": 900.0},
+                       # Snapshots replace each other and the digest is once a month, so a second
+                       # beat process by mistake does no harm.
+                       "compile-reports": {"task": "jieyue.compile_reports", "schedule": crontab(hour=1, minute=30)},
+                       "monthly-digest": {"task": "jieyue.monthly_digest",
+                                          "schedule": crontab(day_of_month=1, hour=7, minute=0)}},
     )
     return app

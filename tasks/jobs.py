@@ -65,6 +65,24 @@ def remind_overdue() -> dict:
     return remind_and_escalate(runtime().uow())
 
 
+@app.task(name="jieyue.compile_reports")
+def compile_reports() -> int:
+    """Nightly: snapshots of the running month, quarter and year and of the month just closed."""
+    from workflow.reporting import compile_nightly
+
+    rt = runtime()
+    return len(compile_nightly(rt.uow, dt.datetime.now(rt.uow().office_tz).date()))
+
+
+@app.task(name="jieyue.monthly_digest")
+def monthly_digest() -> int | None:
+    """On the first of the month: last month's summary to finance and department heads."""
+    from workflow.reporting import monthly_digest as digest
+
+    rt = runtime()
+    return digest(rt.uow(), dt.datetime.now(rt.uow().office_tz).date())
+
+
 @app.task(name="jieyue.send_message", max_retries=notifications.MAX_ATTEMPTS, **RETRY)
 def send_message(message_id: int) -> str:
     return notifications.send(message_id, runtime().uow(), transports())
