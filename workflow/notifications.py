@@ -384,3 +384,23 @@ def set_preferences(actor: Actor, changes: dict, uow) -> dict:
             raise InvalidInput("webhook needs a URL", {"webhook_url": ["Required to receive webhook messages."]})
         uow.commit()
     return preferences(actor, uow)
+
+
+def set_department_webhook(department_id: int, url: str | None, actor: Actor, uow) -> dict:
+    """An administrator points a department's approval tasks at its chat robot (None removes it)."""
+    if not actor.is_("admin"):
+        raise Forbidden("department webhooks are set by an administrator")
+    with uow:
+        s = uow.session
+        if s.get(Department, department_id) is None:
+            raise NotFound("no such department")
+        hook = s.get(DepartmentWebhook, department_id)
+        if url is None:
+            if hook is not None:
+                s.delete(hook)
+        elif hook is None:
+            s.add(DepartmentWebhook(department_id=department_id, url=url))
+        else:
+            hook.url = url
+        uow.commit()
+        return {"department_id": department_id, "url": url}

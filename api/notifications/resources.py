@@ -109,6 +109,22 @@ class Preferences(MethodView):
         return notifications.set_preferences(current_actor(), body, uow())
 
 
+class DepartmentWebhookSchema(StrictSchema):
+    department_id = fields.Integer(dump_only=True)
+    url = fields.Url(required=True, allow_none=True, schemes={"http", "https"}, require_tld=False,
+                     validate=validate.Length(max=500))
+
+
+@blp.route("/departments/<int:department_id>/webhook")
+class DepartmentWebhook(MethodView):
+    @blp.arguments(DepartmentWebhookSchema)
+    @blp.response(200, DepartmentWebhookSchema)
+    @blp.doc(**DOC)
+    def put(self, body, department_id):
+        """The department's chat-robot webhook for its approval tasks (administrators; null removes it)."""
+        return notifications.set_department_webhook(department_id, body["url"], current_actor(), uow())
+
+
 @blp.route("/failed-messages")
 class FailedMessages(MethodView):
     @blp.response(200, FailedMessageSchema(many=True))
