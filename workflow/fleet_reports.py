@@ -56,24 +56,26 @@ def _fuel_paid(s, period: Period, zone) -> dict:
 
 def _rows(s, period, zone, group_by, department_id):
     trips = _trips(s, period, zone, group_by, department_id)
-    upkeep = _upkeep(s, period) if group_by == "vehicle" else {}
-    paid = _fuel_paid(s, period, zone) if group_by == "vehicle" else {}
+    # Fuel logs and maintenance belong to vehicles, not departments: they are shown by vehicle for
+    # the whole office only; a department's figures use the fuel its trips recorded.
+    fleet_wide = group_by == "vehicle" and not department_id
+    upkeep = _upkeep(s, period) if fleet_wide else {}
+    paid = _fuel_paid(s, period, zone) if fleet_wide else {}
     rows = {}
     for k, (count, km, fuel_km, litres, kwh, fuel_cost, tolls_parking, anomalies) in trips.items():
         km = dec(km, "0.1")
-        # By vehicle, fuel is what the fuel logs paid; by department, what the trips recorded.
-        fuel = money(paid.get(k)) if group_by == "vehicle" else money(fuel_cost)
-        maintenance = money(upkeep.get(k)) if group_by == "vehicle" else None
+        fuel = money(paid.get(k)) if fleet_wide else money(fuel_cost)
+        maintenance = money(upkeep.get(k)) if fleet_wide else None
         cost = fuel + money(tolls_parking) + (maintenance or ZERO)
-        rows[k] = {"trips": count, "km": km, "fuel_km": dec(fuel_km, "0.1"), "litres": dec(litres, "0.01"), "kwh": dec(kwh, "0.01"), "fuel_cost": fuel,
-                   "tolls_and_parking": money(tolls_parking), "maintenance_cost": maintenance, "cost": cost,
+        rows[k] = {"trips": count, "km": km, "fuel_km": dec(fuel_km, "0.1"), "litres": dec(litres, "0.01"),
+                   "kwh": dec(kwh, "0.01"), "fuel_cost": fuel, "tolls_and_parking": money(tolls_parking),
+                   "maintenance_cost": maintenance, "cost": cost,
                    "cost_per_km": (cost / km).quantize(Decimal("0.01")) if km else None,
                    "fuel_anomalies": int(anomalies or 0)}
-    if group_by == "vehicle":
-        for k in set(upkeep) - set(rows):  # maintained but not driven this period
-            rows[k] = {"trips": 0, "km": ZERO, "fuel_km": ZERO, "litres": ZERO, "kwh": ZERO, "fuel_cost": money(paid.get(k)),
-                       "tolls_and_parking": ZERO, "maintenance_cost": money(upkeep[k]),
-                       "cost": money(paid.get(k)) + money(upkeep[k]), "cost_per_km": None, "fuel_anomalies": 0}
+    for k in (set(upkeep) | set(paid)) - set(rows):  # refuelled or maintained, but not driven
+        rows[k] = {"trips": 0, "km": ZERO, "fuel_km": ZERO, "litres": ZERO, "kwh": ZERO, "fuel_cost": money(paid.get(k)),
+                   "tolls_and_parking": ZERO, "maintenance_cost": money(upkeep.get(k)),
+                   "cost": money(paid.get(k)) + money(upkeep.get(k)), "cost_per_km": None, "fuel_anomalies": 0}
     return rows
 
 

@@ -31,12 +31,17 @@ def periods(period: str, baseline: str | None, today: dt.date) -> tuple[Period, 
         raise BadQuery("bad baseline", {"baseline": [str(exc)]})
     if p.start > today:
         raise BadQuery("period in the future", {"period": ["Starts in the future."]})
-    if b.start >= p.start:
-        raise BadQuery("baseline not before the period", {"baseline": ["Must start before the period."]})
+    if b.end > p.start:
+        raise BadQuery("baseline not before the period", {"baseline": ["Must end before the period starts."]})
     return p, b
 
 
-def _key(period: Period, baseline: Period, group_by: str | None, department_id: int | None) -> str:
+DEFAULT_GROUP = {"expenditure": "department", "consumption": None, "vehicles": "vehicle"}
+
+
+def _key(kind: str, period: Period, baseline: Period, group_by: str | None, department_id: int | None) -> str:
+    # The default grouping is spelt out, so a plain request finds the nightly snapshot.
+    group_by = group_by or DEFAULT_GROUP[kind]
     return f"{period.label}|{baseline.label}|{group_by or '-'}|{department_id or 'office'}"
 
 
@@ -57,7 +62,7 @@ def report(kind: str, actor: Actor, uow, *, period: str, baseline: str | None = 
     with uow:
         p, b = periods(period, baseline, dt.datetime.now(uow.office_tz).date())
         s = uow.session
-        key = _key(p, b, group_by, department_id)
+        key = _key(kind, p, b, group_by, department_id)
         if not live and (snap := snapshots.fresh(s, kind, key)):
             return {"source": "snapshot", "compiled_at": snap.compiled_at, "report": snap.data}
         data = compute(kind, s, uow, p, b, group_by, department_id)
@@ -70,7 +75,7 @@ def compile_snapshot(kind: str, uow, *, period: str, baseline: str | None = None
     with uow:
         p, b = periods(period, baseline, dt.datetime.now(uow.office_tz).date())
         s = uow.session
-        key = _key(p, b, group_by, department_id)
+        key = _key(kind, p, b, group_by, department_id)
         snapshots.store(s, kind, key, compute(kind, s, uow, p, b, group_by, department_id))
         uow.commit()
         return key

@@ -54,6 +54,11 @@ def _spend_by(s, period: Period, zone, dialect: str, group_by: str, department_i
     return {k: money(v) for k, v in s.execute(stmt)}
 
 
+def _add_months(month: str, n: int) -> str:
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + n
+    return f"{index // 12}-{index % 12 + 1:02d}"
+
+
 def expenditure(s, period: Period, baseline: Period, group_by: str, zone, dialect: str,
                 department_id: int | None = None) -> dict:
     now = _spend_by(s, period, zone, dialect, group_by, department_id)
@@ -62,9 +67,10 @@ def expenditure(s, period: Period, baseline: Period, group_by: str, zone, dialec
     names = dict(s.execute(select(Department.id, Department.code)).all())
     people_total = sum(heads.values())
     if group_by == "month":
-        # Months line up with the baseline month a year earlier.
-        keys = sorted(set(now) | {f"{int(m[:4]) + 1}{m[4:]}" for m in before})
-        shift = {m: f"{int(m[:4]) - 1}{m[4:]}" for m in keys}
+        # Each month lines up with the baseline's month at the same place in its period.
+        offset = (period.start.year - baseline.start.year) * 12 + period.start.month - baseline.start.month
+        keys = sorted(set(now) | {_add_months(m, offset) for m in before})
+        shift = {m: _add_months(m, -offset) for m in keys}
     else:
         keys = sorted(set(now) | set(before), key=str)
         shift = {k: k for k in keys}
@@ -102,7 +108,8 @@ def _consumed(s, period: Period, zone, doc, department_id: int | None) -> dict:
                       SupplyRequest.submitted_at < end))
     # A request blocked several times counts once, at its last blocked total.
     last_block = (select(func.max(AuditEvent.id).label("id"))
-                  .where(AuditEvent.entity_type == "supply_request", AuditEvent.action == "submit_blocked",
+                  .where(AuditEvent.entity_type == "supply_request",
+                         AuditEvent.action.in_(("submit_blocked", "resubmit_blocked")),
                          AuditEvent.created_at >= start, AuditEvent.created_at < end)
                   .group_by(AuditEvent.entity_id))
     blocked = (select(func.count(), func.sum(cast(AuditEvent.data["total"].as_string(), Numeric(14, 2))))
