@@ -63,13 +63,23 @@ def create_app(config: dict | None = None) -> Flask:
     from .supply_requests.resources import blp as supply_requests
     from .trip_requests.resources import blp as trip_requests
 
-    for blueprint in (tokens, people, catalog, supply_requests, policy, purchase_orders, queue,
-                      fleet, trip_requests, notifications, delegations, reports):
+    api_blueprints = (tokens, people, catalog, supply_requests, policy, purchase_orders, queue,
+                      fleet, trip_requests, notifications, delegations, reports)
+    for blueprint in api_blueprints:
         api.register_blueprint(blueprint)
     errors.register(app)  # after Api(), so our JSON error shape wins over flask-smorest's
     app.register_blueprint(docs.blp)
     app.register_blueprint(home.blp)
     app.register_blueprint(act_links.blp)
+    from . import web
+    from .web.auth import web_actor
+
+    web.register(app)
+    # The JSON API authenticates with bearer tokens, which a browser never sends by itself, and an
+    # e-mail's action link is its own secret: neither needs a CSRF token.
+    for blueprint in api_blueprints + (act_links.blp,):
+        web.csrf.exempt(blueprint)
+    app.jinja_env.globals["web_actor"] = web_actor
     cli.register(app)
 
     @app.before_request

@@ -12,6 +12,7 @@ PAGE = """<!doctype html>
 <h1>Jieyue 节约 — green procurement and official vehicles</h1>
 <p lang="zh">节约型机关：办公用品统一审批采购、公务用车集中调度。</p>
 <ul>
+  <li><a href="{{ url_for('web_auth.login') }}">Log in / 登录</a></li>
   <li><a href="{{ url_for('docs.page') }}">API documentation (Swagger UI) / 接口文档</a></li>
   <li><a href="{{ url_for('api-docs.openapi_json') }}">OpenAPI document</a></li>
 </ul>

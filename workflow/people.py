@@ -207,3 +207,57 @@ def add_department(fields: dict, actor: Actor, uow) -> dict:
     dep_id = create_department(fields["code"], fields["name"], fields.get("name_zh", ""), fields["headcount"], uow)
     with uow:
         return department_view(uow.session.get(Department, dep_id))
+
+
+class WebSession(Base):
+    """A browser login. The cookie carries a random token; only its hash is stored, so logging out
+    (or an administrator) ends the session on the server, and each login gets a new one."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+def open_session(username: str, password: str, hours: int, uow) -> str:
+    """Check the password; a fresh session token (never reused across logins)."""
+    with uow:
+        user = uow.session.scalar(select(User).where(User.username == username))
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            user = None
+        if user is None or not user.active:
+            raise Unauthorized("wrong username or password")
+        token = secrets.token_urlsafe(32)
+        now = utcnow()
+        uow.session.add(WebSession(token_hash=_token_digest(token), user_id=user.id, created_at=now,
+                                   expires_at=now + dt.timedelta(hours=hours)))
+        uow.commit()
+        return token
+
+
+def actor_for_session(token: str, uow) -> Actor | None:
+    with uow:
+        row = uow.session.execute(select(WebSession, User).join(User, User.id == WebSession.user_id)
+                                  .where(WebSession.token_hash == _token_digest(token))).first()
+        if row is None or row.WebSession.ended_at or row.WebSession.expires_at <= utcnow() or not row.User.active:
+            return None
+        return row.User.as_actor()
+
+
+def close_session(token: str, uow) -> None:
+    with uow:
+        row = uow.session.scalar(select(WebSession).where(WebSession.token_hash == _token_digest(token)))
+        if row is not None and row.ended_at is None:
+            row.ended_at = utcnow()
+        uow.commit()
+
+
+def set_language(actor: Actor, language: str, uow) -> None:
+    with uow:
+        uow.session.get(User, actor.id).language = language
+        uow.commit()

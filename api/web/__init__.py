@@ -1,0 +1,36 @@
+"""The web pages: sessions, CSRF-protected forms, English and Simplified Chinese."""
+from __future__ import annotations
+
+from flask import g, request
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+babel = Babel()
+LANGUAGES = ("en", "zh")
+
+
+def _locale() -> str:
+    # The person's stored choice once logged in; before that, the browser's.
+    actor = g.get("web_actor")
+    if actor is not None:
+        return "zh" if actor.language.startswith("zh") else "en"
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def register(app) -> None:
+    from pathlib import Path
+
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent.parent / "translations"))
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # tied to the session instead
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    babel.init_app(app, locale_selector=_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    from flask_babel import get_locale
+
+    app.jinja_env.globals["get_locale"] = get_locale
+    csrf.init_app(app)
+    from . import auth, pages, approvals
+
+    for module in (auth, pages, approvals):
+        app.register_blueprint(module.blp)

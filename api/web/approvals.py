@@ -1,0 +1,46 @@
+"""Approvers' pages: the queue (supply and trips, oldest first, overdue marked) and bulk approval."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+
+from workflow import dispatch, queue, supply_requests
+from workflow.errors import DomainError
+
+from .auth import login_required, web_actor
+
+blp = Blueprint("web_approvals", __name__)
+
+
+def _uow():
+    return current_app.extensions["jieyue"].uow()
+
+
+@blp.get("/app/queue", endpoint="queue")
+@login_required
+def queue_page():
+    page = queue.my_queue(web_actor(), _uow(), cursor=request.args.get("cursor") or None, limit=50)
+    return render_template("web/queue.html", page=page)
+
+
+@blp.post("/app/queue/bulk-approve")
+@login_required
+def bulk_approve():
+    """Approve the selected items one by one: each is checked and audited on its own."""
+    actor = web_actor()
+    results = []
+    for value in request.form.getlist("item"):
+        kind, _, rest = value.partition(":")
+        item_id, _, version = rest.partition(":")
+        try:
+            if kind == "supply_request":
+                done = supply_requests.act(int(item_id), "approve", int(version), actor, _uow())
+            elif kind == "trip_request":
+                done = dispatch.act(int(item_id), "approve", {"version": int(version)}, actor, _uow())
+            else:
+                raise ValueError(kind)
+            results.append({"number": done["number"], "ok": True, "status": done["status"]})
+        except DomainError as exc:
+            results.append({"number": f"#{item_id}", "ok": False, "message": exc.message})
+        except ValueError:
+            results.append({"number": value, "ok": False, "message": "not an item of the queue"})
+    return render_template("web/bulk_result.html", results=results)

@@ -1,0 +1,80 @@
+"""Login, logout, the language switch, and `login_required` for every page."""
+from __future__ import annotations
+
+import functools
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from workflow import people
+from workflow.errors import Unauthorized
+
+blp = Blueprint("web_auth", __name__)
+COOKIE = "jy_session"
+HOURS = 10
+
+
+def _runtime():
+    return current_app.extensions["jieyue"]
+
+
+def web_actor():
+    """The logged-in person, or None (a revoked or expired session counts as logged out)."""
+    if "web_actor" not in g:
+        token = request.cookies.get(COOKIE)
+        g.web_actor = people.actor_for_session(token, _runtime().uow()) if token else None
+    return g.web_actor
+
+
+def login_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if web_actor() is None:
+            return redirect(url_for("web_auth.login", next=request.full_path))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths of this site: never an open redirect.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("web_pages.home")
+
+
+@blp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        try:
+            token = people.open_session(request.form.get("username", ""), request.form.get("password", ""),
+                                        HOURS, _runtime().uow())
+        except Unauthorized:
+            error = _("Wrong username or password.")
+        else:
+            session.clear()  # a new CSRF secret with the new session
+            response = redirect(_safe_next(request.args.get("next")))
+            response.set_cookie(COOKIE, token, max_age=HOURS * 3600, httponly=True, samesite="Lax",
+                                secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+            return response
+    return render_template("web/login.html", error=error), (401 if error else 200)
+
+
+@blp.post("/logout")
+def logout():
+    token = request.cookies.get(COOKIE)
+    if token:
+        people.close_session(token, _runtime().uow())
+    session.clear()
+    response = redirect(url_for("web_auth.login"))
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@blp.post("/language")
+@login_required
+def language():
+    choice = request.form.get("language")
+    if choice in ("en", "zh"):
+        people.set_language(web_actor(), choice, _runtime().uow())
+    return redirect(_safe_next(request.form.get("next")))
