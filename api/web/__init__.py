@@ -30,7 +30,7 @@ def register(app) -> None:
 
     app.jinja_env.globals["get_locale"] = get_locale
     csrf.init_app(app)
-    from . import auth, pages, approvals
+    from . import admin, approvals, auth, finance, fleet, pages, purchasing
 
-    for module in (auth, pages, approvals):
+    for module in (auth, pages, approvals, purchasing, fleet, finance, admin):
         app.register_blueprint(module.blp)

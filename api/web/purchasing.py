@@ -1,0 +1,4 @@
+"""Web pages: purchasing (being built)."""
+from flask import Blueprint
+
+blp = Blueprint("web_purchasing", __name__)
