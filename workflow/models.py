@@ -8,6 +8,7 @@ from .fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
 from .notifications import DepartmentWebhook, Message, Notification, Preference
 from .outbox import OutboxEvent
 from .people import ApiToken, Department, User, WebSession
+from .policy_store import PolicyVersion
 from .purchasing import Delivery, PurchaseOrder
 from .snapshots import ReportSnapshot
 from .supply import SupplyFinding, SupplyLine, SupplyRequest
@@ -18,4 +19,4 @@ metadata = Base.metadata
 
 __all__ = ["AuditEvent", "Budget", "CatalogItem", "OutboxEvent", "ApiToken", "Department", "User",
            "Delivery", "PurchaseOrder", "SupplyFinding", "SupplyLine", "SupplyRequest", "Driver", "FuelLog",
-           "MaintenanceRecord", "Vehicle", "AvoidedTrip", "CommonDestination", "Trip", "TripRequest", "DepartmentWebhook", "Message", "Notification", "Preference", "Delegation", "ReportSnapshot", "ReductionTarget", "WebSession", "metadata"]
+           "MaintenanceRecord", "Vehicle", "AvoidedTrip", "CommonDestination", "Trip", "TripRequest", "DepartmentWebhook", "Message", "Notification", "Preference", "Delegation", "ReportSnapshot", "ReductionTarget", "WebSession", "PolicyVersion", "metadata"]

@@ -8,15 +8,46 @@ from .settings import Settings
 from .uow import UnitOfWork
 
 
+POLICY_RECHECK_SECONDS = 5.0
+
+
 class Runtime:
     def __init__(self, settings: Settings, engine=None):
         self.settings = settings
         self.engine = engine or make_engine(settings.database_url)
         self.session_factory = make_session_factory(self.engine)
-        self.policy_document = load_document(settings.policy_file)
+        self._file_document = load_document(settings.policy_file)
+        self._policy = (self._file_document, None, 0.0)  # (document, version row id, checked at)
         # Called after a commit that wrote outbox events; set by the web app when there is no
         # broker, so the embedded default delivers in-process through the same outbox path.
         self.on_outbox = None
+
+    @property
+    def policy_document(self):
+        """The document in force: the newest administrator's version, else the file's or default.
+
+        Looked up at most every few seconds per process, so a change reaches every worker quickly
+        without a query per request.
+        """
+        import time
+
+        doc, row_id, checked = self._policy
+        if time.monotonic() - checked > POLICY_RECHECK_SECONDS:
+            from sqlalchemy.exc import SQLAlchemyError
+
+            from .policy_store import latest
+
+            try:
+                with self.session_factory() as s:
+                    row = latest(s)
+            except SQLAlchemyError:  # before the migrations ran: the file's document
+                row = None
+            if row is None:
+                doc = self._file_document
+            elif row.id != row_id:
+                doc = load_document(row.overrides)
+            self._policy = (doc, row.id if row else None, time.monotonic())
+        return doc
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.policy_document, self.settings.timezone, self.on_outbox)

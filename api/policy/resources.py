@@ -1,12 +1,13 @@
 """POST /policy/evaluate (nothing saved) and GET /policy/document."""
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from api.auth import BEARER, current_actor, runtime, uow
-from api.fields import StrictSchema
+from api.fields import OfficeDateTime, StrictSchema
 from api.supply_requests.resources import to_lines
 from api.supply_requests.schemas import EvaluateSchema, EvaluationSchema
+from workflow import policy_store
 from workflow import supply_requests as service
 
 blp = Blueprint("policy", __name__, url_prefix="/api/v1/policy", description="Green-procurement policies")
@@ -36,3 +37,34 @@ class Document(MethodView):
         current_actor()
         doc = runtime().policy_document
         return {"version": doc.version, "document": doc.data}
+
+
+class PolicyVersionInSchema(StrictSchema):
+    version = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._-]{1,32}$"))
+    overrides = fields.Dict(required=True, metadata={"description": "Parameters changed from the defaults, "
+                                                                    "e.g. {\"procurement\": {\"second_level_threshold\": \"8000.00\"}}."})
+    note = fields.String(load_default="", validate=validate.Length(0, 500))
+
+
+class PolicyVersionSchema(StrictSchema):
+    version = fields.String()
+    note = fields.String()
+    created_at = OfficeDateTime()
+    overrides = fields.Dict()
+
+
+@blp.route("/versions")
+class Versions(MethodView):
+    @blp.response(200, PolicyVersionSchema(many=True))
+    @blp.doc(security=[BEARER])
+    def get(self):
+        """Every administrator's change to the parameters, newest first."""
+        current_actor()
+        return policy_store.versions(uow())
+
+    @blp.arguments(PolicyVersionInSchema)
+    @blp.response(201, PolicyDocumentSchema)
+    @blp.doc(security=[BEARER])
+    def post(self, body):
+        """Override parameters as a new version (administrators); evaluations from now on record it."""
+        return policy_store.save_version(body["version"], body["overrides"], body["note"], current_actor(), uow())
