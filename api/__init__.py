@@ -75,6 +75,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .web.auth import web_actor
 
     web.register(app)
+    from . import security
+
+    security.register(app)
     # The JSON API authenticates with bearer tokens, which a browser never sends by itself, and an
     # e-mail's action link is its own secret: neither needs a CSRF token.
     for blueprint in api_blueprints + (act_links.blp,):

@@ -1,7 +1,14 @@
-"""The append-only audit trail: one event per transition, written in the same transaction."""
+"""The append-only audit trail: one event per transition, written in the same transaction.
+
+Each event carries a SHA-256 over its own content and the hash of the previous event of the
+same item, so a row changed or removed behind the application's back breaks the chain, which
+`flask --app wsgi audit-verify` reports. On PostgreSQL a trigger refuses UPDATE and DELETE.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 
 from sqlalchemy import ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,7 +31,18 @@ class AuditEvent(Base):
     policy_version: Mapped[str | None] = mapped_column(String(32))
     data: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id", "id"),)
+
+
+def digest(e, prev_hash: str | None) -> str:
+    """The event's hash: its content and its predecessor's hash (times as UTC microseconds)."""
+    parts = [prev_hash or "", e.entity_type, str(e.entity_id), e.action, e.from_state or "", e.to_state or "",
+             str(e.actor_id), str(e.on_behalf_of_id or ""), e.comment or "", e.policy_version or "",
+             json.dumps(e.data or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
+             e.created_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
 def record(session, entity_type: str, entity_id: int, action: str, actor: Actor, *, from_state=None,
@@ -33,8 +51,28 @@ def record(session, entity_type: str, entity_id: int, action: str, actor: Actor,
     event = AuditEvent(entity_type=entity_type, entity_id=entity_id, action=action, from_state=from_state,
                        to_state=to_state, actor_id=actor.id, on_behalf_of_id=actor.on_behalf_of_id,
                        comment=comment, policy_version=policy_version, data=data or {}, created_at=utcnow())
+    # The item's row is locked by the caller, so no one else appends to this chain meanwhile.
+    event.prev_hash = session.scalar(select(AuditEvent.hash).where(
+        AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
+        .order_by(AuditEvent.id.desc()).limit(1))
+    event.hash = digest(event, event.prev_hash)
     session.add(event)
     return event
+
+
+def verify(session) -> list[dict]:
+    """Every break in the chains: an event whose hash or link does not match. Empty when intact."""
+    problems, last = [], {}
+    stmt = select(AuditEvent).order_by(AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.id)
+    for e in session.scalars(stmt.execution_options(yield_per=1000)):
+        key = (e.entity_type, e.entity_id)
+        expected_prev = last.get(key)
+        if e.prev_hash != expected_prev:
+            problems.append({"id": e.id, "item": f"{key[0]}/{key[1]}", "problem": "link to the previous event broken"})
+        elif e.hash != digest(e, e.prev_hash):
+            problems.append({"id": e.id, "item": f"{key[0]}/{key[1]}", "problem": "content changed"})
+        last[key] = e.hash
+    return problems
 
 
 def history(session, entity_type: str, entity_id: int) -> list[AuditEvent]:
