@@ -18,6 +18,13 @@ def _locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
+def _quantity(value) -> str:
+    """2.000 as 2, 2.500 as 2.5."""
+    from decimal import Decimal
+
+    return format(Decimal(str(value)).normalize(), "f") if value is not None else ""
+
+
 def register(app) -> None:
     from pathlib import Path
 
@@ -29,6 +36,11 @@ def register(app) -> None:
     from flask_babel import get_locale
 
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["qty"] = _quantity
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return app.send_static_file("favicon.svg")
     csrf.init_app(app)
     from . import admin, approvals, auth, finance, fleet, pages, purchasing
 

@@ -130,6 +130,8 @@ def dashboard():
     }
     sources = [(_("Spend by month"), _source(monthly)), (_("Spend by department"), _source(by_department)),
                (_("Consumption"), _source(consumption)), (_("Official vehicles"), _source(vehicles))]
+    kinds = {s["source"] for _name, s in sources}
+    overall_source = kinds.pop() if len(kinds) == 1 else "mixed"
     # Whose figures these are: a head's own department, a chosen one, or (None) the whole office.
     scope = actor.department_id if actor.is_("dept_head") else query["department_id"]
     exports = {k: dict(period=period, baseline=query["baseline"], department_id=query["department_id"])
@@ -138,7 +140,7 @@ def dashboard():
                            data=chart, period=period, baseline=baseline, monthly=months_rows,
                            by_department=by_department["report"], consumption=cons, fleet=fleet,
                            baseline_fuel=baseline_fuel, progress=progress, target_rows=target_rows,
-                           sources=sources, exports=exports, department=names.get(scope))
+                           sources=sources, overall_source=overall_source, exports=exports, department=names.get(scope))
 
 
 def _locale():
