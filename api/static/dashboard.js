@@ -36,7 +36,7 @@
       legend: { show: false },
       tooltip: { trigger: "item", renderMode: "richText", confine: true },
       xAxis: { type: "category", data: [L.period, L.baseline] },
-      yAxis: { type: "value", name: unit, max: max },
+      yAxis: { type: "value", name: unit, max: max, nameTextStyle: { align: "left" } },
       series: [{ type: "bar", barMaxWidth: 56, label: { show: true, position: "top" },
                  data: [{ value: num(d.period), itemStyle: { color: GREEN } },
                         { value: num(d.baseline), itemStyle: { color: GREY } }] }]
@@ -47,7 +47,7 @@
     monthly: function (d) {
       return base({
         xAxis: { type: "category", data: d.keys, axisLabel: { hideOverlap: true } },
-        yAxis: { type: "value", name: L.cny },
+        yAxis: { type: "value", name: L.cny, nameTextStyle: { align: "left" } },
         series: [
           { name: L.period, type: "bar", data: nums(d.period), itemStyle: { color: GREEN } },
           { name: L.baseline, type: "line", data: nums(d.baseline), itemStyle: { color: GREY },
@@ -58,7 +58,7 @@
     departments: function (d) {
       return base({
         xAxis: { type: "category", data: d.keys, axisLabel: { hideOverlap: true } },
-        yAxis: { type: "value", name: L.cny },
+        yAxis: { type: "value", name: L.cny, nameTextStyle: { align: "left" } },
         series: [
           { name: L.period, type: "bar", data: nums(d.period), itemStyle: { color: GREEN } },
           { name: L.baseline, type: "bar", data: nums(d.baseline), itemStyle: { color: GREY } }
@@ -86,10 +86,10 @@
   document.querySelectorAll("[data-chart]").forEach(function (el) {
     var name = el.getAttribute("data-chart");
     if (!builders[name] || !data[name]) { return; }
+    el.classList.add("drawn");  // shown first: ECharts measures the box it draws into
     var chart = window.echarts.init(el, null, { renderer: "canvas" });
     chart.setOption(builders[name](data[name]));
     charts.push(chart);
-    el.classList.add("drawn");
   });
 
   var timer = null;

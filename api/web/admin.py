@@ -1,4 +1,450 @@
-"""Web pages: admin (being built)."""
-from flask import Blueprint
+"""Administration pages: people, departments, catalog (with import), destinations, budgets, targets, policy."""
+from __future__ import annotations
+
+import functools
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+
+from workflow import budget, catalog, destinations, people, reporting, targets
+from workflow.access import ROLES
+from workflow.catalog import CATEGORIES
+from workflow.errors import DomainError, Forbidden
+
+from .auth import login_required, web_actor
 
 blp = Blueprint("web_admin", __name__)
+LANGUAGES = (("en", "English"), ("zh", "简体中文"))
+CATALOG_PAGE = 200
+# Checkboxes of the catalog form: present means true, absent means false.
+FLAGS = ("recyclable", "single_use", "plastic", "biodegradable", "remanufactured", "led", "water_saving",
+         "green_listed", "active")
+
+
+def _uow():
+    return current_app.extensions["jieyue"].uow()
+
+
+def _runtime():
+    return current_app.extensions["jieyue"]
+
+
+def _status(exc: DomainError) -> int:
+    from api.errors import STATUS
+
+    return STATUS.get(type(exc), 400)
+
+
+def _error(exc: DomainError):
+    return render_template("web/error.html", message=exc.message, errors=exc.errors), _status(exc)
+
+
+def _flatten(exc: ValidationError) -> dict:
+    from api.errors import flatten
+
+    return flatten(exc.messages)
+
+
+def roles_required(*roles):
+    """Only these roles (the services check again); anyone else gets the error page with 403."""
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not web_actor().is_(*roles):
+                return _error(Forbidden(_("This page is for administrators.") if roles == ("admin",)
+                                        else _("This page is not open to your role.")))
+            return view(*args, **kwargs)
+        return login_required(wrapped)
+    return decorate
+
+
+def _form(names) -> dict:
+    """The named fields as typed (trimmed); empty ones left out so schema defaults apply."""
+    out = {}
+    for name in names:
+        value = (request.form.get(name) or "").strip()
+        if value:
+            out[name] = value
+    return out
+
+
+def _department_options():
+    return people.list_departments(_uow())
+
+
+# ---- index --------------------------------------------------------------------------------------
+
+@blp.get("/app/admin", endpoint="index")
+@roles_required("admin")
+def index():
+    return render_template("web/admin.html")
+
+
+# ---- users --------------------------------------------------------------------------------------
+
+@blp.route("/app/admin/users", methods=["GET", "POST"], endpoint="users")
+@roles_required("admin")
+def users():
+    from api.people.schemas import UserInSchema
+
+    errors, message, status, values = {}, None, 200, {}
+    if request.method == "POST":
+        values = _form(("username", "full_name", "role", "department", "language"))
+        given = values | {"password": request.form.get("password", "")}
+        try:
+            fields = UserInSchema().load(given)
+            user = people.add_user(fields, web_actor(), _uow())
+        except ValidationError as exc:
+            errors, message, status = _flatten(exc), _("Some fields need attention."), 422
+        except Forbidden as exc:
+            return _error(exc)
+        except DomainError as exc:
+            errors, message, status = exc.errors, exc.message, _status(exc)
+        else:
+            flash(_("User %(name)s created.", name=user["username"]))
+            return redirect(url_for("web_admin.users"))
+    try:
+        listed = people.list_users(web_actor(), _uow())
+    except DomainError as exc:
+        return _error(exc)
+    return render_template("web/admin_users.html", users=listed, departments=_department_options(), roles=ROLES,
+                           languages=LANGUAGES, values=values, errors=errors, message=message), status
+
+
+# ---- departments --------------------------------------------------------------------------------
+
+@blp.route("/app/admin/departments", methods=["GET", "POST"], endpoint="departments")
+@roles_required("admin")
+def departments():
+    from api.people.schemas import DepartmentSchema
+
+    errors, message, status, values = {}, None, 200, {}
+    if request.method == "POST":
+        values = _form(("code", "name", "name_zh", "headcount"))
+        try:
+            fields = DepartmentSchema().load(values)
+            dep = people.add_department(fields, web_actor(), _uow())
+        except ValidationError as exc:
+            errors, message, status = _flatten(exc), _("Some fields need attention."), 422
+        except Forbidden as exc:
+            return _error(exc)
+        except DomainError as exc:
+            errors, message, status = exc.errors, exc.message, _status(exc)
+        else:
+            flash(_("Department %(code)s created.", code=dep["code"]))
+            return redirect(url_for("web_admin.departments"))
+    return render_template("web/admin_departments.html", departments=_department_options(), values=values,
+                           errors=errors, message=message), status
+
+
+# ---- catalog ------------------------------------------------------------------------------------
+
+def _item_fields() -> dict:
+    """The catalog form as the item schema reads it: every flag explicit, blank numbers left out."""
+    values = _form(("sku", "name", "name_zh", "category", "unit", "unit_price", "supplier", "recycled_content_pct",
+                    "energy_grade"))
+    values.setdefault("name_zh", "")
+    for flag in FLAGS:
+        values[flag] = flag in request.form
+    if "energy_grade" not in values:
+        values["energy_grade"] = None
+    return values
+
+
+def _catalog_page(values=None, errors=None, message=None, import_problems=None, import_message=None, status=200):
+    after = request.args.get("after", "")
+    after_id = int(after) if after.isdigit() else 0
+    items = catalog.list_items(_uow(), after_id=after_id, limit=CATALOG_PAGE)
+    return render_template("web/admin_catalog.html", items=items, categories=CATEGORIES,
+                           more=items[-1]["id"] if len(items) == CATALOG_PAGE else None,
+                           values=values or {"active": True}, errors=errors or {}, message=message,
+                           import_problems=import_problems or [], import_message=import_message), status
+
+
+@blp.route("/app/admin/catalog", methods=["GET", "POST"], endpoint="catalog")
+@roles_required("admin")
+def catalog_page():
+    from api.catalog.schemas import CatalogItemInSchema
+
+    if request.method == "GET":
+        return _catalog_page()
+    values = _item_fields()
+    try:
+        fields = CatalogItemInSchema().load(values)
+        catalog.create_item(fields, web_actor(), _uow())
+    except ValidationError as exc:
+        return _catalog_page(values, _flatten(exc), _("Some fields need attention."), status=422)
+    except Forbidden as exc:
+        return _error(exc)
+    except DomainError as exc:
+        return _catalog_page(values, exc.errors, exc.message, status=_status(exc))
+    flash(_("Item %(sku)s created.", sku=fields["sku"]))
+    return redirect(url_for("web_admin.catalog"))
+
+
+@blp.route("/app/admin/catalog/<int:item_id>", methods=["GET", "POST"], endpoint="catalog_item")
+@roles_required("admin")
+def catalog_item(item_id: int):
+    from api.catalog.schemas import CatalogItemInSchema
+
+    try:
+        item = catalog.get_item(item_id, _uow())
+    except DomainError as exc:
+        return _error(exc)
+    values, errors, message, status = item, {}, None, 200
+    if request.method == "POST":
+        values = _item_fields()
+        try:
+            fields = CatalogItemInSchema().load(values)
+            catalog.update_item(item_id, fields, web_actor(), _uow())
+        except ValidationError as exc:
+            errors, message, status = _flatten(exc), _("Some fields need attention."), 422
+        except DomainError as exc:
+            if not exc.errors:
+                return _error(exc)
+            errors, message, status = exc.errors, exc.message, _status(exc)
+        else:
+            flash(_("Item %(sku)s saved.", sku=fields["sku"]))
+            return redirect(url_for("web_admin.catalog"))
+    return render_template("web/admin_catalog_item.html", item=item, values=values, categories=CATEGORIES,
+                           errors=errors, message=message), status
+
+
+def _check_rows(rows) -> tuple[list[dict], list[dict]]:
+    """Each row through the item schema, as the command-line import does: (valid items, problems)."""
+    from api.catalog.schemas import CatalogItemInSchema
+    from api.cli import EXTRA
+
+    schema = CatalogItemInSchema()
+    valid, problems, seen = [], [], {}
+    for number, row in rows:
+        if EXTRA in row:
+            problems.append({"row": number, "field": "", "message": _("More cells than headers.")})
+            continue
+        try:
+            item = schema.load(row)
+        except ValidationError as exc:
+            problems.extend({"row": number, "field": field, "message": " ".join(msgs)}
+                            for field, msgs in _flatten(exc).items())
+            continue
+        if item["sku"] in seen:
+            problems.append({"row": number, "field": "sku",
+                             "message": _("Repeats row %(row)s.", row=seen[item["sku"]])})
+        seen[item["sku"]] = number
+        valid.append(item)
+    return valid, problems
+
+
+@blp.post("/app/admin/catalog/import", endpoint="catalog_import")
+@roles_required("admin")
+def catalog_import():
+    """A CSV or XLSX file, one header row: every row is checked first; all are imported, or none."""
+    from api.cli import _read_rows
+
+    upload = request.files.get("file")
+    suffix = Path(upload.filename or "").suffix.lower() if upload else ""
+    if not upload or not upload.filename:
+        return _catalog_page(import_message=_("Choose a CSV or XLSX file."), status=422)
+    if suffix not in (".csv", ".xlsx"):
+        return _catalog_page(import_message=_("The file must be .csv or .xlsx."), status=422)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        upload.save(path)
+        try:
+            rows = _read_rows(path)
+        except Exception:  # noqa: BLE001 - a damaged or mislabelled file, a wrong encoding
+            return _catalog_page(import_message=_("The file could not be read as %(kind)s.",
+                                                  kind=suffix[1:].upper()), status=422)
+    if not rows:
+        return _catalog_page(import_message=_("The file has no rows under its header."), status=422)
+    valid, problems = _check_rows(rows)
+    if problems:
+        return _catalog_page(import_problems=problems, status=422,
+                             import_message=_("%(n)s problem(s) found; nothing was imported.", n=len(problems)))
+    try:
+        created, updated = catalog.import_items(valid, _uow())
+    except DomainError as exc:
+        return _catalog_page(import_message=exc.message, status=_status(exc))
+    flash(_("Imported: %(created)s created, %(updated)s updated.", created=created, updated=updated))
+    return redirect(url_for("web_admin.catalog"))
+
+
+# ---- destinations -------------------------------------------------------------------------------
+
+def _destinations_page(values=None, errors=None, message=None, edit_errors=None, status=200):
+    return render_template("web/admin_destinations.html", destinations=destinations.list_destinations(_uow()),
+                           values=values or {}, errors=errors or {}, message=message,
+                           edit_errors=edit_errors or {}), status
+
+
+@blp.route("/app/admin/destinations", methods=["GET", "POST"], endpoint="destinations")
+@roles_required("admin")
+def destinations_page():
+    from api.fleet.schemas import DestinationSchema
+
+    if request.method == "GET":
+        return _destinations_page()
+    values = _form(("name", "name_zh", "distance_km"))
+    try:
+        fields = DestinationSchema().load(values)
+        saved = destinations.save_destination(fields, web_actor(), _uow())
+    except ValidationError as exc:
+        return _destinations_page(values, _flatten(exc), _("Some fields need attention."), status=422)
+    except Forbidden as exc:
+        return _error(exc)
+    except DomainError as exc:
+        return _destinations_page(values, exc.errors, exc.message, status=_status(exc))
+    flash(_("Destination %(name)s added.", name=saved["name"]))
+    return redirect(url_for("web_admin.destinations"))
+
+
+@blp.post("/app/admin/destinations/<int:destination_id>", endpoint="destination")
+@roles_required("admin")
+def destination(destination_id: int):
+    """Change one destination's distance."""
+    from api.fleet.schemas import DestinationPatchSchema
+
+    try:
+        fields = DestinationPatchSchema().load({"distance_km": (request.form.get("distance_km") or "").strip()})
+        saved = destinations.save_destination(fields, web_actor(), _uow(), destination_id)
+    except ValidationError as exc:
+        return _destinations_page(edit_errors={destination_id: _flatten(exc)},
+                                  message=_("Some fields need attention."), status=422)
+    except DomainError as exc:
+        if not exc.errors:
+            return _error(exc)
+        return _destinations_page(edit_errors={destination_id: exc.errors}, message=exc.message,
+                                  status=_status(exc))
+    flash(_("Distance to %(name)s saved.", name=saved["name"]))
+    return redirect(url_for("web_admin.destinations"))
+
+
+# ---- budgets ------------------------------------------------------------------------------------
+
+@blp.route("/app/admin/budgets", methods=["GET", "POST"], endpoint="budgets")
+@roles_required("admin")
+def budgets():
+    from api.people.schemas import BudgetInSchema
+
+    year = _uow().office_year()
+    errors, message, status, amounts = {}, None, 200, {}
+    if request.method == "POST":
+        dep = request.form.get("department_id", "")
+        amount = (request.form.get("amount") or "").strip()
+        try:
+            if not dep.isdigit():
+                raise ValidationError({"department_id": [_("Choose a department.")]})
+            fields = BudgetInSchema().load({"amount": amount})
+            budget.set_budget(int(dep), year, fields["amount"], web_actor(), _uow())
+        except ValidationError as exc:
+            errors, message, status = {dep: _flatten(exc)}, _("Some fields need attention."), 422
+            amounts[dep] = amount
+        except DomainError as exc:
+            if not exc.errors:
+                return _error(exc)
+            errors, message, status = {dep: exc.errors}, exc.message, _status(exc)
+            amounts[dep] = amount
+        else:
+            flash(_("Budget for %(year)s saved.", year=year))
+            return redirect(url_for("web_admin.budgets"))
+    try:
+        listed = {b["department_id"]: b for b in budget.list_budgets(year, web_actor(), _uow())}
+    except DomainError as exc:
+        return _error(exc)
+    return render_template("web/admin_budgets.html", year=year, budgets=listed, departments=_department_options(),
+                           amounts=amounts, errors=errors, message=message), status
+
+
+# ---- targets (finance too) ----------------------------------------------------------------------
+
+@blp.route("/app/admin/targets", methods=["GET", "POST"], endpoint="targets")
+@roles_required("admin", "finance")
+def targets_page():
+    from api.reports.resources import TargetInSchema
+
+    actor = web_actor()
+    year = _uow().office_year()
+    errors, message, status, values = {}, None, 200, {"year": str(year)}
+    if request.method == "POST":
+        values = _form(("year", "metric", "department_id", "reduction_pct"))
+        try:
+            fields = TargetInSchema().load(values)
+            targets.set_target(fields["year"], fields["metric"], fields.get("department_id"),
+                               fields["reduction_pct"], actor, _uow())
+        except ValidationError as exc:
+            errors, message, status = _flatten(exc), _("Some fields need attention."), 422
+        except DomainError as exc:
+            if not exc.errors:  # refused, or a department that is not there: the error page
+                return _error(exc)
+            errors, message, status = exc.errors, exc.message, _status(exc)
+        else:
+            flash(_("Target for %(year)s saved.", year=fields["year"]))
+            return redirect(url_for("web_admin.targets"))
+    try:
+        progress = reporting.target_progress(year, actor, _uow())
+    except DomainError as exc:
+        return _error(exc)
+    deps = _department_options()
+    return render_template("web/admin_targets.html", progress=progress, metrics=targets.METRICS, departments=deps,
+                           codes={d["id"]: d["code"] for d in deps}, values=values, errors=errors,
+                           message=message), status
+
+
+# ---- the policy document ------------------------------------------------------------------------
+
+PARAMETER_LABELS = {
+    "procurement.second_level_threshold": _l("Total needing the second-level approval (CNY)"),
+    "procurement.paper_min_recycled_content_pct": _l("Recycled fibre for paper to count as recycled (%)"),
+    "procurement.consumable_min_recycled_content_pct": _l("Recycled share for toner and ink to pass (%)"),
+    "procurement.max_energy_grade": _l("Worst energy grade allowed (1 is best)"),
+    "procurement.quota.paper_reams_per_person_year": _l("Paper quota per person and year (reams)"),
+    "procurement.quota.toner_units_per_person_year": _l("Toner quota per person and year (cartridges)"),
+    "procurement.suggestion_limit": _l("Green alternatives suggested per finding"),
+    "travel.walk_below_km": _l("Walk below (km, one way)"),
+    "travel.cycle_below_km": _l("Cycle below (km, one way)"),
+    "travel.transit_below_km": _l("Public transport below (km, one way)"),
+    "travel.county_limit_km": _l("County limit needing the second-level approval (km, one way)"),
+    "travel.purposes": _l("Trip purposes"),
+    "travel.exemptions": _l("Exemptions from the 1-3-5 rule"),
+    "travel.fuel_tolerance_pct": _l("Fuel use above the norm flagged beyond (%)"),
+    "travel.booking_buffer_minutes": _l("Free margin around each booking (minutes)"),
+    "travel.avoided_trip_litres_per_100km": _l("Petrol counted per avoided trip (L/100 km)"),
+    "queue.due_working_days": _l("Working days before an approval is overdue"),
+}
+SECTION_TITLES = {"procurement": _l("Green procurement"), "travel": _l("Official vehicles and travel"),
+                  "queue": _l("Approval queue")}
+
+
+def _parameters(data: dict, prefix: str = "") -> list[dict]:
+    """The document as rows of (dotted path, readable label, value); lists joined, maps opened up."""
+    rows = []
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            rows.extend(_parameters(value, path + "."))
+        else:
+            shown = ", ".join(str(v) for v in value) if isinstance(value, (list, tuple)) else value
+            label = PARAMETER_LABELS.get(path)
+            if label is None and prefix.endswith("outcomes."):
+                label = _("Outcome of %(rule)s", rule=key)
+            elif label is None and prefix.endswith(("energy_prices.", "emission_factors.", "paper_reams_per_unit.")):
+                label = {"energy_prices.": _("Energy price: %(name)s (CNY per litre or kWh)", name=key),
+                         "emission_factors.": _("Emission factor: %(name)s (kg CO2 per litre or kWh)", name=key),
+                         "paper_reams_per_unit.": _("Reams in one %(name)s", name=key)}[
+                    prefix[prefix.rindex(".", 0, len(prefix) - 1) + 1:]]
+            rows.append({"path": path, "label": str(label) if label is not None else path,
+                         "value": "—" if shown is None else shown})
+    return rows
+
+
+@blp.get("/app/admin/policy", endpoint="policy")
+@roles_required("admin")
+def policy():
+    doc = _runtime().policy_document
+    sections = [(key, str(SECTION_TITLES.get(key, key)), _parameters(value, key + "."))
+                for key, value in doc.data.items() if isinstance(value, dict)]
+    return render_template("web/admin_policy.html", version=doc.version, sections=sections)

@@ -106,28 +106,8 @@ def dashboard():
     months_rows = _monthly_rows(monthly["report"])
     cons = consumption["report"]
     fleet = vehicles["report"]
-    zh = str(_locale()) == "zh"
-    target_rows = [t | {"label": (t["name_zh"] if zh else t["name"]) + (
-        f" · {names[t['department_id']]['code']}" if t["department_id"] in names else "")}
-        for t in progress.get("targets", [])]
-    chart = {
-        "labels": {"period": period, "baseline": baseline, "cny": _("CNY"), "pct": "%",
-                   "reams": _("reams per person"), "litres": _("L/100 km"),
-                   "target": _("Target change (%)"), "actual": _("Change so far (%)"),
-                   "green": _("Green share (%)")},
-        "monthly": {"keys": [r["key"] for r in months_rows], "period": [r["spend"] for r in months_rows],
-                    "baseline": [r["baseline_spend"] for r in months_rows]},
-        "departments": {"keys": [g["key"] for g in by_department["report"]["groups"]],
-                        "period": [g["spend"] for g in by_department["report"]["groups"]],
-                        "baseline": [g["baseline_spend"] for g in by_department["report"]["groups"]]},
-        "green": {"period": cons["current"].get("green_share_pct"), "baseline": cons["previous"].get("green_share_pct")},
-        "paper": {"period": cons["current"].get("paper_reams_per_person"),
-                  "baseline": cons["previous"].get("paper_reams_per_person")},
-        "fuel": {"period": fleet["total"].get("litres_per_100km"), "baseline": baseline_fuel},
-        "targets": {"keys": [t["label"] for t in target_rows],
-                    "target": [f"-{t['reduction_pct']}" for t in target_rows],
-                    "actual": [t["change_pct"] for t in target_rows]},
-    }
+    target_rows = _target_rows(progress, names)
+    chart = _chart(period, baseline, months_rows, by_department["report"], cons, fleet, baseline_fuel, target_rows)
     sources = [(_("Spend by month"), _source(monthly)), (_("Spend by department"), _source(by_department)),
                (_("Consumption"), _source(consumption)), (_("Official vehicles"), _source(vehicles))]
     kinds = {s["source"] for _name, s in sources}
@@ -140,7 +120,39 @@ def dashboard():
                            data=chart, period=period, baseline=baseline, monthly=months_rows,
                            by_department=by_department["report"], consumption=cons, fleet=fleet,
                            baseline_fuel=baseline_fuel, progress=progress, target_rows=target_rows,
-                           sources=sources, overall_source=overall_source, exports=exports, department=names.get(scope))
+                           sources=sources, overall_source=overall_source, exports=exports,
+                           department=names.get(scope))
+
+
+def _target_rows(progress: dict, departments: dict) -> list[dict]:
+    """Each target with a label: its measure in the reader's language, and the department's code if any."""
+    zh = str(_locale()) == "zh"
+    return [t | {"label": (t["name_zh"] if zh else t["name"]) + (
+        f" · {departments[t['department_id']]['code']}" if t["department_id"] in departments else "")}
+        for t in progress.get("targets", [])]
+
+
+def _chart(period, baseline, months_rows, by_department, cons, fleet, baseline_fuel, target_rows) -> dict:
+    """What dashboard.js draws (decimals stay strings, as the reports give them; null where unknown)."""
+    return {
+        "labels": {"period": period, "baseline": baseline, "cny": _("CNY"), "pct": "%",
+                   "reams": _("reams per person"), "litres": _("L/100 km"),
+                   "target": _("Target change (%)"), "actual": _("Change so far (%)"),
+                   "green": _("Green share (%)")},
+        "monthly": {"keys": [r["key"] for r in months_rows], "period": [r["spend"] for r in months_rows],
+                    "baseline": [r["baseline_spend"] for r in months_rows]},
+        "departments": {"keys": [g["key"] for g in by_department["groups"]],
+                        "period": [g["spend"] for g in by_department["groups"]],
+                        "baseline": [g["baseline_spend"] for g in by_department["groups"]]},
+        "green": {"period": cons["current"].get("green_share_pct"),
+                  "baseline": cons["previous"].get("green_share_pct")},
+        "paper": {"period": cons["current"].get("paper_reams_per_person"),
+                  "baseline": cons["previous"].get("paper_reams_per_person")},
+        "fuel": {"period": fleet["total"].get("litres_per_100km"), "baseline": baseline_fuel},
+        "targets": {"keys": [t["label"] for t in target_rows],
+                    "target": [f"-{t['reduction_pct']}" for t in target_rows],
+                    "actual": [t["change_pct"] for t in target_rows]},
+    }
 
 
 def _locale():

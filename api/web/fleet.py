@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 
 from workflow import dispatch, fleet, queue, trip_requests
 from workflow.errors import DomainError
@@ -16,8 +15,6 @@ from .auth import login_required, web_actor
 from .purchasing import domain_error_page, read_decimal, role_required
 
 blp = Blueprint("web_fleet", __name__)
-FOR_FLEET = lazy_gettext("These pages are for the fleet manager.")
-FOR_DRIVERS = lazy_gettext("This page is for drivers.")
 MAINTENANCE_KINDS = ("routine", "repair", "tyres", "inspection", "other")
 PAGE = 200
 KM = {"places": 1, "high": Decimal("10000000")}          # odometer readings, as the JSON API takes them
@@ -26,6 +23,14 @@ MONEY = {"places": 2, "high": Decimal("1000000000")}     # costs, tolls, parking
 
 def _uow():
     return current_app.extensions["jieyue"].uow()
+
+
+def _for_fleet() -> str:
+    return _("These pages are for the fleet manager.")
+
+
+def _for_drivers() -> str:
+    return _("This page is for drivers.")
 
 
 def _zone() -> ZoneInfo:
@@ -71,6 +76,7 @@ def _board(failed: int | None = None, message=None, status: int = 200):
         except DomainError:  # gone meanwhile
             continue
         day = r["depart_at"].astimezone(zone).date()
+        r["same_day"] = r["return_at"].astimezone(zone).date() == day
         if not days or days[-1]["day"] != day:
             days.append({"day": day, "requests": []})
         days[-1]["requests"].append(r)
@@ -85,14 +91,14 @@ def _board(failed: int | None = None, message=None, status: int = 200):
 
 @blp.get("/app/fleet")
 @login_required
-@role_required("fleet", FOR_FLEET)
+@role_required("fleet", _for_fleet)
 def board():
     return _board()
 
 
 @blp.post("/app/fleet/trips/<int:request_id>/dispatch")
 @login_required
-@role_required("fleet", FOR_FLEET)
+@role_required("fleet", _for_fleet)
 def dispatch_trip(request_id: int):
     form = request.form
     picked = [form.get("vehicle_id", "").strip(), form.get("driver_id", "").strip()]
@@ -111,7 +117,7 @@ def dispatch_trip(request_id: int):
 
 @blp.post("/app/fleet/trips/<int:request_id>/close")
 @login_required
-@role_required("fleet", FOR_FLEET)
+@role_required("fleet", _for_fleet)
 def close_trip(request_id: int):
     version = _version(request.form)
     if version is None:
@@ -128,7 +134,7 @@ def close_trip(request_id: int):
 
 @blp.get("/app/fleet/vehicles")
 @login_required
-@role_required("fleet", FOR_FLEET)
+@role_required("fleet", _for_fleet)
 def vehicles():
     try:
         rows = fleet.list_vehicles(web_actor(), _uow())
@@ -157,14 +163,14 @@ def _vehicle_page(vehicle_id: int, *, fuel_values=None, fuel_errors=None, maint_
 
 @blp.get("/app/fleet/vehicles/<int:vehicle_id>")
 @login_required
-@role_required("fleet", FOR_FLEET)
+@role_required("fleet", _for_fleet)
 def vehicle(vehicle_id: int):
     return _vehicle_page(vehicle_id)
 
 
 @blp.post("/app/fleet/vehicles/<int:vehicle_id>/fuel-logs")
 @login_required
-@role_required("fleet", FOR_FLEET)
+@role_required("fleet", _for_fleet)
 def add_fuel_log(vehicle_id: int):
     form, errors = request.form, {}
     try:
@@ -189,7 +195,7 @@ def add_fuel_log(vehicle_id: int):
 
 @blp.post("/app/fleet/vehicles/<int:vehicle_id>/maintenance")
 @login_required
-@role_required("fleet", FOR_FLEET)
+@role_required("fleet", _for_fleet)
 def add_maintenance(vehicle_id: int):
     form, errors = request.form, {}
     try:
@@ -229,6 +235,8 @@ def _driver_page(failed: int | None = None, values=None, errors=None, message=No
     trips = _by_trip(requests)
     for t in trips:
         t["vehicle"] = vehicles.get(t["trip"]["vehicle_id"])
+        t["people"] = list(dict.fromkeys(r["requester"]["full_name"] or r["requester"]["username"]
+                                         for r in t["requests"]))
     # Under way first (it has to be ended), then by departure.
     trips.sort(key=lambda t: (t["lead"]["status"] != "on_trip", t["lead"]["depart_at"]))
     return render_template("web/driver.html", trips=trips, failed=failed, values=values or {},
@@ -238,7 +246,7 @@ def _driver_page(failed: int | None = None, values=None, errors=None, message=No
 
 @blp.get("/app/driver")
 @login_required
-@role_required("driver", FOR_DRIVERS)
+@role_required("driver", _for_drivers)
 def driver():
     return _driver_page()
 
@@ -261,14 +269,14 @@ def _drive(request_id: int, action: str, readings: dict):
 
 @blp.post("/app/driver/trips/<int:request_id>/depart")
 @login_required
-@role_required("driver", FOR_DRIVERS)
+@role_required("driver", _for_drivers)
 def depart(request_id: int):
     return _drive(request_id, "depart", {"odometer_km": KM})
 
 
 @blp.post("/app/driver/trips/<int:request_id>/arrive")
 @login_required
-@role_required("driver", FOR_DRIVERS)
+@role_required("driver", _for_drivers)
 def arrive(request_id: int):
     return _drive(request_id, "arrive", {
         "odometer_km": KM,

@@ -24,8 +24,10 @@ def _uow():
 @login_required
 def home():
     actor = web_actor()
-    if actor.role in ("dept_head", "logistics", "procurement", "fleet", "driver"):
-        return redirect(url_for("web_approvals.queue"))
+    start = {"procurement": "web_purchasing.waiting", "fleet": "web_fleet.board", "driver": "web_fleet.driver",
+             "dept_head": "web_approvals.queue", "logistics": "web_approvals.queue"}
+    if actor.role in start:
+        return redirect(url_for(start[actor.role]))
     return redirect(url_for("web_pages.my_requests"))
 
 

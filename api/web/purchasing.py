@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
+from flask_babel import ngettext
 
 from workflow import purchasing, supply_requests
 from workflow.errors import DomainError
@@ -15,7 +15,6 @@ from .auth import login_required, web_actor
 
 blp = Blueprint("web_purchasing", __name__)
 PAGE = 200  # requests read per call while gathering the lines waiting to be ordered
-FOR_BUYER = lazy_gettext("These pages are for the procurement officer.")
 
 
 def _uow():
@@ -28,17 +27,21 @@ def _status(exc: DomainError) -> int:
     return STATUS.get(type(exc), 400)
 
 
+def _for_buyer() -> str:
+    return _("These pages are for the procurement officer.")
+
+
 def domain_error_page(exc: DomainError):
     return render_template("web/error.html", message=exc.message, errors=exc.errors), _status(exc)
 
 
 def role_required(role: str, message):
-    """After `login_required`: anyone else gets a 403 page (the message says who the page is for)."""
+    """After `login_required`: anyone else gets a 403 page; `message()` says who the page is for."""
     def decorate(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
             if web_actor().role != role:
-                return render_template("web/error.html", message=str(message), errors={}), 403
+                return render_template("web/error.html", message=message(), errors={}), 403
             return view(*args, **kwargs)
         return wrapped
     return decorate
@@ -47,13 +50,13 @@ def role_required(role: str, message):
 # ---- numbers typed into forms ----------------------------------------------------------------
 
 def read_decimal(form, name: str, errors: dict, *, places: int, high: Decimal, low: Decimal = Decimal("0"),
-                 above_low: bool = False, required: bool = True, key: str | None = None) -> Decimal | None:
-    """A number from a form field, checked like the JSON API checks it; a problem goes into `errors`.
+                 above_low: bool = False, required: bool = True) -> Decimal | None:
+    """A number from a form field, checked like the JSON API checks it; a problem goes into `errors[name]`.
 
-    Blank gives None (an error if required). `key` names the error (the field name by default).
+    Blank gives None (an error if required).
     """
     raw = (form.get(name) or "").strip()
-    key = key or name
+    key = name
     if not raw:
         if required:
             errors[key] = _("Enter a number.")
@@ -70,7 +73,7 @@ def read_decimal(form, name: str, errors: dict, *, places: int, high: Decimal, l
                        else _("Enter a number from %(low)s to %(high)s.", low=low, high=high))
         return None
     if value.as_tuple().exponent < -places:
-        errors[key] = _("Use at most %(places)d decimal places.", places=places)
+        errors[key] = ngettext("Use at most %(num)d decimal place.", "Use at most %(num)d decimal places.", places)
         return None
     return value
 
@@ -110,14 +113,14 @@ def _waiting_page(message=None, status=200):
 
 @blp.get("/app/purchasing")
 @login_required
-@role_required("procurement", FOR_BUYER)
+@role_required("procurement", _for_buyer)
 def waiting():
     return _waiting_page()
 
 
 @blp.post("/app/purchasing/orders")
 @login_required
-@role_required("procurement", FOR_BUYER)
+@role_required("procurement", _for_buyer)
 def place():
     supplier = (request.form.get("supplier") or "").strip()
     raw_ids = request.form.getlist("line_id")
@@ -138,7 +141,7 @@ def place():
 
 @blp.get("/app/purchasing/orders")
 @login_required
-@role_required("procurement", FOR_BUYER)
+@role_required("procurement", _for_buyer)
 def orders():
     before = request.args.get("before", "")
     try:
@@ -169,7 +172,7 @@ def _order_page(order: dict, values: dict | None = None, errors: dict | None = N
 
 @blp.get("/app/purchasing/orders/<int:po_id>")
 @login_required
-@role_required("procurement", FOR_BUYER)
+@role_required("procurement", _for_buyer)
 def order(po_id: int):
     try:
         found = purchasing.get_order(po_id, web_actor(), _uow())
@@ -180,7 +183,7 @@ def order(po_id: int):
 
 @blp.post("/app/purchasing/orders/<int:po_id>/receive")
 @login_required
-@role_required("procurement", FOR_BUYER)
+@role_required("procurement", _for_buyer)
 def receive(po_id: int):
     actor = web_actor()
     try:
