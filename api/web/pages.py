@@ -25,7 +25,8 @@ def _uow():
 def home():
     actor = web_actor()
     start = {"procurement": "web_purchasing.waiting", "fleet": "web_fleet.board", "driver": "web_fleet.driver",
-             "dept_head": "web_approvals.queue", "logistics": "web_approvals.queue"}
+             "dept_head": "web_approvals.queue", "logistics": "web_approvals.queue",
+             "finance": "web_finance.dashboard", "admin": "web_admin.index"}
     if actor.role in start:
         return redirect(url_for(start[actor.role]))
     return redirect(url_for("web_pages.my_requests"))
