@@ -65,7 +65,7 @@ def view(req: SupplyRequest, actor: Actor, session) -> dict:
         "id": req.id, "number": req.number, "status": req.status, "version": req.version,
         "purpose": req.purpose, "needed_by": req.needed_by, "total": req.total,
         "justification": req.justification, "policy_version": req.policy_version,
-        "needs_office_review": req.needs_office_review,
+        "needs_office_review": req.needs_office_review, "committed_amount": req.committed_amount,
         "requester": {"id": requester.id, "username": requester.username, "full_name": requester.full_name},
         "department": {"id": dep.id, "code": dep.code, "name": dep.name, "name_zh": dep.name_zh},
         "created_at": req.created_at, "updated_at": req.updated_at, "submitted_at": req.submitted_at,

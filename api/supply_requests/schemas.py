@@ -141,6 +141,7 @@ class SupplyRequestSchema(StrictSchema):
     justification = fields.String(allow_none=True)
     policy_version = fields.String(allow_none=True)
     needs_office_review = fields.Boolean()
+    committed_amount = Money(metadata={"description": "What the request holds of the department's budget."})
     requester = fields.Nested(PersonSchema)
     department = fields.Nested(DepartmentRefSchema)
     created_at = OfficeDateTime()

@@ -447,4 +447,67 @@ def policy():
     doc = _runtime().policy_document
     sections = [(key, str(SECTION_TITLES.get(key, key)), _parameters(value, key + "."))
                 for key, value in doc.data.items() if isinstance(value, dict)]
-    return render_template("web/admin_policy.html", version=doc.version, sections=sections)
+    return render_template("web/admin_policy.html", version=doc.version, sections=sections,
+                           editable=_editable(doc.data), outcomes=("pass", "warn", "exception", "block"))
+
+
+def _editable(data: dict, prefix: str = "") -> list[tuple[str, object]]:
+    """(dotted path, value) of every number and outcome an administrator may change here."""
+    out = []
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.extend(_editable(value, path + "."))
+        elif not isinstance(value, (list, tuple)) and path != "version":
+            out.append((path, value))
+    return out
+
+
+def _nest(path: str, value, into: dict) -> None:
+    *parents, leaf = path.split(".")
+    for p in parents:
+        into = into.setdefault(p, {})
+    into[leaf] = value
+
+
+def _typed(text: str, like):
+    """The form's text as the type the parameter already has (outcomes stay words)."""
+    text = text.strip()
+    if isinstance(like, bool):
+        return text in ("1", "true", "on")
+    if isinstance(like, int):
+        return int(text)
+    if isinstance(like, float):
+        return float(text)
+    return text
+
+
+@blp.post("/app/admin/policy", endpoint="policy_override")
+@roles_required("admin")
+def policy_override():
+    """Save the changed parameters as a new version; unchanged ones are left to the defaults."""
+    from workflow import policy_store
+
+    doc = _runtime().policy_document
+    overrides, errors = {}, {}
+    for path, current in _editable(doc.data):
+        given = request.form.get(f"p:{path}")
+        if given is None or given.strip() == str(current):
+            continue
+        try:
+            _nest(path, _typed(given, current), overrides)
+        except ValueError:
+            errors[path] = [_("Enter a number.")]
+    version = (request.form.get("version") or "").strip()
+    if not version:
+        errors["version"] = [_("Name the new version.")]
+    if errors:
+        return render_template("web/error.html", message=_("Some fields need attention."), errors=errors), 422
+    try:
+        policy_store.save_version(version, overrides, (request.form.get("note") or "")[:500], web_actor(), _uow())
+    except DomainError as exc:
+        return render_template("web/error.html", message=exc.message, errors=exc.errors), \
+            (409 if exc.code == "conflict" else 422)
+    _runtime()._policy = (doc, -1, 0.0)  # look again at once in this process
+    flash(_("Version %(version)s is now in force.", version=version))
+    return redirect(url_for("web_admin.policy"))

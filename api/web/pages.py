@@ -119,9 +119,26 @@ def supply_request(request_id: int):
         history = supply_requests.request_history(request_id, actor, _uow())
     except NotFound:
         abort(404)
+    can_decide = _can_decide(actor, req)
     return render_template("web/supply_request.html", req=req, history=history,
-                           diagram=flow_diagram("supply", req["status"]),
-                           can_decide=_can_decide(actor, req), blocked=request.args.get("blocked"))
+                           diagram=flow_diagram("supply", req["status"]), can_decide=can_decide,
+                           budget=_budget_impact(actor, req) if can_decide else None,
+                           blocked=request.args.get("blocked"))
+
+
+def _budget_impact(actor, req) -> dict | None:
+    """For the approver: the department's remaining budget now and after this request."""
+    from workflow import budget
+
+    year = (req["submitted_at"] or req["created_at"]).astimezone(
+        current_app.extensions["jieyue"].uow().office_tz).year
+    rows = [b for b in budget.list_budgets(year, actor, _uow()) if b["department_id"] == req["department"]["id"]]
+    if not rows:
+        return None
+    row = rows[0]
+    # A request approved at the first level already holds its amount in the budget's `committed`.
+    after = row["remaining"] - (req["total"] - req["committed_amount"])
+    return {"year": year, "amount": row["amount"], "remaining": row["remaining"], "after": after}
 
 
 def _can_decide(actor, req) -> bool:
