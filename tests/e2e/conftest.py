@@ -51,10 +51,16 @@ def open_as(browser, site):
         page = context.new_page()
         page.set_default_timeout(15000)
         page.goto(site.url + "/login")
-        page.get_by_label("Username").fill(user) if locale.startswith("en") else page.locator("#username").fill(user)
+        page.locator("#username").fill(user)
         page.locator("#password").fill(support.PASSWORD)
         page.locator("form button[type=submit]").last.click()
         page.wait_for_url("**/app/**")
+        # Show the pages in the language asked for, whatever the user chose before.
+        wanted = "zh" if locale.startswith("zh") else "en"
+        if page.locator("#language").input_value() != wanted:
+            page.locator("#language").select_option(wanted)
+            page.locator("form:has(#language) button[type=submit]").click()
+            page.wait_for_load_state()
         return page
 
     yield _open
