@@ -139,7 +139,7 @@ def demo_catalog() -> list[dict]:
     ]
 
 
-def seed_demo(password: str, year: int) -> bool:
+def seed_demo(password: str, year: int, supply_history: bool = True) -> bool:
     """Departments, users, catalog and budgets; False (and nothing done) when already seeded."""
     uow = _uow()
     with uow:
@@ -158,8 +158,13 @@ def seed_demo(password: str, year: int) -> bool:
         budget.set_budget(dep_id, year, Decimal("60000.00"), SYSTEM, _uow())
     from workflow.demo_fleet import seed_fleet
 
+    from workflow.demo_supply import seed_supply_history
+
     uow = _uow()
-    seed_fleet(uow, dt.datetime.now(uow.office_tz).date())
+    today = dt.datetime.now(uow.office_tz).date()
+    seed_fleet(uow, today)
+    if supply_history:  # tests start with no spend, so their figures are theirs alone
+        seed_supply_history(_uow(), today)
     return True
 
 

@@ -35,7 +35,7 @@ def make_app(url: str, **config):
 def seed(url: str) -> None:
     app = make_app(url)
     with app.app_context():
-        seed_demo(PASSWORD, app.extensions["jieyue"].uow().office_year())
+        seed_demo(PASSWORD, app.extensions["jieyue"].uow().office_year(), supply_history=False)
     app.extensions["jieyue"].engine.dispose()
 
 

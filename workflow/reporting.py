@@ -33,7 +33,21 @@ def periods(period: str, baseline: str | None, today: dt.date) -> tuple[Period, 
         raise BadQuery("period in the future", {"period": ["Starts in the future."]})
     if b.end > p.start:
         raise BadQuery("baseline not before the period", {"baseline": ["Must end before the period starts."]})
-    return p, b
+    return to_date(p, b, today)
+
+
+def to_date(p: Period, b: Period, today: dt.date) -> tuple[Period, Period]:
+    """A period still running is compared so far: up to today, against as many days of the baseline.
+
+    Comparing eleven months with a whole year would show savings that are only the missing month.
+    """
+    if p.end <= today:
+        return p, b
+    days = (today - p.start).days + 1
+    b_end = min(b.end, b.start + dt.timedelta(days=days))
+    # Labelled as the date ranges they now are, which read (and parse) unambiguously.
+    return (parse(f"{p.start.isoformat()}..{today.isoformat()}"),
+            parse(f"{b.start.isoformat()}..{(b_end - dt.timedelta(days=1)).isoformat()}"))
 
 
 DEFAULT_GROUP = {"expenditure": "department", "consumption": None, "vehicles": "vehicle"}

@@ -92,3 +92,20 @@ def to_xlsx(kind: str, report: dict) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+MIMETYPES = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def download(kind: str, report: dict, fmt: str):
+    """The report as a file to save: jieyue-<kind>-<period>.<csv|xlsx>."""
+    import re
+
+    from flask import Response
+
+    body = (to_csv if fmt == "csv" else to_xlsx)(kind, report)
+    period = re.sub(r"[^A-Za-z0-9-]+", "_", report["period"].replace("..", "_to_")).strip("_")
+    return Response(body, mimetype=MIMETYPES[fmt], headers={
+        "Content-Disposition": f"attachment; filename=jieyue-{kind}-{period}.{fmt}",
+        "Cache-Control": "private, no-store"})

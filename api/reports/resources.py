@@ -1,5 +1,5 @@
 """/reports/{expenditure,consumption,vehicles} (JSON, CSV, XLSX), /reports/targets, /targets, compile."""
-from flask import Response
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -8,7 +8,7 @@ from api.auth import BEARER, current_actor, uow
 from api.fields import OfficeDateTime, StrictSchema
 from workflow import reporting, targets
 
-from .export import to_csv, to_xlsx
+from .export import download
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Reports for finance")
 DOC = {"security": [BEARER]}
@@ -94,11 +94,7 @@ def _answer(kind: str, query: dict):
     result = reporting.report(kind, current_actor(), uow(), **query)
     if fmt == "json":
         return result
-    body = (to_csv if fmt == "csv" else to_xlsx)(kind, result["report"])
-    name = f"jieyue-{kind}-{result['report']['period']}.{fmt}".replace("..", "_to_")
-    mime = "text/csv; charset=utf-8" if fmt == "csv" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mime, headers={"Content-Disposition": f"attachment; filename={name}"})
+    return download(kind, result["report"], fmt)
 
 
 def _report_view(kind: str):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
 from policies.periods import PeriodError, months, parse
@@ -165,7 +165,7 @@ def _locale():
 @login_required
 def export():
     """One report as a CSV or XLSX file, with the dashboard's access rules (a head: their department)."""
-    from api.reports.export import to_csv, to_xlsx
+    from api.reports.export import download
 
     kind, fmt = request.args.get("kind", ""), request.args.get("format", "csv")
     if kind not in KINDS:
@@ -180,7 +180,4 @@ def export():
         result = reporting.report(kind, web_actor(), _uow(), group_by=group_by, **query)
     except DomainError as exc:
         return _error(exc)
-    body = (to_csv if fmt == "csv" else to_xlsx)(kind, result["report"])
-    name = f"jieyue-{kind}-{result['report']['period']}.{fmt}".replace("..", "_to_")
-    return Response(body, mimetype=FORMATS[fmt], headers={"Content-Disposition": f"attachment; filename={name}",
-                                                          "Cache-Control": "private, no-store"})
+    return download(kind, result["report"], fmt)

@@ -31,7 +31,12 @@ def _data(c):
                                                                "lines": [{"item_id": c.item_id("TON-88A-R"), "quantity": "2"}]})
     status, r = c.post("staff1", f"/api/v1/supply-requests/{r['id']}/actions/submit", {"version": 1})
     c.post("head1", f"/api/v1/supply-requests/{r['id']}/actions/approve", {"version": r["version"]})
-    approved_trip(c, depart_at=at(0, 0, 5), return_at=at(0, 23, 50))
+    today = approved_trip(c, depart_at=at(0, 0, 5), return_at=at(0, 23, 50))
+    status, drivers = c.get("fleet", "/api/v1/drivers")
+    status, cands = c.get("fleet", f"/api/v1/trip-requests/{today['id']}/candidates")
+    c.post("fleet", f"/api/v1/trip-requests/{today['id']}/actions/dispatch",
+           {"version": today["version"], "vehicle_id": cands["vehicles"][0]["id"],
+            "driver_id": next(d["id"] for d in drivers if d["username"] == "driver1")})
     approved_trip(c, depart_at=at(1, 9), return_at=at(1, 12))
     return req
 
@@ -40,6 +45,11 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     work = pathlib.Path(tempfile.mkdtemp())
     app = support.make_app(support.sqlite_copy(support.sqlite_template(work), work))
+    with app.app_context():  # the demo's two years of purchases, so the dashboard has figures
+        from workflow.demo_supply import seed_supply_history
+
+        runtime = app.extensions["jieyue"]
+        seed_supply_history(runtime.uow(), __import__("datetime").datetime.now(runtime.uow().office_tz).date())
     client = support.inprocess_client(app)
     req = _data(client)
     server = support.LiveServer(app)
