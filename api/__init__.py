@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         TIMEZONE=settings.timezone,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
         JSON_SORT_KEYS=False,
         API_TITLE="Jieyue",
         API_VERSION="v1",

@@ -25,6 +25,8 @@ class Settings:
     base_url: str = "http://127.0.0.1:5000"
     max_body_bytes: int = 1024 * 1024
     token_days: int = 90
+    # Behind HTTPS (production) the login cookie must only travel encrypted: COOKIE_SECURE=1.
+    cookie_secure: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
@@ -34,7 +36,12 @@ class Settings:
             raw = env.get(name.upper())
             if raw is None or raw == "":
                 continue
-            values[name] = int(raw) if name in ("max_body_bytes", "token_days") else raw
+            if name in ("max_body_bytes", "token_days"):
+                values[name] = int(raw)
+            elif name == "cookie_secure":
+                values[name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            else:
+                values[name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
