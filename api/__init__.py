@@ -76,9 +76,13 @@ def create_app(config: dict | None = None) -> Flask:
     from .web.auth import web_actor
 
     web.register(app)
-    from . import security
+    from . import ratelimits, security
+    from .web import approvals as web_approvals, auth as web_auth, pages as web_pages
 
     security.register(app)
+    app.extensions["limiter"] = ratelimits.register(
+        app, settings, login_blueprints=(tokens, web_auth.blp),
+        action_blueprints=(supply_requests, trip_requests, purchase_orders, web_pages.blp, web_approvals.blp))
     # The JSON API authenticates with bearer tokens, which a browser never sends by itself, and an
     # e-mail's action link is its own secret: neither needs a CSRF token.
     for blueprint in api_blueprints + (act_links.blp,):
