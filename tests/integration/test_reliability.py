@@ -93,3 +93,57 @@ def test_chinese_emoji_and_right_to_left_text_round_trip_unchanged(http):
         "purpose": purpose, "lines": [{"item_id": http.item_id("STA-PEN-G"), "quantity": "1"}]})
     assert status == 201
     assert http.get("staff1", f"/api/v1/supply-requests/{req['id']}")[1]["purpose"] == purpose
+
+
+def test_five_hundred_concurrent_overlapping_bookings_leave_no_overlap(http, pg_app):
+    import datetime as dt
+
+    from workflow import dispatch, trip_requests
+    from workflow.people import User
+
+    runtime = pg_app.extensions["jieyue"]
+    with runtime.uow() as uow:
+        staff = uow.session.scalar(select(User).where(User.username == "staff1")).as_actor()
+        head = uow.session.scalar(select(User).where(User.username == "head1")).as_actor()
+    start = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=20)
+    ids = []
+    for n in range(500):  # through the services: the race is what is measured, not the set-up
+        req = trip_requests.file_request(trip_requests.TripInput(
+            purpose_category="meeting", purpose="Hearing", origin="Office", destination="Township",
+            depart_at=start + dt.timedelta(minutes=n % 60), return_at=start + dt.timedelta(hours=3),
+            passengers=1, distance_km=__import__("decimal").Decimal("20")), staff, runtime.uow())
+        req = dispatch.act(req["id"], "approve", {"version": req["version"]}, head, runtime.uow())
+        ids.append((req["id"], req["version"]))
+    status, vehicles = http.get("fleet", "/api/v1/vehicles")
+    status, drivers = http.get("fleet", "/api/v1/drivers")
+    vehicle_ids = [v["id"] for v in vehicles if v["seats"] >= 1][:3]
+    queue = list(enumerate(ids))
+    lock, results = threading.Lock(), []
+
+    def worker():
+        while True:
+            with lock:
+                if not queue:
+                    return
+                n, (req_id, version) = queue.pop()
+            answer = http.post("fleet", f"/api/v1/trip-requests/{req_id}/actions/dispatch",
+                               {"version": version, "vehicle_id": vehicle_ids[n % len(vehicle_ids)],
+                                "driver_id": drivers[n % len(drivers)]["id"]})
+            with lock:
+                results.append(answer[0])
+
+    http.token("fleet")
+    threads = [threading.Thread(target=worker) for _ in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    with runtime.engine.connect() as conn:
+        overlaps = conn.execute(text(
+            "SELECT count(*) FROM trips a JOIN trips b ON a.id < b.id AND a.active AND b.active "
+            "AND (a.vehicle_id = b.vehicle_id OR a.driver_id = b.driver_id) "
+            "AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at")).scalar()
+    print(f"\n500 concurrent overlapping bookings: {results.count(200)} booked, {results.count(409)} x 409, "
+          f"{sum(1 for r in results if r >= 500)} x 5xx, {overlaps} overlaps")
+    assert len(results) == 500 and overlaps == 0
+    assert results.count(200) >= 1 and results.count(200) + results.count(409) == 500
