@@ -14,7 +14,9 @@ POLICY_RECHECK_SECONDS = 5.0
 class Runtime:
     def __init__(self, settings: Settings, engine=None):
         self.settings = settings
-        self.engine = engine or make_engine(settings.database_url)
+        pool = {} if settings.database_url.startswith("sqlite") else {
+            "pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
+        self.engine = engine or make_engine(settings.database_url, **pool)
         self.session_factory = make_session_factory(self.engine)
         self._file_document = load_document(settings.policy_file)
         self._policy = (self._file_document, None, 0.0)  # (document, version row id, checked at)

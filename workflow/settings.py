@@ -27,6 +27,9 @@ class Settings:
     token_days: int = 90
     # Behind HTTPS (production) the login cookie must only travel encrypted: COOKIE_SECURE=1.
     cookie_secure: bool = False
+    # Connections per process: at least the number of threads serving requests at once.
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
@@ -36,7 +39,7 @@ class Settings:
             raw = env.get(name.upper())
             if raw is None or raw == "":
                 continue
-            if name in ("max_body_bytes", "token_days"):
+            if name in ("max_body_bytes", "token_days", "db_pool_size", "db_max_overflow"):
                 values[name] = int(raw)
             elif name == "cookie_secure":
                 values[name] = raw.strip().lower() in ("1", "true", "yes", "on")

@@ -147,3 +147,78 @@ def test_five_hundred_concurrent_overlapping_bookings_leave_no_overlap(http, pg_
           f"{sum(1 for r in results if r >= 500)} x 5xx, {overlaps} overlaps")
     assert len(results) == 500 and overlaps == 0
     assert results.count(200) >= 1 and results.count(200) + results.count(409) == 500
+
+
+def test_random_actions_from_fifty_threads_leave_every_item_as_its_audit_history_says(pg_url):
+    """50 threads, 100 items, 30 s of legal and illegal actions: the audit trail replays to each state."""
+    import random
+    import time
+
+    from tests import support
+
+    # One connection per thread, as a server with 50 threads would be configured (DB_POOL_SIZE).
+    pg_app = support.make_app(pg_url, DB_POOL_SIZE=50, DB_MAX_OVERFLOW=10)
+    from workflow import supply_requests
+    from workflow.errors import DomainError
+    from workflow.people import User
+    from workflow.supply import SUPPLY_MACHINE, SupplyRequest
+    from workflow.supply_requests import LineInput
+
+    runtime = pg_app.extensions["jieyue"]
+    with runtime.uow() as uow:
+        people = {u.username: u.as_actor() for u in uow.session.scalars(
+            select(User).where(User.username.in_(("staff1", "head1", "logistics", "staff2"))))}
+        pens = uow.session.scalar(text("SELECT id FROM catalog_items WHERE sku = 'STA-PEN-G'"))
+    items = []
+    for n in range(100):
+        req = supply_requests.create_draft(f"Item {n}", None, [LineInput(quantity=__import__("decimal").Decimal(1 + n % 3),
+                                                                        item_id=pens)], people["staff1"], runtime.uow())
+        items.append(req["id"])
+    actions = ["submit", "resubmit", "approve", "return", "reject", "cancel"]
+    counts = {"done": 0, "refused": 0, "errors": 0}
+    lock = threading.Lock()
+    stop = time.monotonic() + 30
+
+    def worker(seed):
+        rng = random.Random(seed)
+        while time.monotonic() < stop:
+            item = rng.choice(items)
+            actor = people[rng.choice(list(people))]
+            try:
+                current = supply_requests.get_request(item, people["logistics"], runtime.uow())
+                version = current["version"] if rng.random() < 0.9 else current["version"] - 1  # some stale
+                supply_requests.act(item, rng.choice(actions), version, actor, runtime.uow(),
+                                    comment="random", justification="random")
+                outcome = "done"
+            except DomainError:
+                outcome = "refused"
+            except Exception as exc:  # noqa: BLE001 - counted; must stay zero
+                outcome = "errors"
+                print("unexpected:", type(exc).__name__, str(exc)[:300])
+            with lock:
+                counts[outcome] += 1
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    mismatches = 0
+    with runtime.uow() as uow:
+        s = uow.session
+        for item in items:
+            status = s.scalar(select(SupplyRequest.status).where(SupplyRequest.id == item))
+            events = s.scalars(select(AuditEvent).where(AuditEvent.entity_type == "supply_request",
+                                                        AuditEvent.entity_id == item).order_by(AuditEvent.id)).all()
+            state = "draft"
+            for e in events:
+                if e.from_state is not None and e.from_state != e.to_state:
+                    # each recorded step starts where the previous one ended, and is a step of the machine
+                    assert e.from_state == state, (item, e.action, e.from_state, state)
+                    assert e.action in SUPPLY_MACHINE.get_triggers(state), (item, e.action, state)
+                state = e.to_state or state
+            mismatches += state != status
+    runtime.engine.dispose()
+    print(f"\nrandom actions for 30 s: {counts['done']} done, {counts['refused']} refused, "
+          f"{counts['errors']} errors; {len(items)} items, {mismatches} whose state differs from its audit replay")
+    assert counts["errors"] == 0 and mismatches == 0 and counts["done"] > 100
