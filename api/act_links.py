@@ -8,6 +8,8 @@ from workflow.db import utcnow
 from workflow.errors import DomainError, Forbidden
 from workflow.people import User
 
+from .web.errors import status_of
+
 blp = Blueprint("act_links", __name__, url_prefix="/act")
 
 WORDS = {
@@ -82,6 +84,5 @@ def act(token: str):
             item = dispatch.act(link["item_id"], link["action"], {"version": link["version"], "comment": comment},
                                 actor, runtime.uow())
     except DomainError as exc:
-        status = 409 if exc.code in ("stale_version", "illegal_action") else 422 if exc.code == "validation_error" else 403
-        return _render(lang, title, status, item=item, message=words["failed"].format(message=exc.message))
+        return _render(lang, title, status_of(exc), item=item, message=words["failed"].format(message=exc.message))
     return _render(lang, title, item=item, message=words["done"].format(number=item["number"], status=item["status"]))

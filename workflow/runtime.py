@@ -51,6 +51,11 @@ class Runtime:
             self._policy = (doc, row.id if row else None, time.monotonic())
         return doc
 
+    def forget_policy(self) -> None:
+        """Look the policy document up again at the next use (after saving a new version here)."""
+        doc, _, _ = self._policy
+        self._policy = (doc, -1, 0.0)
+
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.policy_document, self.settings.timezone, self.on_outbox)
 

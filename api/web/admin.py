@@ -17,6 +17,8 @@ from workflow.errors import DomainError, Forbidden
 
 from .auth import login_required, web_actor
 
+from .errors import error_page, status_of
+
 blp = Blueprint("web_admin", __name__)
 LANGUAGES = (("en", "English"), ("zh", "简体中文"))
 CATALOG_PAGE = 200
@@ -33,15 +35,6 @@ def _runtime():
     return current_app.extensions["jieyue"]
 
 
-def _status(exc: DomainError) -> int:
-    from api.errors import STATUS
-
-    return STATUS.get(type(exc), 400)
-
-
-def _error(exc: DomainError):
-    return render_template("web/error.html", message=exc.message, errors=exc.errors), _status(exc)
-
 
 def _flatten(exc: ValidationError) -> dict:
     from api.errors import flatten
@@ -55,7 +48,7 @@ def roles_required(*roles):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
             if not web_actor().is_(*roles):
-                return _error(Forbidden(_("This page is for administrators.") if roles == ("admin",)
+                return error_page(Forbidden(_("This page is for administrators.") if roles == ("admin",)
                                         else _("This page is not open to your role.")))
             return view(*args, **kwargs)
         return login_required(wrapped)
@@ -101,16 +94,16 @@ def users():
         except ValidationError as exc:
             errors, message, status = _flatten(exc), _("Some fields need attention."), 422
         except Forbidden as exc:
-            return _error(exc)
+            return error_page(exc)
         except DomainError as exc:
-            errors, message, status = exc.errors, exc.message, _status(exc)
+            errors, message, status = exc.errors, exc.message, status_of(exc)
         else:
             flash(_("User %(name)s created.", name=user["username"]))
             return redirect(url_for("web_admin.users"))
     try:
         listed = people.list_users(web_actor(), _uow())
     except DomainError as exc:
-        return _error(exc)
+        return error_page(exc)
     return render_template("web/admin_users.html", users=listed, departments=_department_options(), roles=ROLES,
                            languages=LANGUAGES, values=values, errors=errors, message=message), status
 
@@ -131,9 +124,9 @@ def departments():
         except ValidationError as exc:
             errors, message, status = _flatten(exc), _("Some fields need attention."), 422
         except Forbidden as exc:
-            return _error(exc)
+            return error_page(exc)
         except DomainError as exc:
-            errors, message, status = exc.errors, exc.message, _status(exc)
+            errors, message, status = exc.errors, exc.message, status_of(exc)
         else:
             flash(_("Department %(code)s created.", code=dep["code"]))
             return redirect(url_for("web_admin.departments"))
@@ -179,9 +172,9 @@ def catalog_page():
     except ValidationError as exc:
         return _catalog_page(values, _flatten(exc), _("Some fields need attention."), status=422)
     except Forbidden as exc:
-        return _error(exc)
+        return error_page(exc)
     except DomainError as exc:
-        return _catalog_page(values, exc.errors, exc.message, status=_status(exc))
+        return _catalog_page(values, exc.errors, exc.message, status=status_of(exc))
     flash(_("Item %(sku)s created.", sku=fields["sku"]))
     return redirect(url_for("web_admin.catalog"))
 
@@ -194,7 +187,7 @@ def catalog_item(item_id: int):
     try:
         item = catalog.get_item(item_id, _uow())
     except DomainError as exc:
-        return _error(exc)
+        return error_page(exc)
     values, errors, message, status = item, {}, None, 200
     if request.method == "POST":
         values = _item_fields()
@@ -205,8 +198,8 @@ def catalog_item(item_id: int):
             errors, message, status = _flatten(exc), _("Some fields need attention."), 422
         except DomainError as exc:
             if not exc.errors:
-                return _error(exc)
-            errors, message, status = exc.errors, exc.message, _status(exc)
+                return error_page(exc)
+            errors, message, status = exc.errors, exc.message, status_of(exc)
         else:
             flash(_("Item %(sku)s saved.", sku=fields["sku"]))
             return redirect(url_for("web_admin.catalog"))
@@ -268,7 +261,7 @@ def catalog_import():
     try:
         created, updated = catalog.import_items(valid, _uow())
     except DomainError as exc:
-        return _catalog_page(import_message=exc.message, status=_status(exc))
+        return _catalog_page(import_message=exc.message, status=status_of(exc))
     flash(_("Imported: %(created)s created, %(updated)s updated.", created=created, updated=updated))
     return redirect(url_for("web_admin.catalog"))
 
@@ -295,9 +288,9 @@ def destinations_page():
     except ValidationError as exc:
         return _destinations_page(values, _flatten(exc), _("Some fields need attention."), status=422)
     except Forbidden as exc:
-        return _error(exc)
+        return error_page(exc)
     except DomainError as exc:
-        return _destinations_page(values, exc.errors, exc.message, status=_status(exc))
+        return _destinations_page(values, exc.errors, exc.message, status=status_of(exc))
     flash(_("Destination %(name)s added.", name=saved["name"]))
     return redirect(url_for("web_admin.destinations"))
 
@@ -316,9 +309,9 @@ def destination(destination_id: int):
                                   message=_("Some fields need attention."), status=422)
     except DomainError as exc:
         if not exc.errors:
-            return _error(exc)
+            return error_page(exc)
         return _destinations_page(edit_errors={destination_id: exc.errors}, message=exc.message,
-                                  status=_status(exc))
+                                  status=status_of(exc))
     flash(_("Distance to %(name)s saved.", name=saved["name"]))
     return redirect(url_for("web_admin.destinations"))
 
@@ -345,8 +338,8 @@ def budgets():
             amounts[dep] = amount
         except DomainError as exc:
             if not exc.errors:
-                return _error(exc)
-            errors, message, status = {dep: exc.errors}, exc.message, _status(exc)
+                return error_page(exc)
+            errors, message, status = {dep: exc.errors}, exc.message, status_of(exc)
             amounts[dep] = amount
         else:
             flash(_("Budget for %(year)s saved.", year=year))
@@ -354,7 +347,7 @@ def budgets():
     try:
         listed = {b["department_id"]: b for b in budget.list_budgets(year, web_actor(), _uow())}
     except DomainError as exc:
-        return _error(exc)
+        return error_page(exc)
     return render_template("web/admin_budgets.html", year=year, budgets=listed, departments=_department_options(),
                            amounts=amounts, errors=errors, message=message), status
 
@@ -379,15 +372,15 @@ def targets_page():
             errors, message, status = _flatten(exc), _("Some fields need attention."), 422
         except DomainError as exc:
             if not exc.errors:  # refused, or a department that is not there: the error page
-                return _error(exc)
-            errors, message, status = exc.errors, exc.message, _status(exc)
+                return error_page(exc)
+            errors, message, status = exc.errors, exc.message, status_of(exc)
         else:
             flash(_("Target for %(year)s saved.", year=fields["year"]))
             return redirect(url_for("web_admin.targets"))
     try:
         progress = reporting.target_progress(year, actor, _uow())
     except DomainError as exc:
-        return _error(exc)
+        return error_page(exc)
     deps = _department_options()
     return render_template("web/admin_targets.html", progress=progress, metrics=targets.METRICS, departments=deps,
                            codes={d["id"]: d["code"] for d in deps}, values=values, errors=errors,
@@ -506,8 +499,7 @@ def policy_override():
     try:
         policy_store.save_version(version, overrides, (request.form.get("note") or "")[:500], web_actor(), _uow())
     except DomainError as exc:
-        return render_template("web/error.html", message=exc.message, errors=exc.errors), \
-            (409 if exc.code == "conflict" else 422)
-    _runtime()._policy = (doc, -1, 0.0)  # look again at once in this process
+        return error_page(exc)
+    _runtime().forget_policy()
     flash(_("Version %(version)s is now in force.", version=version))
     return redirect(url_for("web_admin.policy"))

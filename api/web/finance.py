@@ -12,6 +12,8 @@ from workflow.errors import BadQuery, DomainError, Forbidden
 
 from .auth import login_required, web_actor
 
+from .errors import error_page, status_of
+
 blp = Blueprint("web_finance", __name__)
 
 KINDS = ("expenditure", "consumption", "vehicles")
@@ -24,15 +26,6 @@ GROUPS = {"expenditure": ("department", "category", "month"), "consumption": (),
 def _uow():
     return current_app.extensions["jieyue"].uow()
 
-
-def _status(exc: DomainError) -> int:
-    from api.errors import STATUS
-
-    return STATUS.get(type(exc), 400)
-
-
-def _error(exc: DomainError):
-    return render_template("web/error.html", message=exc.message, errors=exc.errors), _status(exc)
 
 
 def _query() -> dict:
@@ -85,11 +78,11 @@ def dashboard():
         consumption = reporting.report("consumption", actor, _uow(), **common)
         vehicles = reporting.report("vehicles", actor, _uow(), **common)
     except Forbidden as exc:
-        return _error(exc)
+        return error_page(exc)
     except DomainError as exc:
         # A period or baseline that cannot be reported on: the picker again, with the messages.
         return render_template("web/finance.html", values=values, errors=exc.errors, message=exc.message,
-                               departments=departments, data=None), _status(exc)
+                               departments=departments, data=None), status_of(exc)
     period, baseline = monthly["report"]["period"], monthly["report"]["baseline"]
     try:  # fuel per 100 km over the baseline: the vehicle report of the baseline period itself
         before = reporting.report("vehicles", actor, _uow(), period=baseline, department_id=query["department_id"],
@@ -169,15 +162,15 @@ def export():
 
     kind, fmt = request.args.get("kind", ""), request.args.get("format", "csv")
     if kind not in KINDS:
-        return _error(BadQuery("unknown report", {"kind": [_("One of: %(kinds)s.", kinds=", ".join(KINDS))]}))
+        return error_page(BadQuery("unknown report", {"kind": [_("One of: %(kinds)s.", kinds=", ".join(KINDS))]}))
     if fmt not in FORMATS:
-        return _error(BadQuery("unknown format", {"format": [_("CSV or XLSX.")]}))
+        return error_page(BadQuery("unknown format", {"format": [_("CSV or XLSX.")]}))
     group_by = request.args.get("group_by") or None
     if group_by and group_by not in GROUPS[kind]:
-        return _error(BadQuery("unknown grouping", {"group_by": [", ".join(GROUPS[kind]) or "-"]}))
+        return error_page(BadQuery("unknown grouping", {"group_by": [", ".join(GROUPS[kind]) or "-"]}))
     try:
         query = _query()
         result = reporting.report(kind, web_actor(), _uow(), group_by=group_by, **query)
     except DomainError as exc:
-        return _error(exc)
+        return error_page(exc)
     return download(kind, result["report"], fmt)

@@ -12,7 +12,8 @@ from workflow import dispatch, fleet, queue, trip_requests
 from workflow.errors import DomainError
 
 from .auth import login_required, web_actor
-from .purchasing import domain_error_page, read_decimal, role_required
+from .errors import error_page
+from .purchasing import read_decimal, role_required
 
 blp = Blueprint("web_fleet", __name__)
 MAINTENANCE_KINDS = ("routine", "repair", "tyres", "inspection", "other")
@@ -111,7 +112,7 @@ def dispatch_trip(request_id: int):
     try:
         done = dispatch.act(request_id, "dispatch", body, web_actor(), _uow())
     except DomainError as exc:
-        return domain_error_page(exc)
+        return error_page(exc)
     return redirect(url_for("web_fleet.board", dispatched=done["number"]))
 
 
@@ -126,7 +127,7 @@ def close_trip(request_id: int):
     try:
         done = dispatch.act(request_id, "close", body, web_actor(), _uow())
     except DomainError as exc:
-        return domain_error_page(exc)
+        return error_page(exc)
     return redirect(url_for("web_fleet.board", closed=done["number"]))
 
 
@@ -139,7 +140,7 @@ def vehicles():
     try:
         rows = fleet.list_vehicles(web_actor(), _uow())
     except DomainError as exc:
-        return domain_error_page(exc)
+        return error_page(exc)
     return render_template("web/fleet_vehicles.html", vehicles=rows)
 
 
@@ -151,7 +152,7 @@ def _vehicle_page(vehicle_id: int, *, fuel_values=None, fuel_errors=None, maint_
         fuel_logs = fleet.list_fuel_logs(vehicle_id, actor, _uow())
         maintenance = fleet.list_maintenance(vehicle_id, actor, _uow())
     except DomainError as exc:
-        return domain_error_page(exc)
+        return error_page(exc)
     now = dt.datetime.now(_zone())
     return render_template(
         "web/fleet_vehicle.html", vehicle=vehicle, fuel_logs=fuel_logs, maintenance=maintenance,
@@ -189,7 +190,7 @@ def add_fuel_log(vehicle_id: int):
     try:
         fleet.add_fuel_log(vehicle_id, fields, web_actor(), _uow())
     except DomainError as exc:
-        return domain_error_page(exc)
+        return error_page(exc)
     return redirect(url_for("web_fleet.vehicle", vehicle_id=vehicle_id, added="fuel"))
 
 
@@ -218,7 +219,7 @@ def add_maintenance(vehicle_id: int):
     try:
         fleet.add_maintenance(vehicle_id, fields, web_actor(), _uow())
     except DomainError as exc:
-        return domain_error_page(exc)
+        return error_page(exc)
     return redirect(url_for("web_fleet.vehicle", vehicle_id=vehicle_id, added="maintenance"))
 
 
@@ -231,7 +232,7 @@ def _driver_page(failed: int | None = None, values=None, errors=None, message=No
         requests = [trip_requests.get_request(i["request_id"], actor, _uow()) for i in items]
         vehicles = {v["id"]: v for v in fleet.list_vehicles(actor, _uow())}
     except DomainError as exc:
-        return domain_error_page(exc)
+        return error_page(exc)
     trips = _by_trip(requests)
     for t in trips:
         t["vehicle"] = vehicles.get(t["trip"]["vehicle_id"])
@@ -263,7 +264,7 @@ def _drive(request_id: int, action: str, readings: dict):
     try:
         done = dispatch.act(request_id, action, body | {"version": version}, web_actor(), _uow())
     except DomainError as exc:
-        return domain_error_page(exc)
+        return error_page(exc)
     return redirect(url_for("web_fleet.driver", **{"started" if action == "depart" else "ended": done["number"]}))
 
 

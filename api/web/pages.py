@@ -7,11 +7,14 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 
 from workflow import catalog, destinations, dispatch, supply_requests, trip_requests
+from workflow.delegation import may_review
 from workflow.errors import DomainError, JustificationRequired, NotFound, PolicyBlocked
 from workflow.supply_requests import LineInput
 
 from .auth import login_required, web_actor
 from .diagrams import flow_diagram
+
+from .errors import error_page
 
 blp = Blueprint("web_pages", __name__)
 
@@ -142,11 +145,8 @@ def _budget_impact(actor, req) -> dict | None:
 
 
 def _can_decide(actor, req) -> bool:
-    if req["requester"]["id"] == actor.id:
-        return False
-    if req["status"] == "dept_review":
-        return actor.role == "dept_head" and actor.department_id == req["department"]["id"]
-    return req["status"] == "office_review" and actor.role == "logistics"
+    """Show the approval form when the service would let this person decide (the rule lives there)."""
+    return req["requester"]["id"] != actor.id and may_review(actor, req["status"], req["department"]["id"])
 
 
 @blp.post("/app/supply/<int:request_id>/<action>")
@@ -161,14 +161,8 @@ def supply_action(request_id: int, action: str):
     except (PolicyBlocked, JustificationRequired):
         return redirect(url_for("web_pages.supply_request", request_id=request_id, blocked=1))
     except DomainError as exc:
-        return render_template("web/error.html", message=exc.message, errors=exc.errors), _status(exc)
+        return error_page(exc)
     return redirect(url_for("web_pages.supply_request", request_id=request_id))
-
-
-def _status(exc: DomainError) -> int:
-    from api.errors import STATUS
-
-    return STATUS.get(type(exc), 400)
 
 
 @blp.route("/app/trips/new", methods=["GET", "POST"])
@@ -234,15 +228,7 @@ def trip_request(request_id: int):
     except NotFound:
         abort(404)
     return render_template("web/trip_request.html", req=req, history=history,
-                           diagram=flow_diagram("trip", req["status"]), can_decide=_can_decide_trip(actor, req))
-
-
-def _can_decide_trip(actor, req) -> bool:
-    if req["requester"]["id"] == actor.id:
-        return False
-    if req["status"] == "requested":
-        return actor.role == "dept_head" and actor.department_id == req["department"]["id"]
-    return req["status"] == "office_review" and actor.role == "logistics"
+                           diagram=flow_diagram("trip", req["status"]), can_decide=_can_decide(actor, req))
 
 
 @blp.post("/app/trips/<int:request_id>/<action>")
@@ -254,5 +240,5 @@ def trip_action(request_id: int, action: str):
         dispatch.act(request_id, action, {"version": int(request.form.get("version", 0)),
                                           "comment": request.form.get("comment") or None}, web_actor(), _uow())
     except DomainError as exc:
-        return render_template("web/error.html", message=exc.message, errors=exc.errors), _status(exc)
+        return error_page(exc)
     return redirect(url_for("web_pages.trip_request", request_id=request_id))

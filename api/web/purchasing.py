@@ -13,6 +13,8 @@ from workflow.errors import DomainError
 
 from .auth import login_required, web_actor
 
+from .errors import error_page
+
 blp = Blueprint("web_purchasing", __name__)
 PAGE = 200  # requests read per call while gathering the lines waiting to be ordered
 
@@ -21,18 +23,10 @@ def _uow():
     return current_app.extensions["jieyue"].uow()
 
 
-def _status(exc: DomainError) -> int:
-    from api.errors import STATUS
-
-    return STATUS.get(type(exc), 400)
-
-
 def _for_buyer() -> str:
     return _("These pages are for the procurement officer.")
 
 
-def domain_error_page(exc: DomainError):
-    return render_template("web/error.html", message=exc.message, errors=exc.errors), _status(exc)
 
 
 def role_required(role: str, message):
@@ -133,7 +127,7 @@ def place():
     try:
         order = purchasing.place_order(supplier, [int(v) for v in raw_ids], web_actor(), _uow())
     except DomainError as exc:
-        return domain_error_page(exc)
+        return error_page(exc)
     return redirect(url_for("web_purchasing.order", po_id=order["id"]))
 
 
@@ -148,7 +142,7 @@ def orders():
         rows = purchasing.list_orders(web_actor(), _uow(), before_id=int(before) if before.isdigit() else None,
                                       limit=50)
     except DomainError as exc:
-        return domain_error_page(exc)
+        return error_page(exc)
     return render_template("web/purchasing_orders.html", orders=rows,
                            next_before=rows[-1]["id"] if len(rows) == 50 else None)
 
@@ -177,7 +171,7 @@ def order(po_id: int):
     try:
         found = purchasing.get_order(po_id, web_actor(), _uow())
     except DomainError as exc:
-        return domain_error_page(exc)
+        return error_page(exc)
     return _order_page(found)
 
 
@@ -189,7 +183,7 @@ def receive(po_id: int):
     try:
         found = _with_outstanding(purchasing.get_order(po_id, actor, _uow()))
     except DomainError as exc:
-        return domain_error_page(exc)
+        return error_page(exc)
     errors, deliveries = {}, []
     for line in found["lines"]:
         if line["outstanding"] <= 0:
@@ -212,5 +206,5 @@ def receive(po_id: int):
     try:
         purchasing.receive(po_id, deliveries, actor, _uow())
     except DomainError as exc:
-        return domain_error_page(exc)
+        return error_page(exc)
     return redirect(url_for("web_purchasing.order", po_id=po_id, received=1))

@@ -1,0 +1,16 @@
+"""Domain errors on the web pages: the same status codes as the JSON API, shown as a page."""
+from __future__ import annotations
+
+from flask import render_template
+
+from workflow.errors import DomainError
+
+
+def status_of(exc: DomainError) -> int:
+    from api.errors import STATUS
+
+    return STATUS.get(type(exc), 400)
+
+
+def error_page(exc: DomainError):
+    return render_template("web/error.html", message=exc.message, errors=exc.errors), status_of(exc)
