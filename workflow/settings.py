@@ -30,6 +30,10 @@ class Settings:
     # Connections per process: at least the number of threads serving requests at once.
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    # An event handed to the broker but not planned this long after (its task lost with a Redis
+    # restart), or a message still pending this long after it was planned, is taken up again by
+    # the sweep. Long enough that a merely busy queue is not swept twice.
+    sweep_after_seconds: int = 300
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
@@ -39,7 +43,8 @@ class Settings:
             raw = env.get(name.upper())
             if raw is None or raw == "":
                 continue
-            if name in ("max_body_bytes", "token_days", "db_pool_size", "db_max_overflow"):
+            if name in ("max_body_bytes", "token_days", "db_pool_size", "db_max_overflow",
+                        "sweep_after_seconds"):
                 values[name] = int(raw)
             elif name == "cookie_secure":
                 values[name] = raw.strip().lower() in ("1", "true", "yes", "on")
