@@ -1,0 +1,117 @@
+"""B1: supply lifecycles per second through the services on PostgreSQL, 8 workers, against the
+same writes run by pgbench and by raw psycopg from Python (each on its own twin database)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import select
+
+from tests.benchmarks import databases
+from tests.benchmarks.lifecycle import (TEAMS, Lifecycle, drive, make_runtime, prepare_database,
+                                        run_lifecycles)
+from tests.benchmarks.lifecycle_sql import RawLifecycle, load_facts
+from tests.benchmarks.table import Result, median_spread
+from workflow.people import User
+
+WORKERS = 8
+SCRIPT = Path(__file__).with_name("lifecycle.pgbench.sql")
+
+
+def seconds(ctx) -> float:
+    return float(os.environ.get("BENCH_SECONDS", "3" if ctx.quick else "10"))
+
+
+def actors(session) -> dict[str, int]:
+    return {u.username: u.id for u in session.scalars(select(User))}
+
+
+def twin(ctx, prefix: str) -> str:
+    """A database with the same schema and seed as the run's, for a baseline to write into."""
+    url = databases.create(ctx.admin_url, prefix)
+    ctx.shared.setdefault("b1_databases", []).append(url)
+    prepare_database(url)
+    return url
+
+
+def pgbench_variables(facts: dict, ids: dict, teams: list[tuple[int, int, int]], year: int) -> list[str]:
+    """`-D name=value` options: who acts, what is bought, and the findings as VALUES rows."""
+    rows = ", ".join("({}, '{}', '{}', '{}', '{}', '{}')".format(
+        "NULL" if f["line"] is None else f["line"], f["rule_id"], f["outcome"], f["message_key"],
+        json.dumps(f["params"]), json.dumps(f["suggestions"])) for f in facts["findings"])
+    values = {"staff0": teams[0][0], "head0": teams[0][1], "dep0": teams[0][2], "staff1": teams[1][0],
+              "head1": teams[1][1], "dep1": teams[1][2], "office": ids["logistics"], "item": facts["item"],
+              "price": facts["price"], "quantity": facts["quantity"], "total": facts["total"], "year": year,
+              "attributes": "'" + facts["attributes"] + "'", "findings": rows}
+    return [a for k, v in values.items() for a in ("-D", f"{k}={v}")]
+
+
+def run_pgbench(url: str, variables: list[str], secs: float, clients: int = WORKERS) -> float:
+    """Lifecycles per second of the pgbench script (one script run = one lifecycle)."""
+    conn_args, _ = databases.libpq_args(url)
+    out = subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(max(1, round(secs))),
+                          "-f", str(SCRIPT), *variables, *conn_args], capture_output=True, text=True, check=True)
+    for line in out.stdout.splitlines():
+        if line.startswith("tps ="):
+            return float(line.split()[2])
+    raise RuntimeError(out.stdout + out.stderr)
+
+
+def run_raw(url: str, raw: RawLifecycle, secs: float, workers: int = WORKERS):
+    """The same statements from Python threads on plain psycopg connections."""
+    _, plain = databases.libpq_args(url)
+    conns = [psycopg.connect(plain) for _ in range(workers)]
+    try:
+        return drive(lambda n: raw.run(conns[n], n % len(TEAMS)), workers, secs)
+    finally:
+        for c in conns:
+            c.close()
+
+
+class LifecyclePg:
+    ids = ("B1",)
+
+    def prepare(self, ctx) -> None:
+        runtime = make_runtime(ctx.database_url, pool_size=WORKERS)
+        Lifecycle(runtime).run(0)  # one submission, whose findings the baselines write too
+        with runtime.session_factory() as s:
+            self.facts, users = load_facts(s), {u.username: u for u in s.scalars(select(User))}
+        self.year = runtime.uow().office_year()
+        runtime.engine.dispose()
+        ids = {name: u.id for name, u in users.items()}
+        teams = [(ids[r], ids[h], users[r].department_id) for r, h in TEAMS]
+        self.pgbench_url = twin(ctx, "bench_b1_pgbench")
+        self.raw_url = twin(ctx, "bench_b1_raw")
+        self.variables = pgbench_variables(self.facts, ids, teams, self.year)
+        self.raw = RawLifecycle(self.facts, teams, ids["logistics"], self.year)
+        ctx.shared["run_lifecycles"] = run_lifecycles
+
+    def round(self, ctx) -> dict:
+        secs = seconds(ctx)
+        services = run_lifecycles(ctx.database_url, WORKERS, secs)
+        pgbench = run_pgbench(self.pgbench_url, self.variables, secs)
+        raw = run_raw(self.raw_url, self.raw, secs)
+        return {"services": services.per_second, "errors": services.errors + raw.errors,
+                "pgbench": pgbench, "raw": raw.per_second}
+
+    def results(self, rounds: list[dict]) -> list[Result]:
+        out = []
+        for key, name, goal in (("pgbench", "pgbench script, same writes", 0.4),
+                                ("raw", "raw psycopg, 8 threads, same writes", 0.7)):
+            ratio, spread = median_spread([r["services"] / r[key] for r in rounds])
+            svc, _ = median_spread([r["services"] for r in rounds])
+            base, _ = median_spread([r[key] for r in rounds])
+            out.append(Result("B1", f"supply lifecycle via services, {WORKERS} workers, PG", name, ratio, spread,
+                              f">= {goal} x", ratio >= goal,
+                              f"{svc:.1f} vs {base:.1f} lifecycles/s; errors {sum(r['errors'] for r in rounds)}"))
+        return out
+
+    def close(self, ctx) -> None:
+        for url in ctx.shared.pop("b1_databases", []):
+            databases.drop(ctx.admin_url, url)
+
+
+WORKLOADS = [LifecyclePg()]

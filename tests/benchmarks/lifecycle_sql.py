@@ -1,0 +1,159 @@
+"""The B1/B8 baselines: the services' lifecycle as hand-written SQL, on psycopg or sqlite3.
+
+The statements are the row writes, row locks and transaction boundaries the services issue
+for one lifecycle (found by logging the SQL of one run): four transactions (create, submit,
+department approval, office approval), each with its audit event chained to the previous
+one and its outbox events. What the services read besides (catalog, policy facts, the view
+they answer) is not here: the baseline is the least a hand-written engine must do.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import select, text
+
+from workflow.catalog import CatalogItem
+
+CREATE = """INSERT INTO supply_requests (requester_id, department_id, purpose, status, version, total,
+    needs_office_review, budget_year, committed_amount, created_at, updated_at, status_changed_at)
+    VALUES (:requester, :department, :purpose, 'draft', 1, :total, false, :year, 0, :now, :now, :now) RETURNING id"""
+LINE = """INSERT INTO supply_lines (request_id, position, item_id, description, category, unit, unit_price,
+    quantity, supplier, attributes, received_quantity, green, single_use, spend)
+    VALUES (:id, 0, :item, :description, :category, :unit, :price, :quantity, :supplier, :attributes, 0,
+    false, false, 0)"""
+NUMBER = "UPDATE supply_requests SET number = :number WHERE id = :id AND version = 1"
+LOCK = "SELECT status, version FROM supply_requests WHERE id = :id FOR UPDATE"
+PREV_HASH = """SELECT hash FROM audit_events WHERE entity_type = 'supply_request' AND entity_id = :id
+    ORDER BY id DESC LIMIT 1"""
+AUDIT = """INSERT INTO audit_events (entity_type, entity_id, action, from_state, to_state, actor_id,
+    policy_version, data, created_at, prev_hash, hash)
+    VALUES ('supply_request', :id, :action, :before, :after, :actor, :policy, '{}', :now, :prev, :hash)"""
+FINDING = """INSERT INTO supply_findings (request_id, line, rule_id, outcome, message_key, params,
+    suggestions, policy_version) VALUES (:id, :line, :rule, :outcome, :key, :params, :suggestions, :policy)"""
+SUBMIT = """UPDATE supply_requests SET policy_version = :policy, needs_office_review = true, status = :after,
+    version = :version, updated_at = :now, submitted_at = :now, status_changed_at = :now
+    WHERE id = :id AND version = :version - 1"""
+GREEN = "UPDATE supply_lines SET green = true WHERE request_id = :id"
+MOVE = """UPDATE supply_requests SET status = :after, version = :version, updated_at = :now,
+    status_changed_at = :now WHERE id = :id AND version = :version - 1"""
+FIRST_APPROVAL = """UPDATE supply_requests SET status = :after, version = :version, committed_amount = total,
+    updated_at = :now, status_changed_at = :now WHERE id = :id AND version = :version - 1"""
+BUDGET_LOCK = "SELECT committed FROM budgets WHERE department_id = :department AND year = :year FOR UPDATE"
+BUDGET = "UPDATE budgets SET committed = committed + :total WHERE department_id = :department AND year = :year"
+OUTBOX = """INSERT INTO outbox_events (event_id, topic, aggregate_type, aggregate_id, payload, created_at)
+    VALUES (:event_id, :topic, 'supply_request', :id, :payload, :now)"""
+
+POLICY = "2026.1"
+
+
+def load_facts(session) -> dict:
+    """The item's columns and the findings a submission records, read from a database seeded like B1's."""
+    from tests.benchmarks.lifecycle import ITEM_SKU, QUANTITY
+
+    item = session.scalar(select(CatalogItem).where(CatalogItem.sku == ITEM_SKU))
+    # The findings of the last request the services submitted (prepare runs one lifecycle first).
+    findings = [dict(r._mapping) for r in session.execute(text(
+        "SELECT line, rule_id, outcome, message_key, params, suggestions FROM supply_findings "
+        "WHERE request_id = (SELECT max(request_id) FROM supply_findings) ORDER BY id"))]
+    from workflow.catalog import GREEN_ATTRIBUTES
+
+    return {"item": item.id, "description": item.name, "category": item.category, "unit": item.unit,
+            "price": item.unit_price, "quantity": QUANTITY, "supplier": item.supplier,
+            "total": (item.unit_price * QUANTITY).quantize(Decimal("0.01")),
+            "attributes": json.dumps({a: getattr(item, a) for a in GREEN_ATTRIBUTES}),
+            "findings": findings}
+
+
+class RawLifecycle:
+    """One lifecycle as plain DB-API calls; `sqlite=True` for sqlite3 (no FOR UPDATE, BEGIN IMMEDIATE)."""
+
+    def __init__(self, facts: dict, teams: list[tuple[int, int, int]], office: int, year: int, sqlite: bool = False):
+        self.facts, self.teams, self.office, self.year, self.sqlite = facts, teams, office, year, sqlite
+        self.sql = {name: self._dialect(s) for name, s in globals().items() if name.isupper() and isinstance(s, str)
+                    and name != "POLICY"}
+
+    def _dialect(self, sql: str) -> str:
+        if self.sqlite:
+            return sql.replace(" FOR UPDATE", "")
+        return re.sub(r"(?<!:):([a-z_]+)", r"%(\1)s", sql)
+
+    def _value(self, v):
+        if self.sqlite and isinstance(v, Decimal):
+            return str(v)
+        if self.sqlite and isinstance(v, dt.datetime):
+            return v.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(" ")
+        return v
+
+    def _x(self, cur, name: str, **params):
+        cur.execute(self.sql[name], {k: self._value(v) for k, v in params.items()})
+        return cur
+
+    def _begin(self, conn):
+        if self.sqlite:
+            conn.execute("BEGIN IMMEDIATE")
+
+    def _audit(self, cur, rid: int, action: str, before, after, actor: int, policy, now) -> None:
+        prev = self._x(cur, "PREV_HASH", id=rid).fetchone()
+        prev = prev[0] if prev else None
+        content = "\x1f".join([prev or "", "supply_request", str(rid), action, before or "", after, str(actor),
+                               "", "", policy or "", "{}", now.strftime("%Y-%m-%dT%H:%M:%S.%f")])
+        digest = hashlib.sha256(content.encode()).hexdigest()
+        self._x(cur, "AUDIT", id=rid, action=action, before=before, after=after, actor=actor, policy=policy,
+                now=now, prev=prev, hash=digest)
+
+    def _many(self, cur, name: str, rows: list[dict]) -> None:
+        # One round trip for several rows, as the services' batched INSERT does.
+        cur.executemany(self.sql[name], [{k: self._value(v) for k, v in r.items()} for r in rows])
+
+    def _event(self, rid: int, topic: str, now, **payload) -> dict:
+        return {"event_id": str(uuid.uuid4()), "topic": topic, "id": rid, "payload": json.dumps(payload), "now": now}
+
+    def run(self, conn, team: int = 0) -> int:
+        requester, head, department = self.teams[team]
+        f, cur = self.facts, conn.cursor()
+        now = dt.datetime.now(dt.timezone.utc)
+        self._begin(conn)
+        rid = self._x(cur, "CREATE", requester=requester, department=department, purpose="Air conditioner",
+                      total=f["total"], year=self.year, now=now).fetchone()[0]
+        self._x(cur, "LINE", id=rid, item=f["item"], description=f["description"], category=f["category"],
+                unit=f["unit"], price=f["price"], quantity=f["quantity"], supplier=f["supplier"],
+                attributes=f["attributes"])
+        number = f"SR-{self.year}-{rid:06d}"
+        self._x(cur, "NUMBER", number=number, id=rid)
+        self._audit(cur, rid, "create", None, "draft", requester, None, now)
+        conn.commit()
+        base = {"number": number, "requester_id": requester, "department_id": department, "comment": ""}
+        steps = [("submit", requester, "draft", "dept_review", "request.submitted"),
+                 ("approve", head, "dept_review", "office_review", "request.advanced"),
+                 ("approve", self.office, "office_review", "approved", "request.approved")]
+        for version, (action, actor, before, after, topic) in enumerate(steps, start=2):
+            now = dt.datetime.now(dt.timezone.utc)
+            self._begin(conn)
+            self._x(cur, "LOCK", id=rid).fetchone()
+            if action == "submit":
+                self._many(cur, "FINDING", [
+                    {"id": rid, "line": g["line"], "rule": g["rule_id"], "outcome": g["outcome"],
+                     "key": g["message_key"], "params": json.dumps(g["params"]),
+                     "suggestions": json.dumps(g["suggestions"]), "policy": POLICY} for g in f["findings"]])
+                self._x(cur, "SUBMIT", policy=POLICY, after=after, version=version, now=now, id=rid)
+                self._x(cur, "GREEN", id=rid)
+            else:
+                self._x(cur, "FIRST_APPROVAL" if before == "dept_review" else "MOVE", after=after, version=version,
+                        now=now, id=rid)
+            if before == "dept_review":
+                self._x(cur, "BUDGET_LOCK", department=department, year=self.year).fetchone()
+                self._x(cur, "BUDGET", total=f["total"], department=department, year=self.year)
+            self._audit(cur, rid, action, before, after, actor, POLICY, now)
+            payload = base | {"actor_id": actor, "from": before, "to": after}
+            events = [self._event(rid, topic, now, **payload)]
+            if after in ("dept_review", "office_review"):
+                events.append(self._event(rid, "task.assigned", now, level=after, version=version, **payload))
+            self._many(cur, "OUTBOX", events)
+            conn.commit()
+        cur.close()
+        return rid
