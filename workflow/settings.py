@@ -7,6 +7,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "dev-only-change-me"
+ENVIRONMENTS = ("development", "production")
+# Session cookies and e-mail action links are signed with SECRET_KEY: 32 characters of
+# token_urlsafe carry 192 bits, beyond guessing.
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigurationError(ValueError):
+    """The environment asks for something Jieyue refuses to run with; the message names the variable."""
 
 
 def _default_database_url() -> str:
@@ -30,10 +38,18 @@ class Settings:
     # Connections per process: at least the number of threads serving requests at once.
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    log_format: str = "auto"  # json, text, or auto: JSON lines when JIEYUE_ENV=production, else text
+    log_level: str = "INFO"
+    metrics_token: str | None = None  # when set, /metrics wants "Authorization: Bearer <it>"
+    worker_metrics_port: str | None = None  # a Celery worker serves its own /metrics on this port when set
     # An event handed to the broker but not planned this long after (its task lost with a Redis
     # restart), or a message still pending this long after it was planned, is taken up again by
     # the sweep. Long enough that a merely busy queue is not swept twice.
     sweep_after_seconds: int = 300
+    # "production" turns on the refusals below; anything but the two names is refused too, so a
+    # typo ("prod") never runs a production office in development mode.
+    jieyue_env: str = "development"
+    allow_sqlite_in_production: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
@@ -43,15 +59,43 @@ class Settings:
             raw = env.get(name.upper())
             if raw is None or raw == "":
                 continue
-            if name in ("max_body_bytes", "token_days", "db_pool_size", "db_max_overflow",
-                        "sweep_after_seconds"):
+            # The annotation says how to read the text (`from __future__` keeps it a string).
+            kind = cls.__dataclass_fields__[name].type
+            if kind == "int":
                 values[name] = int(raw)
-            elif name == "cookie_secure":
+            elif kind == "bool":
                 values[name] = raw.strip().lower() in ("1", "true", "yes", "on")
             else:
                 values[name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        settings = cls(**values)
+        settings.refuse_unsafe_production()
+        return settings
+
+    def refuse_unsafe_production(self) -> None:
+        """Raise ConfigurationError naming each variable to fix when production would run unsafely.
+
+        Called by `from_env`, which the web app, Celery, Alembic and the CLI all load through.
+        """
+        if self.jieyue_env not in ENVIRONMENTS:
+            raise ConfigurationError(f"JIEYUE_ENV={self.jieyue_env!r} is not one of {', '.join(ENVIRONMENTS)}")
+        problems = self._production_problems() if self.jieyue_env == "production" else []
+        if problems:
+            raise ConfigurationError("Jieyue refuses to start with JIEYUE_ENV=production: " + "; ".join(problems))
+
+    def _production_problems(self) -> list[str]:
+        problems = []
+        new_key = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        if self.secret_key == DEFAULT_SECRET:
+            problems.append(f"SECRET_KEY is the development default; set it to at least {MIN_SECRET_LENGTH} "
+                            f"random characters ({new_key})")
+        elif len(self.secret_key) < MIN_SECRET_LENGTH:
+            problems.append(f"SECRET_KEY has {len(self.secret_key)} characters, fewer than {MIN_SECRET_LENGTH} "
+                            f"({new_key})")
+        if self.database_url.startswith("sqlite") and not self.allow_sqlite_in_production:
+            problems.append("DATABASE_URL points to SQLite; set it to PostgreSQL, or set "
+                            "ALLOW_SQLITE_IN_PRODUCTION=1 to run one machine on SQLite knowingly")
+        return problems
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
