@@ -28,7 +28,10 @@ def make_celery(settings=None):
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
         timezone=settings.timezone,
         beat_schedule={"relay-outbox": {"task": "jieyue.relay_outbox", "schedule": 2.0},
-                       "sweep-messages": {"task": "jieyue.sweep_messages", "schedule": 60.0},
+                       # Every half threshold (at most a minute apart), so nothing the broker lost
+                       # waits much longer than SWEEP_AFTER_SECONDS.
+                       "sweep-messages": {"task": "jieyue.sweep_messages",
+                                          "schedule": min(60.0, max(1.0, settings.sweep_after_seconds / 2))},
                        "remind-overdue": {"task": "jieyue.remind_overdue", "schedule": 900.0},
                        # Snapshots replace each other and the digest is once a month, so a second
                        # beat process by mistake does no harm.

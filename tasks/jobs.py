@@ -46,8 +46,12 @@ def plan_event(outbox_id: int) -> int:
 
 @app.task(name="jieyue.sweep_messages")
 def sweep_messages() -> int:
-    """Catch up after five minutes: plan events whose task the broker lost, send pending messages."""
-    late = dt.timedelta(minutes=5)
+    """Catch up after SWEEP_AFTER_SECONDS: plan events whose task the broker lost, send pending messages.
+
+    Both steps are safe to repeat (planning never doubles a row, sending skips what was sent), so
+    a task that was only slow, not lost, costs a second look and no second notification.
+    """
+    late = dt.timedelta(seconds=runtime().settings.sweep_after_seconds)
     events = notifications.unplanned_events(runtime().uow(), late)
     for outbox_id in events:
         plan_event.delay(outbox_id)

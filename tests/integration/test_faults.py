@@ -1,0 +1,388 @@
+"""Faults (issue 7, point 6) on servers the tests start themselves: PostgreSQL restarted under load,
+Redis restarted while notifications flow, worker processes killed mid-delivery, two beat processes.
+
+The shared PostgreSQL and Redis stay up: every restart here is of a private server on its own
+port. Without the PostgreSQL binaries or redis-server these tests skip, except when
+JIEYUE_REQUIRE_SERVICES=1 (CI), where a missing one is a failure.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+import redis
+import requests
+from sqlalchemy import func, select, text
+
+from tests import support
+from tests.figures import record
+from tests.integration import private_pg, services
+from tests.integration.test_notifications import (  # noqa: F401 - fixtures shared with the notification tests
+    HEAD1, _draft, _event_of, _messages, _no_settings_from_the_environment, broker_stack, redis_server,
+    smtp_factory)
+from workflow.audit import AuditEvent
+from workflow.notifications import Message
+from workflow.outbox import OutboxEvent
+from workflow.reporting import compile_nightly, nightly_periods
+from workflow.snapshots import ReportSnapshot
+from workflow.supply import SupplyRequest
+
+REQUIRED = os.environ.get("JIEYUE_REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture
+def private_db(request):
+    """A private PostgreSQL server with a migrated, seeded database `jieyue`."""
+    if private_pg.bin_dir() is None:
+        if REQUIRED:
+            pytest.fail("PostgreSQL binaries are required (JIEYUE_REQUIRE_SERVICES=1) but initdb/pg_ctl were not found")
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found")
+    server = private_pg.PrivatePostgres()
+    request.addfinalizer(server.destroy)
+    server.init().start()
+    server.sql("CREATE DATABASE jieyue")
+    url = server.url("jieyue")
+    support.migrate(url)
+    support.seed(url)
+    return SimpleNamespace(server=server, url=url)
+
+
+# ---- PostgreSQL restarted under load ---------------------------------------------------------
+
+STEPS = (("staff1", "submit"), ("head1", "approve"))
+
+
+class Load:
+    """Client threads that file, submit and approve requests over HTTP and keep every answer."""
+
+    def __init__(self, base_url: str, tokens: dict[str, str], pens: int):
+        self.base_url, self.tokens, self.pens = base_url, tokens, pens
+        self.answers: list[dict] = []  # {"started", "seconds", "status", "body", "item", "action"}
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+
+    def _call(self, user, path, body, item, action) -> dict:
+        started = time.monotonic()
+        try:
+            resp = requests.post(self.base_url + path, json=body, timeout=30,
+                                 headers={"Authorization": f"Bearer {self.tokens[user]}"})
+            status = resp.status_code
+            try:
+                payload = resp.json()
+            except ValueError:
+                payload = None
+        except requests.RequestException as exc:  # no answer at all: a hang or a dropped connection
+            status, payload = None, {"exception": repr(exc)}
+        answer = {"started": started, "seconds": time.monotonic() - started, "status": status, "body": payload,
+                  "item": item, "action": action}
+        with self.lock:
+            self.answers.append(answer)
+        return answer
+
+    def run(self):
+        while not self.stop.is_set():
+            a = self._call("staff1", "/api/v1/supply-requests",
+                           {"purpose": "Pens", "lines": [{"item_id": self.pens, "quantity": "1"}]}, None, "create")
+            if a["status"] != 201:
+                time.sleep(0.05)  # the outage: ask again soon, without spinning
+                continue
+            item, version = a["body"]["id"], a["body"]["version"]
+            a["item"] = item
+            for user, action in STEPS:
+                a = self._call(user, f"/api/v1/supply-requests/{item}/actions/{action}", {"version": version},
+                               item, action)
+                if a["status"] != 200:
+                    time.sleep(0.05)
+                    break  # its state is unknown to this client: start a new item
+                version = a["body"]["version"]
+
+
+def test_actions_answered_2xx_survive_a_postgresql_restart_under_load_and_the_app_recovers(private_db):
+    app = support.make_app(private_db.url)
+    server = support.LiveServer(app)
+    try:
+        c = server.client()
+        load = Load(server.url, {u: c.token(u) for u in ("staff1", "head1")}, c.item_id("STA-PEN-G"))
+        threads = [threading.Thread(target=load.run) for _ in range(6)]
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(4)
+            down_at = time.monotonic()
+            private_db.server.stop("fast")  # open transactions are cut off; committed ones are on disk
+            time.sleep(3)
+            private_db.server.start()
+            back_at = time.monotonic()
+            time.sleep(8)
+        finally:
+            load.stop.set()
+            for t in threads:
+                t.join(60)
+        assert not any(t.is_alive() for t in threads), "a client thread hangs"
+        runtime = app.extensions["jieyue"]
+        ok = [a for a in load.answers if a["status"] in (200, 201)]
+        bad = [a for a in load.answers if a["status"] not in (200, 201)]
+        found, missing = _answered_in_database(runtime, ok)
+        after = [a for a in load.answers if a["started"] >= back_at]
+        first_ok = min((a["started"] + a["seconds"] for a in after if a["status"] in (200, 201)), default=None)
+        recovered = None if first_ok is None else first_ok - back_at
+        settled = [a for a in after if a["started"] >= back_at + 5]
+    finally:
+        server.stop()
+        app.extensions["jieyue"].engine.dispose()
+    slowest = max((a["seconds"] for a in bad), default=0.0)
+    record("6", "PostgreSQL restarted under load",
+           f"{len(ok)} answered 2xx, {found} found in the database; {len(bad)} errors during the outage "
+           f"(statuses {sorted({a['status'] for a in bad}, key=str)}, slowest answer {slowest:.1f} s); "
+           f"server down {back_at - down_at:.1f} s, first success {_seconds(recovered)} after it was back")
+    assert missing == [], missing[:5]
+    assert found == len(ok) and len(ok) > 50
+    assert bad, "the outage was not noticed: the test did not restart anything"
+    for a in bad:  # refused quickly and in the API's error shape, never a hang or an HTML page
+        assert a["status"] is not None and a["status"] >= 500, a
+        assert set(a["body"]) >= {"code", "message", "errors"}, a
+        assert a["seconds"] < 15, a
+    assert recovered is not None and recovered < 10
+    assert settled and all(a["status"] in (200, 201) for a in settled), [a for a in settled if a["status"] >= 300][:3]
+
+
+def _seconds(value: float | None) -> str:
+    return "never" if value is None else f"{value:.1f} s"
+
+
+def _answered_in_database(runtime, ok: list[dict]) -> tuple[int, list]:
+    """How many 2xx answers the database bears out: the item at that version or later, the step in its audit trail."""
+    with runtime.uow() as uow:
+        s = uow.session
+        ids = {a["item"] for a in ok}
+        items = {r.id: SimpleNamespace(status=r.status, version=r.version)
+                 for r in s.scalars(select(SupplyRequest).where(SupplyRequest.id.in_(ids)))}
+        trail: dict[int, list[tuple[str, str]]] = {}
+        for e in s.scalars(select(AuditEvent).where(AuditEvent.entity_type == "supply_request",
+                                                    AuditEvent.entity_id.in_(ids)).order_by(AuditEvent.id)):
+            trail.setdefault(e.entity_id, []).append((e.action, e.to_state))
+    found, missing = 0, []
+    for a in ok:
+        row, body = items.get(a["item"]), a["body"]
+        steps = trail.get(a["item"], [])
+        here = (row is not None and row.version >= body["version"]
+                and (row.version > body["version"] or row.status == body["status"])
+                and (a["action"], body["status"]) in steps)
+        if here:
+            found += 1
+        else:
+            missing.append((a["action"], body["id"], body["status"], body["version"], row and row.status, steps))
+    return found, missing
+
+
+# ---- Redis restarted while notifications flow --------------------------------------------------
+
+SWEEP_AFTER = 4  # seconds; the worker sweeps every 2
+
+
+def test_redis_restarted_while_notifications_flow_loses_none_and_doubles_none(broker_stack, smtp_factory, monkeypatch):
+    monkeypatch.setenv("SWEEP_AFTER_SECONDS", str(SWEEP_AFTER))  # the worker reads it from its environment
+    smtp = smtp_factory(delay=0.25)  # slow deliveries, so tasks wait in Redis when it goes
+    stack = broker_stack(smtp)
+    n = 40
+    drafts = [_draft(stack.http, quantity="1") for _ in range(n)]
+    broker = redis.Redis(host="127.0.0.1", port=stack.redis.port)
+    submitted: list[int] = []
+
+    def submit_all():
+        for req in drafts:
+            status, body = stack.http.post("staff1", f"/api/v1/supply-requests/{req['id']}/actions/submit",
+                                           {"version": req["version"]})
+            submitted.append(status)
+            time.sleep(0.1)
+
+    submitter = threading.Thread(target=submit_all)
+    started = time.monotonic()
+    submitter.start()
+    try:
+        services.wait_until(lambda: smtp.snapshot() and broker.llen("celery") >= 3, 90, 0.05,
+                            "e-mails flowing and tasks waiting in Redis")
+        queued = broker.llen("celery")
+        sent_before = len(smtp.snapshot())
+        stack.redis.stop()  # no persistence: what was queued is gone
+        time.sleep(2)
+        stack.redis.start()
+        back_at = time.monotonic()
+    finally:
+        broker.close()
+        submitter.join(60)
+    assert submitted == [200] * n
+    try:
+        services.wait_until(lambda: len(smtp.to(HEAD1)) >= n, 180, 0.5, f"{n} e-mails to head1")
+    finally:
+        delivered_after = time.monotonic() - back_at
+    quiet = services.stays(lambda: len(smtp.snapshot()) == n, SWEEP_AFTER + 3)  # two more sweeps: still n
+    mails = smtp.snapshot()
+    events = [_event_of(m) for m in mails]
+    with stack.runtime.uow() as uow:
+        s = uow.session
+        by_status = dict(s.execute(select(Message.status, func.count()).group_by(Message.status)).all())
+        attempts = dict(s.execute(select(Message.attempts, func.count()).group_by(Message.attempts)).all())
+        unplanned = s.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.planned_at.is_(None)))
+        late = s.scalar(select(func.count()).select_from(OutboxEvent).where(
+            OutboxEvent.planned_at - OutboxEvent.published_at >= dt.timedelta(seconds=SWEEP_AFTER)))
+    sweeps = [int(x) for x in re.findall(r"sweep_messages\[[0-9a-f-]+\] succeeded in [0-9.e-]+s: (\d+)", stack.worker.log())]
+    record("6", "Redis restarted while notifications flow",
+           f"{n} submissions, {queued} tasks queued in Redis when it stopped ({sent_before} e-mails sent before); "
+           f"{len(mails)} e-mails, {len(set(events))} distinct events, {len(mails) - len(set(events))} duplicates, "
+           f"{n - len(set(events))} lost; {late} events planned by the sweep, sweep runs took up {sum(sweeps)} items; "
+           f"all delivered {delivered_after:.1f} s after Redis returned, {time.monotonic() - started:.1f} s in all")
+    assert queued >= 3 and sum(sweeps) > 0  # something was lost with Redis, and the sweep took it up
+    assert quiet and len(mails) == n and len(set(events)) == n and None not in events
+    assert by_status == {"sent": n} and attempts == {1: n}
+    assert unplanned == 0 and notifications_unpublished(stack) == 0
+    assert delivered_after < 120
+
+
+def notifications_unpublished(stack) -> int:
+    from workflow import notifications
+
+    return notifications.unpublished_count(stack.runtime.uow())
+
+
+# ---- worker processes killed with SIGKILL in the middle of a batch ------------------------------
+
+def test_worker_children_killed_mid_batch_send_every_email_exactly_once(broker_stack, smtp_factory):
+    smtp = smtp_factory(delay=1.0)  # every delivery spends a second inside DATA: there is time to kill
+    stack = broker_stack(smtp)
+    n = 12
+    drafts = [_draft(stack.http, quantity="1") for _ in range(n)]
+    for req in drafts:
+        status, body = stack.http.post("staff1", f"/api/v1/supply-requests/{req['id']}/actions/submit",
+                                       {"version": req["version"]})
+        assert status == 200, body
+    killed = []
+    for _ in range(2):
+        entry = services.wait_until(lambda: next(iter(smtp.in_progress), None), 60, 0.05, "a delivery in progress")
+        victim = services.wait_until(lambda: stack.worker.child_with_connection(entry["peer"][1], smtp.port), 5, 0.05,
+                                     "the worker child holding the SMTP connection")
+        killed.append(stack.worker.kill_child(victim))
+        services.wait_until(lambda: len(smtp.aborted) >= len(killed), 10, what="the server to see the client vanish")
+    services.wait_until(lambda: len(smtp.to(HEAD1)) >= n, 120, 0.2, f"{n} e-mails to head1")
+    quiet = services.stays(lambda: len(smtp.snapshot()) == n, 5)
+    mails = smtp.snapshot()
+    per_event: dict[str, int] = {}
+    for m in mails:
+        per_event[_event_of(m)] = per_event.get(_event_of(m), 0) + 1
+    with stack.runtime.uow() as uow:
+        rows = [(r.status, r.attempts) for r in uow.session.scalars(select(Message).order_by(Message.id))]
+    aborted_events = {_event_of(e["message"]) for e in smtp.aborted}
+    record("6", "Celery worker killed with SIGKILL mid-batch",
+           f"{len(killed)} pool children killed mid-delivery; {n} events, {len(mails)} e-mails accepted, "
+           f"{sum(1 for v in per_event.values() if v > 1)} events mailed twice; message rows {len(rows)}, "
+           f"sent once {rows.count(('sent', 1))}")
+    assert quiet and len(mails) == n and set(per_event.values()) == {1} and len(per_event) == n
+    assert aborted_events <= set(per_event)  # the deliveries cut off were made again, once
+    assert rows == [("sent", 1)] * n
+    assert not set(killed) & set(stack.worker.children())
+
+
+# ---- two beat processes ---------------------------------------------------------------------------
+
+class Beat:
+    """`celery beat` from the project root with the short compile_reports schedule (tests/integration/beat_app.py)."""
+
+    def __init__(self, directory, env: dict[str, str]):
+        directory.mkdir(parents=True, exist_ok=True)
+        self.log_path = directory / "beat.log"
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [str(services.VENV_BIN / "celery"), "-A", "tests.integration.beat_app", "beat", "--loglevel=INFO",
+             "-s", str(directory / "schedule"), "--pidfile", str(directory / "beat.pid")],
+            cwd=services.ROOT, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+
+    def sent(self) -> int:
+        return self.log_path.read_text(errors="replace").count("Sending due task compile-reports")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._log.close()
+
+
+def _snapshot_counts(runtime) -> tuple[int, int]:
+    with runtime.uow() as uow:
+        rows = uow.session.scalar(select(func.count()).select_from(ReportSnapshot))
+        most = uow.session.scalar(text("SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM report_snapshots "
+                                       "GROUP BY report, key) per_key"))
+    return rows, most
+
+
+EXPECTED_SNAPSHOTS = 6 * len(nightly_periods(dt.date.today()))  # six reports for each period compiled nightly
+
+
+def test_two_beat_processes_leave_one_report_snapshot_per_period(request, pg_app, pg_url, redis_server, tmp_path):
+    assert _snapshot_counts(pg_app.extensions["jieyue"]) == (0, 0)  # the first compilers race to INSERT
+    env = {"DATABASE_URL": pg_url, "REDIS_URL": redis_server.url, "COMPILE_REPORTS_EVERY": "2"}
+    worker = services.CeleryWorker(tmp_path / "worker", env)
+    request.addfinalizer(worker.stop)
+    worker.start()
+    beats = []
+    for name in ("a", "b"):
+        beat = Beat(tmp_path / f"beat-{name}", env)
+        request.addfinalizer(beat.stop)
+        beats.append(beat)
+    services.wait_until(lambda: all(b.sent() >= 3 for b in beats), 60, 0.2, "both beats to fire three times")
+    for beat in beats:
+        beat.stop()
+    fired = [b.sent() for b in beats]
+
+    def finished():
+        log = worker.log()
+        return len(re.findall(r"compile_reports\[[0-9a-f-]+\] (?:succeeded|raised)", log)) >= sum(fired)
+
+    services.wait_until(finished, 180, 0.5, f"{sum(fired)} compile_reports runs to finish")
+    log = worker.log()
+    failed = len(re.findall(r"compile_reports\[[0-9a-f-]+\] raised", log))
+    runs = re.findall(r"compile_reports\[[0-9a-f-]+\] succeeded in [0-9.e-]+s: (\d+)", log)
+    rows, most = _snapshot_counts(pg_app.extensions["jieyue"])
+    record("6", "Two beat processes firing compile_reports",
+           f"beat a fired {fired[0]}, beat b {fired[1]}; {len(runs)} runs succeeded, {failed} failed; "
+           f"{rows} snapshot rows for {EXPECTED_SNAPSHOTS} reports of the periods, at most {most} per period")
+    assert failed == 0 and len(runs) == sum(fired)
+    assert rows == EXPECTED_SNAPSHOTS and most == 1
+    assert set(runs) == {str(EXPECTED_SNAPSHOTS)}
+
+
+def test_compile_reports_from_eight_threads_at_once_leaves_one_snapshot_per_period(pg_app):
+    runtime = pg_app.extensions["jieyue"]
+    today = dt.datetime.now(runtime.uow().office_tz).date()
+    assert _snapshot_counts(runtime) == (0, 0)  # all eight race to INSERT the same rows
+    barrier = threading.Barrier(8)
+    errors, done = [], []
+
+    def compile_once():
+        try:
+            barrier.wait(30)
+            done.append(compile_nightly(runtime.uow, today))
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=compile_once) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    rows, most = _snapshot_counts(runtime)
+    record("6", "compile_reports from 8 threads at once",
+           f"{len(done)} compilations, {len(errors)} errors; {rows} snapshot rows for "
+           f"{EXPECTED_SNAPSHOTS} reports of the periods, at most {most} per period")
+    assert not errors, errors[:3]
+    assert len(done) == 8 and rows == EXPECTED_SNAPSHOTS and most == 1
