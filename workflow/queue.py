@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from functools import lru_cache
 
-from sqlalchemy import Numeric, String, and_, cast, literal, null, select, tuple_, union_all
+from sqlalchemy import Integer, Numeric, String, and_, bindparam, cast, literal, null, select, tuple_, union_all
 
 from .access import Actor
 from .db import UTCDateTime
@@ -104,10 +105,10 @@ def _reviews(approver: Actor, caller_id: int, behalf: str | None = None) -> list
     return []
 
 
-def _parts(actor: Actor, today: tuple[dt.datetime, dt.datetime], delegators=()) -> list:
+def _parts(actor: Actor, today: tuple, delegators=()) -> list:
     parts = _reviews(actor, actor.id)
     for colleague in delegators:
-        parts += _reviews(colleague.as_actor(), actor.id, behalf=colleague.username)
+        parts += _reviews(colleague, actor.id, behalf=colleague.username)
     if actor.role == "procurement":
         parts.append(_supply_lines())
     elif actor.role == "fleet":
@@ -124,22 +125,47 @@ def _parts(actor: Actor, today: tuple[dt.datetime, dt.datetime], delegators=()) 
     return parts
 
 
+def _page_of(part, with_cursor: bool, limit: int):
+    """One part's own page after the cursor, in cursor order: `limit` rows at most.
+
+    The cursor, the order and the limit go inside each part, so that each reads the first rows
+    of its queue index (status[, department], status_changed_at, id) instead of the union
+    sorting every waiting item on each page; the kind is constant within a part.
+    """
+    c = part.selected_columns
+    if with_cursor:
+        # Typed binds: SQLite compares stored UTC text, so the moment must be stored-format too.
+        part = part.where(tuple_(c.waiting_since, c.kind, c.id) > tuple_(
+            bindparam("after_moment", type_=UTCDateTime()), bindparam("after_kind", type_=String()),
+            bindparam("after_id", type_=Integer())))
+    # A subquery, not a bare parenthesised SELECT: SQLite allows no LIMIT inside UNION ALL.
+    return select(part.order_by(c.waiting_since, c.id).limit(limit).subquery())
+
+
+@lru_cache(maxsize=512)
+def _statement(actor: Actor, delegators: tuple[Actor, ...], with_cursor: bool, limit: int):
+    """The page query of one caller, built once: building it costs more than running it."""
+    today = (bindparam("day_start", type_=UTCDateTime()), bindparam("day_end", type_=UTCDateTime()))
+    parts = [_page_of(part, with_cursor, limit) for part in _parts(actor, today, delegators)]
+    if not parts:
+        return None
+    q = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    return select(q).order_by(q.c.waiting_since, q.c.kind, q.c.id).limit(limit)
+
+
 def my_queue(actor: Actor, uow, *, cursor: str | None = None, limit: int = 50) -> dict:
     after = decode_cursor(cursor) if cursor else None
     with uow:
         now = dt.datetime.now(uow.office_tz)
         start = dt.datetime.combine(now.date(), dt.time(), uow.office_tz)
-        parts = _parts(actor, (start, start + dt.timedelta(days=1)), active_delegators(uow.session, actor.id))
-        if not parts:
+        delegators = tuple(u.as_actor() for u in active_delegators(uow.session, actor.id))
+        stmt = _statement(actor, delegators, after is not None, limit)
+        if stmt is None:
             return {"items": [], "next_cursor": None}
-        q = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-        stmt = select(q)
+        params = {"day_start": start, "day_end": start + dt.timedelta(days=1)} if actor.role == "driver" else {}
         if after:
-            moment, kind, row_id = after
-            # Typed binds: SQLite compares stored UTC text, so the moment must be stored-format too.
-            stmt = stmt.where(tuple_(q.c.waiting_since, q.c.kind, q.c.id)
-                              > tuple_(literal(moment, UTCDateTime()), literal(kind, String()), literal(row_id)))
-        rows = uow.session.execute(stmt.order_by(q.c.waiting_since, q.c.kind, q.c.id).limit(limit)).all()
+            params.update(after_moment=after[0], after_kind=after[1], after_id=after[2])
+        rows = uow.session.execute(stmt, params).all()
         items = [dict(r._mapping) | {"actions": ACTIONS[r.kind]} for r in rows]
         now_utc = dt.datetime.now(dt.timezone.utc)
         for item in items:
