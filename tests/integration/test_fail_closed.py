@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
+from tests.figures import record
 from tests.support import inprocess_client
 from workflow.audit import AuditEvent
 from workflow.outbox import OutboxEvent
@@ -35,10 +36,14 @@ def test_a_failing_audit_or_outbox_write_rolls_the_approval_back(pg_app, model):
                               {"version": req["version"]})
     finally:
         event.remove(model, "before_insert", fail_on_insert)
-    assert status == 500 and body["code"] == "server_error"
+    answer = (status, body["code"])
     status, after = c.get("staff1", f"/api/v1/supply-requests/{req['id']}")
-    assert (after["status"], after["version"]) == ("dept_review", req["version"])
     status, history = c.get("staff1", f"/api/v1/supply-requests/{req['id']}/history")
+    record("5", f"Failing {model.__tablename__} INSERT during an approval",
+           f"answered {answer[0]} {answer[1]}; request still {after['status']} v{after['version']}; "
+           f"history {[e['action'] for e in history]}")
+    assert answer == (500, "server_error")
+    assert (after["status"], after["version"]) == ("dept_review", req["version"])
     assert [e["action"] for e in history] == ["create", "submit"]
 
 
@@ -50,5 +55,7 @@ def test_self_approval_is_refused_and_logged_for_security(pg_app, caplog):
     assert req["status"] == "office_review"
     with caplog.at_level(logging.WARNING, logger="jieyue.security"):
         status, err = c.post("head1", f"/api/v1/supply-requests/{req['id']}/actions/approve", {"version": req["version"]})
+    logged = any("nobody approves their own request" in r.getMessage() for r in caplog.records)
+    record("2", "Self-approval through the API", f"{status}, security log line: {logged}")
     assert status == 403
-    assert any("nobody approves their own request" in r.getMessage() for r in caplog.records)
+    assert logged

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests import support
+from tests.figures import record
 from tests.integration import services
 from workflow import notifications
 from workflow.notifications import Message
@@ -213,8 +214,8 @@ def test_submissions_while_redis_is_down_succeed_and_are_mailed_exactly_once_whe
     mails_while_down = len(smtp.snapshot())
     stack.redis.start()
     back_at = time.monotonic()
-    print(f"\n[redis down] {n} submissions in {submit_seconds:.1f} s, statuses {sorted(set(statuses))}; "
-          f"unpublished outbox rows while down: {unpublished_while_down}; e-mails while down: {mails_while_down}")
+    record("6", "redis down", f"{n} submissions in {submit_seconds:.1f} s, statuses {sorted(set(statuses))}; "
+           f"unpublished outbox rows while down: {unpublished_while_down}; e-mails while down: {mails_while_down}")
     assert statuses == [200] * n
     assert unpublished_while_down == 2 * n  # request.submitted + task.assigned each, all waiting
     assert mails_while_down == 0
@@ -232,9 +233,9 @@ def test_submissions_while_redis_is_down_succeed_and_are_mailed_exactly_once_whe
     unpublished = notifications.unpublished_count(stack.runtime.uow())
     with stack.runtime.uow() as uow:
         by_status = dict(uow.session.execute(select(Message.status, func.count()).group_by(Message.status)).all())
-    print(f"[redis down] e-mails {len(mails)}, distinct Message-IDs {len(ids)}, distinct events {len(events)}, "
-          f"duplicates {len(mails) - len(events)}, unpublished outbox rows {unpublished}, messages {by_status}, "
-          f"total {time.monotonic() - down_at:.1f} s")
+    record("6", "redis down, after it returned", f"e-mails {len(mails)}, distinct Message-IDs {len(ids)}, "
+           f"distinct events {len(events)}, duplicates {len(mails) - len(events)}, unpublished outbox rows "
+           f"{unpublished}, messages {by_status}, total {time.monotonic() - down_at:.1f} s")
     assert quiet and len(mails) == n and len(ids) == n and len(events) == n
     assert all(email.utils.parseaddr(str(m["To"]))[1] == HEAD1 for m in mails)
     assert unpublished == 0
@@ -265,9 +266,10 @@ def test_send_task_of_a_worker_killed_mid_delivery_is_redelivered_and_mails_exac
     lost = "WorkerLostError" in log
     received = re.findall(r"Task jieyue\.send_message\[([0-9a-f-]+)\] received", log)
     given_back = sorted({t for t in received if received.count(t) > 1})
-    print(f"\n[killed worker] pool child {victim} killed; e-mail accepted {arrived_after:.1f} s later; "
-          f"accepted {len(mails)}, aborted mid-DATA {len(smtp.aborted)}; message rows "
-          f"{[(r.status, r.attempts) for r in rows]}; worker logged the loss: {lost}; send tasks received again: {given_back}")
+    record("6", "killed worker", f"pool child {victim} killed; e-mail accepted {arrived_after:.1f} s later; "
+           f"accepted {len(mails)}, aborted mid-DATA {len(smtp.aborted)}; message rows "
+           f"{[(r.status, r.attempts) for r in rows]}; worker logged the loss: {lost}; send tasks received again: "
+           f"{given_back}")
     assert lost and len(given_back) == 1  # the same task came back (not a new one from the sweep)
     assert re.search(rf"send_message\[{given_back[0]}\] succeeded in [0-9.]+s: 'sent'", log)
     assert len(mails) == 1

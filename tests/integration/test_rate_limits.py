@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 
 from tests import support
+from tests.figures import record
 
 
 def test_logins_beyond_the_limit_answer_429_counted_in_redis(pg_url):
@@ -13,7 +14,7 @@ def test_logins_beyond_the_limit_answer_429_counted_in_redis(pg_url):
     client = app.test_client()
     answers = [client.post("/api/v1/auth/tokens", json={"username": "staff1", "password": "wrong-guess"}).status_code
                for _ in range(12)]
-    print(f"\nlogin attempts: {answers}")
+    record("3", "login attempts", f"{answers}")
     assert answers[:10] == [401] * 10 and answers[10:] == [429, 429]
     body = client.post("/api/v1/auth/tokens", json={"username": "staff1", "password": support.PASSWORD}).get_json()
     assert body["code"] == "rate_limited"  # even the right password waits for the window

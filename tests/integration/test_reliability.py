@@ -5,6 +5,7 @@ import threading
 
 from sqlalchemy import func, select, text
 
+from tests.figures import record
 from workflow.audit import AuditEvent
 from workflow.outbox import OutboxEvent
 
@@ -43,8 +44,8 @@ def test_two_hundred_concurrent_approvals_of_one_item_make_one_approval(http, pg
             AuditEvent.action == "approve"))
         events = uow.session.scalar(select(func.count()).select_from(OutboxEvent).where(
             OutboxEvent.aggregate_id == req["id"], OutboxEvent.topic == "request.approved"))
-    print(f"\n200 concurrent approvals: {results.count(200)} x 200, {results.count(409)} x 409, "
-          f"{sum(1 for r in results if r >= 500)} x 5xx; audit events {audits}, outbox events {events}")
+    record("1", "200 concurrent approvals", f"{results.count(200)} x 200, {results.count(409)} x 409, "
+           f"{sum(1 for r in results if r >= 500)} x 5xx; audit events {audits}, outbox events {events}")
     assert len(results) == 200
     assert results.count(200) == 1 and results.count(409) == 199
     assert audits == 1 and events == 1
@@ -70,21 +71,26 @@ def test_audit_verify_finds_a_row_changed_behind_the_applications_back(http, pg_
                           "WHERE entity_id = :i AND action = 'approve'"), {"i": req["id"]})
         conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only"))
     result = pg_app.test_cli_runner().invoke(args=["audit-verify"])
-    print(f"\naudit-verify after tampering: exit {result.exit_code}: {result.output.strip()}")
+    record("4", "audit-verify after tampering", f"exit {result.exit_code}: {result.output.strip()}")
     assert result.exit_code == 1 and "content changed" in result.output
 
 
 def test_mass_assignment_after_submit_is_refused_and_changes_nothing(http):
     req = _submitted(http)
+    answers = {}
     for field, value in (("status", "approved"), ("requester_id", 1), ("approved_by", 1), ("total", "1.00")):
         status, err = http.patch("staff1", f"/api/v1/supply-requests/{req['id']}",
                                  {"version": req["version"], field: value})
+        answers[field] = status
         assert status == 422 and field in err["errors"], (field, err)
     # A version of one's own choosing is a stale version.
     status, err = http.patch("staff1", f"/api/v1/supply-requests/{req['id']}", {"version": 99, "purpose": "x"})
     assert status == 409 and err["code"] == "stale_version"
     status, same = http.get("staff1", f"/api/v1/supply-requests/{req['id']}")
-    assert (same["status"], same["version"], same["total"]) == (req["status"], req["version"], req["total"])
+    unchanged = (same["status"], same["version"], same["total"]) == (req["status"], req["version"], req["total"])
+    record("2", "Mass assignment after submit", ", ".join(f"{f} {s}" for f, s in answers.items())
+           + f", own version 409; request unchanged: {unchanged}")
+    assert unchanged
 
 
 def test_chinese_emoji_and_right_to_left_text_round_trip_unchanged(http):
@@ -92,7 +98,9 @@ def test_chinese_emoji_and_right_to_left_text_round_trip_unchanged(http):
     status, req = http.post("staff1", "/api/v1/supply-requests", {
         "purpose": purpose, "lines": [{"item_id": http.item_id("STA-PEN-G"), "quantity": "1"}]})
     assert status == 201
-    assert http.get("staff1", f"/api/v1/supply-requests/{req['id']}")[1]["purpose"] == purpose
+    back = http.get("staff1", f"/api/v1/supply-requests/{req['id']}")[1]["purpose"]
+    record("8", "Chinese, emoji and right-to-left text", f"{len(purpose)} characters, unchanged: {back == purpose}")
+    assert back == purpose
 
 
 def test_five_hundred_concurrent_overlapping_bookings_leave_no_overlap(http, pg_app):
@@ -143,8 +151,8 @@ def test_five_hundred_concurrent_overlapping_bookings_leave_no_overlap(http, pg_
             "SELECT count(*) FROM trips a JOIN trips b ON a.id < b.id AND a.active AND b.active "
             "AND (a.vehicle_id = b.vehicle_id OR a.driver_id = b.driver_id) "
             "AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at")).scalar()
-    print(f"\n500 concurrent overlapping bookings: {results.count(200)} booked, {results.count(409)} x 409, "
-          f"{sum(1 for r in results if r >= 500)} x 5xx, {overlaps} overlaps")
+    record("1", "500 concurrent overlapping bookings", f"{results.count(200)} booked, {results.count(409)} x 409, "
+           f"{sum(1 for r in results if r >= 500)} x 5xx, {overlaps} overlaps")
     assert len(results) == 500 and overlaps == 0
     assert results.count(200) >= 1 and results.count(200) + results.count(409) == 500
 
@@ -219,6 +227,6 @@ def test_random_actions_from_fifty_threads_leave_every_item_as_its_audit_history
                 state = e.to_state or state
             mismatches += state != status
     runtime.engine.dispose()
-    print(f"\nrandom actions for 30 s: {counts['done']} done, {counts['refused']} refused, "
-          f"{counts['errors']} errors; {len(items)} items, {mismatches} whose state differs from its audit replay")
+    record("1", "random actions for 30 s", f"{counts['done']} done, {counts['refused']} refused, "
+           f"{counts['errors']} errors; {len(items)} items, {mismatches} whose state differs from its audit replay")
     assert counts["errors"] == 0 and mismatches == 0 and counts["done"] > 100

@@ -7,6 +7,7 @@ import pytest
 
 from api import create_app
 from tests import support
+from tests.figures import record
 
 WEB_BLUEPRINTS = ("web_auth", "web_pages", "web_approvals", "web_purchasing", "web_fleet", "web_finance", "web_admin")
 
@@ -42,8 +43,8 @@ def test_every_state_changing_form_refuses_a_post_without_its_csrf_token(csrf_ap
     _login(client, "admin")
     routes = list(_post_routes(csrf_app))
     refused = {rule: client.post(path, data={"x": "1"}).status_code for rule, path in routes}
-    print(f"\nCSRF: {len(routes)} POST routes of the web pages, refused without a token: "
-          f"{sum(1 for s in refused.values() if s == 400)}")
+    record("3", "CSRF", f"{len(routes)} POST routes of the web pages, refused without a token: "
+           f"{sum(1 for s in refused.values() if s == 400)}")
     assert len(routes) >= 20
     assert set(refused.values()) == {400}, refused
 
