@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, select
+from sqlalchemy import ForeignKey, Index, String, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import audit, budget
@@ -43,7 +43,31 @@ class Delivery(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     received_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Copied from the line and its request at receipt, so the reports read deliveries alone.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    category: Mapped[str | None] = mapped_column(String(32))
+    unit: Mapped[str | None] = mapped_column(String(32))
+    green: Mapped[bool | None]
+    single_use: Mapped[bool | None]
     __table_args__ = (Index("ix_deliveries_received_at", "received_at"),)
+
+    @classmethod
+    def of(cls, line: SupplyLine, department_id: int, **values) -> "Delivery":
+        """A delivery of `line`, carrying the line's figures the reports group by."""
+        return cls(line_id=line.id, department_id=department_id, category=line.category, unit=line.unit,
+                   green=line.green, single_use=line.single_use, **values)
+
+
+@event.listens_for(Delivery, "before_insert")
+def _copy_line_values(mapper, connection, delivery: Delivery) -> None:
+    """Deliveries made without `Delivery.of` (the demo history) get the copies from their line."""
+    if delivery.department_id is not None:
+        return
+    row = connection.execute(select(SupplyRequest.department_id, SupplyLine.category, SupplyLine.unit,
+                                    SupplyLine.green, SupplyLine.single_use)
+                             .join(SupplyRequest, SupplyRequest.id == SupplyLine.request_id)
+                             .where(SupplyLine.id == delivery.line_id)).one()
+    delivery.department_id, delivery.category, delivery.unit, delivery.green, delivery.single_use = row
 
 
 def view(po: PurchaseOrder, session) -> dict:
@@ -157,8 +181,8 @@ def receive(po_id: int, deliveries: list[dict], actor: Actor, uow) -> dict:
                 req.touch()
                 touched.add(line.request_id)
             budget.record_spend(s, req.department_id, req.budget_year, released, amount)
-            s.add(Delivery(purchase_order_id=po.id, line_id=line.id, quantity=d["quantity"],
-                           unit_price=d["unit_price"], amount=amount, received_by_id=actor.id, received_at=now))
+            s.add(Delivery.of(line, req.department_id, purchase_order_id=po.id, quantity=d["quantity"],
+                              unit_price=d["unit_price"], amount=amount, received_by_id=actor.id, received_at=now))
         for req in requests.values():
             if req.status == "ordered" and all(l.received_quantity >= l.quantity for l in req.lines):
                 before, after = fire(SUPPLY_MACHINE, req, "receive")

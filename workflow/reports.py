@@ -43,14 +43,13 @@ def headcounts(s, department_id: int | None) -> dict[int, int]:
 
 def _spend_by(s, period: Period, zone, dialect: str, group_by: str, department_id: int | None) -> dict:
     start, end = bounds(period, zone)
-    key = {"department": SupplyRequest.department_id, "category": SupplyLine.category,
+    # Deliveries carry their line's department and category: no join to the lines (see 0009).
+    key = {"department": Delivery.department_id, "category": Delivery.category,
            "month": month_key(Delivery.received_at, dialect, zone, period.start)}[group_by]
     stmt = (select(key.label("k"), func.sum(Delivery.amount))
-            .join(SupplyLine, SupplyLine.id == Delivery.line_id)
-            .join(SupplyRequest, SupplyRequest.id == SupplyLine.request_id)
             .where(Delivery.received_at >= start, Delivery.received_at < end).group_by(key))
     if department_id:
-        stmt = stmt.where(SupplyRequest.department_id == department_id)
+        stmt = stmt.where(Delivery.department_id == department_id)
     return {k: money(v) for k, v in s.execute(stmt)}
 
 
@@ -91,16 +90,14 @@ def expenditure(s, period: Period, baseline: Period, group_by: str, zone, dialec
 
 def _consumed(s, period: Period, zone, doc, department_id: int | None) -> dict:
     start, end = bounds(period, zone)
-    reams = case(*[(SupplyLine.unit == unit, Decimal(str(n))) for unit, n in
+    reams = case(*[(Delivery.unit == unit, Decimal(str(n))) for unit, n in
                    doc.procurement["paper_reams_per_unit"].items()], else_=Decimal("1"))
     line_in_period = (select(
-        func.sum(case((SupplyLine.category == "paper", Delivery.quantity * reams), else_=0)),
-        func.sum(case((SupplyLine.category == "toner", Delivery.quantity), else_=0)),
-        func.sum(case((SupplyLine.single_use.is_(True), Delivery.quantity), else_=0)),
+        func.sum(case((Delivery.category == "paper", Delivery.quantity * reams), else_=0)),
+        func.sum(case((Delivery.category == "toner", Delivery.quantity), else_=0)),
+        func.sum(case((Delivery.single_use.is_(True), Delivery.quantity), else_=0)),
         func.sum(Delivery.amount),
-        func.sum(case((SupplyLine.green.is_(True), Delivery.amount), else_=0)))
-        .join(SupplyLine, SupplyLine.id == Delivery.line_id)
-        .join(SupplyRequest, SupplyRequest.id == SupplyLine.request_id)
+        func.sum(case((Delivery.green.is_(True), Delivery.amount), else_=0)))
         .where(Delivery.received_at >= start, Delivery.received_at < end))
     swapped = (select(func.sum(SupplyLine.quantity * SupplyLine.unit_price))
                .join(SupplyRequest, SupplyRequest.id == SupplyLine.request_id)
@@ -115,7 +112,7 @@ def _consumed(s, period: Period, zone, doc, department_id: int | None) -> dict:
     blocked = (select(func.count(), func.sum(cast(AuditEvent.data["total"].as_string(), Numeric(14, 2))))
                .where(AuditEvent.id.in_(last_block)))
     if department_id:
-        line_in_period = line_in_period.where(SupplyRequest.department_id == department_id)
+        line_in_period = line_in_period.where(Delivery.department_id == department_id)
         swapped = swapped.where(SupplyRequest.department_id == department_id)
         blocked = blocked.join(SupplyRequest, SupplyRequest.id == AuditEvent.entity_id).where(
             SupplyRequest.department_id == department_id)
