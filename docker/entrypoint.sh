@@ -7,6 +7,11 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
 role="${1:-web}"
 [ "$#" -gt 0 ] && shift
+# Prometheus' multi-process files describe the processes of one run: a restart starts from empty.
+if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ] && { [ "$role" = web ] || [ "$role" = worker ]; }; then
+  mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+  find "$PROMETHEUS_MULTIPROC_DIR" -mindepth 1 -delete
+fi
 case "$role" in
   web)
     python docker/wait_for_database.py

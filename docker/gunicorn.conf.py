@@ -19,3 +19,11 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # No preload: each worker builds its own app, engine and pool after the fork.
 preload_app = False
+
+
+def child_exit(server, worker):
+    # A dead worker's live gauges must leave the sum /metrics serves (docs/OBSERVABILITY.md).
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -76,7 +76,7 @@ def test_every_long_running_service_has_a_health_check(stack):
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
     assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
-    assert services["worker"]["healthcheck"]["test"] == ["CMD", "python", "-m", "tasks.health"]
+    assert services["worker"]["healthcheck"]["test"] == ["CMD", "python", "-m", "tasks.health", "--this-host"]
 
 
 def test_application_services_run_in_production_mode_against_the_compose_database(stack):
