@@ -72,7 +72,7 @@ def test_every_revision_goes_up_and_down_step_by_step_and_leaves_nothing_behind(
     record("7", "Alembic up and down step by step on PostgreSQL",
            f"{len(revisions)} revisions ({revisions[0]}..{revisions[-1]}) up, down to base and up again: "
            f"{len(head['tables'])} tables, {len(head['indexes'])} indexes, {len(head['constraints'])} constraints, "
-           f"{len(head['triggers'])} triggers identical; no downgrade left anything of its revision")
+           f"{len(head['triggers'])} trigger(s) identical; no downgrade left anything of its revision")
 
 
 def _copy_rows(source_url: str, target_url: str) -> None:
