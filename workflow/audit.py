@@ -46,13 +46,16 @@ def digest(e, prev_hash: str | None) -> str:
 
 
 def record(session, entity_type: str, entity_id: int, action: str, actor: Actor, *, from_state=None,
-           to_state=None, comment=None, policy_version=None, data=None) -> AuditEvent:
-    """Add an audit event to the session; it commits, or rolls back, with the change it describes."""
+           to_state=None, comment=None, policy_version=None, data=None, first: bool = False) -> AuditEvent:
+    """Add an audit event to the session; it commits, or rolls back, with the change it describes.
+
+    `first=True` for the event of an item created in this transaction: its chain is empty.
+    """
     event = AuditEvent(entity_type=entity_type, entity_id=entity_id, action=action, from_state=from_state,
                        to_state=to_state, actor_id=actor.id, on_behalf_of_id=actor.on_behalf_of_id,
                        comment=comment, policy_version=policy_version, data=data or {}, created_at=utcnow())
     # The item's row is locked by the caller, so no one else appends to this chain meanwhile.
-    event.prev_hash = session.scalar(select(AuditEvent.hash).where(
+    event.prev_hash = None if first else session.scalar(select(AuditEvent.hash).where(
         AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
         .order_by(AuditEvent.id.desc()).limit(1))
     event.hash = digest(event, event.prev_hash)

@@ -1,6 +1,7 @@
 """Bridge from stored requests to the pure GP-* rules: gather the facts, run the rules."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -33,18 +34,41 @@ def _used(session, requester_id: int, year: int, category: str, exclude_id: int 
     return {unit: Decimal(str(qty)) for unit, qty in session.execute(stmt)}
 
 
+class GreenCandidates(Mapping):
+    """Green items per category, read on first use: only a failing line needs suggestions."""
+
+    def __init__(self, session, categories: set[str]):
+        self._session, self._categories, self._items = session, categories, None
+
+    def _load(self) -> dict[str, tuple[ItemFacts, ...]]:
+        if self._items is None:
+            found: dict[str, list[ItemFacts]] = {}
+            if self._categories:
+                for item in self._session.scalars(select(CatalogItem).where(
+                        CatalogItem.category.in_(self._categories), CatalogItem.active.is_(True),
+                        CatalogItem.green.is_(True))):
+                    found.setdefault(item.category, []).append(item.facts())
+            self._items = {k: tuple(v) for k, v in found.items()}
+        return self._items
+
+    def __getitem__(self, category):
+        return self._load()[category]
+
+    def __iter__(self):
+        return iter(self._load())
+
+    def __len__(self):
+        return len(self._load())
+
+
 def evaluate(session, doc, lines: list[SupplyLine], *, requester_id: int, department_id: int, year: int,
              exclude_request_id: int | None = None):
     """Findings for these lines as a request of this requester in this budget year."""
     categories = {l.category for l in lines}
-    candidates: dict[str, list[ItemFacts]] = {}
-    if categories:
-        for item in session.scalars(select(CatalogItem).where(
-                CatalogItem.category.in_(categories), CatalogItem.active.is_(True), CatalogItem.green.is_(True))):
-            candidates.setdefault(item.category, []).append(item.facts())
     per_unit = doc.procurement["paper_reams_per_unit"]
-    paper = _used(session, requester_id, year, "paper", exclude_request_id)
-    toner = _used(session, requester_id, year, "toner", exclude_request_id)
+    # The quota rule looks at what was used only when the request asks for paper or toner.
+    paper = _used(session, requester_id, year, "paper", exclude_request_id) if "paper" in categories else {}
+    toner = _used(session, requester_id, year, "toner", exclude_request_id) if "toner" in categories else {}
     budget = budget_for(session, department_id, year)
     total = sum((l.amount for l in lines), Decimal("0.00"))
     facts = RequestFacts(
@@ -53,7 +77,7 @@ def evaluate(session, doc, lines: list[SupplyLine], *, requester_id: int, depart
         budget_remaining=budget.remaining if budget else None,
         used_paper_reams=sum((q * Decimal(str(per_unit.get(u, 1))) for u, q in paper.items()), Decimal("0")),
         used_toner_units=sum(toner.values(), Decimal("0")),
-        candidates={k: tuple(v) for k, v in candidates.items()},
+        candidates=GreenCandidates(session, categories),
     )
     return evaluate_supply_request(facts, doc)
 

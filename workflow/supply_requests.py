@@ -160,14 +160,14 @@ def create_draft(purpose: str, needed_by, lines: list[LineInput], actor: Actor, 
                             created_at=now, updated_at=now, status_changed_at=now,
                             committed_amount=Decimal("0.00"), needs_office_review=False)
         req.lines = _build_lines(s, lines)
+        req.findings = []  # a new request has none: saying so spares the view a SELECT
         req.total = sum((l.amount for l in req.lines), Decimal("0.00"))
         s.add(req)
         s.flush()
         # Readable number from the id: unique without a counter row every writer would queue on.
         req.number = f"SR-{req.budget_year}-{req.id:06d}"
-        audit.record(s, "supply_request", req.id, "create", actor, to_state="draft")
-        uow.commit()
-        return view(req, actor, s)
+        audit.record(s, "supply_request", req.id, "create", actor, to_state="draft", first=True)
+        return _commit_and_view(uow, req, actor)
 
 
 def revise_draft(request_id: int, version: int, changes: dict, actor: Actor, uow) -> dict:
@@ -191,8 +191,7 @@ def revise_draft(request_id: int, version: int, changes: dict, actor: Actor, uow
         req.touch()
         audit.record(s, "supply_request", req.id, "edit", actor, from_state=req.status, to_state=req.status,
                      data={"fields": sorted(changes)})
-        uow.commit()
-        return view(req, actor, s)
+        return _commit_and_view(uow, req, actor)
 
 
 def evaluate_lines(lines: list[LineInput], actor: Actor, uow) -> dict:
@@ -263,6 +262,9 @@ def act(request_id: int, action: str, version: int, actor: Actor, uow, *, commen
             raise InvalidInput(f"{action} needs a comment", {"comment": ["Required when returning or rejecting."]})
         context = {}
         if action in ("submit", "resubmit"):
+            # Read before the findings change anything: a read later would flush the request twice.
+            requester = s.get(User, req.requester_id)
+            context["skip_dept"] = requester.role == "dept_head" and requester.department_id == req.department_id
             result = _submit(s, req, actor, justification, doc)
             if result["blocked"]:
                 # The refusal is kept (findings and an audit line) so reports count blocked value;
@@ -274,8 +276,6 @@ def act(request_id: int, action: str, version: int, actor: Actor, uow, *, commen
                 uow.commit()
                 raise PolicyBlocked("a policy blocks this request",
                                     findings=[finding_view(f, actor.language) for f in result["blocked"]])
-            requester = s.get(User, req.requester_id)
-            context["skip_dept"] = requester.role == "dept_head" and requester.department_id == req.department_id
         context["needs_office"] = req.needs_office_review
         before, after = fire(SUPPLY_MACHINE, req, action, **context)
         req.touch()
@@ -287,8 +287,14 @@ def act(request_id: int, action: str, version: int, actor: Actor, uow, *, commen
                      comment=comment, policy_version=req.policy_version,
                      data={"justification": justification} if justification else None)
         _emit_events(s, req, action, before, after, actor, comment)
-        uow.commit()
-        return view(req, actor, s)
+        return _commit_and_view(uow, req, actor)
+
+
+def _commit_and_view(uow, req: SupplyRequest, actor: Actor) -> dict:
+    """The answer is read inside the transaction: read after the commit, it would cost a second one."""
+    answer = view(req, actor, uow.session)
+    uow.commit()
+    return answer
 
 
 def _move_budget(s, req: SupplyRequest, action: str) -> None:

@@ -25,7 +25,6 @@ COMMIT;
 BEGIN;
 SELECT status, version FROM supply_requests WHERE id = :rid FOR UPDATE;
 UPDATE supply_requests SET status = 'office_review', version = 3, committed_amount = total, updated_at = now(), status_changed_at = now() WHERE id = :rid AND version = 2;
-SELECT committed FROM budgets WHERE department_id = :department AND year = :year FOR UPDATE;
 UPDATE budgets SET committed = committed + :total WHERE department_id = :department AND year = :year;
 SELECT coalesce((SELECT hash FROM audit_events WHERE entity_type = 'supply_request' AND entity_id = :rid ORDER BY id DESC LIMIT 1), '') AS prev \gset
 INSERT INTO audit_events (entity_type, entity_id, action, from_state, to_state, actor_id, policy_version, data, created_at, prev_hash, hash) VALUES ('supply_request', :rid, 'approve', 'dept_review', 'office_review', :head, '2026.1', '{}', now(), nullif(':prev', ''), md5(':rid') || md5(':prev'));

@@ -43,7 +43,6 @@ MOVE = """UPDATE supply_requests SET status = :after, version = :version, update
     status_changed_at = :now WHERE id = :id AND version = :version - 1"""
 FIRST_APPROVAL = """UPDATE supply_requests SET status = :after, version = :version, committed_amount = total,
     updated_at = :now, status_changed_at = :now WHERE id = :id AND version = :version - 1"""
-BUDGET_LOCK = "SELECT committed FROM budgets WHERE department_id = :department AND year = :year FOR UPDATE"
 BUDGET = "UPDATE budgets SET committed = committed + :total WHERE department_id = :department AND year = :year"
 OUTBOX = """INSERT INTO outbox_events (event_id, topic, aggregate_type, aggregate_id, payload, created_at)
     VALUES (:event_id, :topic, 'supply_request', :id, :payload, :now)"""
@@ -146,7 +145,6 @@ class RawLifecycle:
                 self._x(cur, "FIRST_APPROVAL" if before == "dept_review" else "MOVE", after=after, version=version,
                         now=now, id=rid)
             if before == "dept_review":
-                self._x(cur, "BUDGET_LOCK", department=department, year=self.year).fetchone()
                 self._x(cur, "BUDGET", total=f["total"], department=department, year=self.year)
             self._audit(cur, rid, action, before, after, actor, POLICY, now)
             payload = base | {"actor_id": actor, "from": before, "to": after}
