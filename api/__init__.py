@@ -1,8 +1,6 @@
 """The HTTP boundary: `create_app` builds the Flask app, its JSON API and its commands."""
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 from flask_smorest import Api
 
@@ -46,8 +44,11 @@ def create_app(config: dict | None = None) -> Flask:
     if not settings.redis_url:
         # The embedded default: no broker, so deliver in-process right after each commit.
         runtime.on_outbox = runtime.deliver_inline
-    logging.basicConfig(level=logging.INFO)
-    logging.getLogger("transitions").setLevel(logging.WARNING)  # one line per callback is noise
+    from . import health, logs, metrics
+
+    logs.register(app, settings)  # first: its clock and request id serve the hooks after it
+    metrics.register(app)
+    app.register_blueprint(health.blp)
 
     api = Api(app)
     from . import act_links, cli, docs, errors, home
@@ -87,6 +88,10 @@ def create_app(config: dict | None = None) -> Flask:
     # e-mail's action link is its own secret: neither needs a CSRF token.
     for blueprint in api_blueprints + (act_links.blp,):
         web.csrf.exempt(blueprint)
+    # Probes and scrapes come from the orchestrator and Prometheus, every few seconds, unauthenticated.
+    for blueprint in (health.blp, metrics.blp):
+        web.csrf.exempt(blueprint)
+        app.extensions["limiter"].exempt(blueprint)
     app.jinja_env.globals["web_actor"] = web_actor
     cli.register(app)
 

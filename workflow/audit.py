@@ -9,12 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 
 from sqlalchemy import ForeignKey, Index, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .access import Actor
 from .db import Base, UTCDateTime, utcnow
+
+
+# Called with each committed AuditEvent (metrics count transitions); filled by the entrypoints.
+AFTER_COMMIT: list = []
 
 
 class AuditEvent(Base):
@@ -60,7 +66,26 @@ def record(session, entity_type: str, entity_id: int, action: str, actor: Actor,
         .order_by(AuditEvent.id.desc()).limit(1))
     event.hash = digest(event, event.prev_hash)
     session.add(event)
+    if AFTER_COMMIT:
+        session.info.setdefault("audited", []).append(event)
     return event
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _announce(session) -> None:
+    # After the commit, so a rolled-back change is never counted; a listener's failure must not
+    # make a committed change look failed to its caller.
+    for audited in session.info.pop("audited", ()):
+        for listener in AFTER_COMMIT:
+            try:
+                listener(audited)
+            except Exception:  # noqa: BLE001
+                logging.getLogger("jieyue.audit").exception("audit listener failed")
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _forget(session, _previous) -> None:
+    session.info.pop("audited", None)
 
 
 def verify(session) -> list[dict]:
