@@ -45,7 +45,10 @@ class Gunicorn:
              "--threads", "4", "--no-control-socket", "--access-logfile", "-", "--access-logformat", "%(p)s %(m)s %(U)s %(s)s", "wsgi:app"],
             cwd=services.ROOT, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
+
+    def wait_ready(self) -> "Gunicorn":
         services.wait_until(self._answers, 60, 0.2, f"gunicorn on {self.url}")
+        return self
 
     def _answers(self) -> bool:
         if self.proc.poll() is not None:
@@ -143,8 +146,8 @@ def test_two_web_servers_and_two_workers_run_lifecycles_and_notifications_withou
     webs = []
     for _ in range(2):
         web = Gunicorn(tmp_path, env)
-        request.addfinalizer(web.stop)
-        webs.append(web)
+        request.addfinalizer(web.stop)  # before waiting, so a server that never answers is stopped too
+        webs.append(web.wait_ready())
     workers = [services.CeleryWorker(tmp_path / "worker-a", env), PlainWorker(tmp_path / "worker-b", env)]
     for worker in workers:
         request.addfinalizer(worker.stop)
