@@ -10,8 +10,10 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # docker stop waits 10 s before SIGKILL: finish requests in flight well within that.
 graceful_timeout = 8
 keepalive = 5
-# Requests and errors to stdout/stderr, where the container runtime collects them.
-accesslog = "-"
+# The app writes its own access line per request (JSON in production, with request id, user and
+# item: docs/OBSERVABILITY.md), so gunicorn's would only repeat it; errors go to stderr, where the
+# container runtime collects them.
+accesslog = None
 errorlog = "-"
 # The heartbeat file on tmpfs: an overlay filesystem can stall it and get workers killed.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
