@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import select, text
 
+import workflow.models  # noqa: F401 - every mapped class, so a flush resolves every foreign key
 from tests import support
 from workflow.access import Actor
 from workflow.people import User
@@ -51,7 +52,8 @@ def raise_budgets(database_url: str) -> None:
 
     engine = make_engine(database_url)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE budgets SET amount = :a"), {"a": HUGE_BUDGET})
+        # As text: sqlite3 binds no Decimal, and both databases read the string as a number.
+        conn.execute(text("UPDATE budgets SET amount = :a"), {"a": str(HUGE_BUDGET)})
     engine.dispose()
 
 

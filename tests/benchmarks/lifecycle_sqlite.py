@@ -1,0 +1,70 @@
+"""B8: the B1 lifecycle on the embedded default (SQLite, WAL, a file in a temporary folder) against
+raw sqlite3 doing the same writes, 8 workers each."""
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tests import support
+from tests.benchmarks.lifecycle import TEAMS, Lifecycle, drive, make_runtime, raise_budgets, run_lifecycles
+from tests.benchmarks.lifecycle_pg import WORKERS, seconds
+from tests.benchmarks.lifecycle_sql import RawLifecycle, load_facts
+from tests.benchmarks.table import Result, median_spread
+from workflow.people import User
+
+
+def connect(path: str) -> sqlite3.Connection:
+    # The pragmas workflow.db sets on every SQLAlchemy connection, and its explicit BEGIN IMMEDIATE.
+    conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+class LifecycleSqlite:
+    ids = ("B8",)
+
+    def prepare(self, ctx) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="b8-", dir=ctx.workdir))
+        template = support.sqlite_template(self.dir)
+        self.services_url = support.sqlite_copy(template, self.dir)
+        self.raw_path = support.sqlite_copy(template, self.dir).removeprefix("sqlite:///")
+        for url in (self.services_url, f"sqlite:///{self.raw_path}"):
+            raise_budgets(url)
+        runtime = make_runtime(self.services_url)
+        Lifecycle(runtime).run(0)
+        with runtime.session_factory() as s:
+            facts, users = load_facts(s), {u.username: u for u in s.scalars(select(User))}
+        year = runtime.uow().office_year()
+        runtime.engine.dispose()
+        teams = [(users[r].id, users[h].id, users[r].department_id) for r, h in TEAMS]
+        self.raw = RawLifecycle(facts, teams, users["logistics"].id, year, sqlite=True)
+
+    def round(self, ctx) -> dict:
+        secs = seconds(ctx)
+        services = run_lifecycles(self.services_url, WORKERS, secs)
+        conns = [connect(self.raw_path) for _ in range(WORKERS)]
+        try:
+            raw = drive(lambda n: self.raw.run(conns[n], n % len(TEAMS)), WORKERS, secs)
+        finally:
+            for c in conns:
+                c.close()
+        return {"services": services.per_second, "raw": raw.per_second, "errors": services.errors + raw.errors}
+
+    def results(self, rounds: list[dict]) -> list[Result]:
+        ratio, spread = median_spread([r["services"] / r["raw"] for r in rounds])
+        svc, _ = median_spread([r["services"] for r in rounds])
+        raw, _ = median_spread([r["raw"] for r in rounds])
+        return [Result("B8", f"supply lifecycle via services, {WORKERS} workers, SQLite WAL",
+                       "raw sqlite3, same writes", ratio, spread, ">= 0.5 x", ratio >= 0.5,
+                       f"{svc:.1f} vs {raw:.1f} lifecycles/s; errors {sum(r['errors'] for r in rounds)}")]
+
+    def close(self, ctx) -> None:
+        pass  # the files live in the run's workdir, which the driver removes
+
+
+WORKLOADS = [LifecycleSqlite()]

@@ -1,0 +1,175 @@
+"""B3: what one transition costs with 0, 10,000 and 100,000 requests already stored, and whether
+memory stays flat over many lifecycles (RSS of a process running nothing else)."""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+from sqlalchemy import text
+
+from tests import support
+from tests.benchmarks import databases
+from tests.benchmarks.lifecycle import Lifecycle, make_runtime, prepare_database
+from tests.benchmarks.table import Result, median_spread
+from workflow.db import make_engine
+from workflow.supply_requests import act
+
+# Finished requests with what each lifecycle leaves behind: a line, four audit events, five outbox
+# events and five findings, for the demo requesters, in the current budget year.
+LOAD = [
+    """INSERT INTO supply_requests (number, requester_id, department_id, purpose, status, version, total,
+        needs_office_review, budget_year, committed_amount, policy_version, created_at, updated_at,
+        submitted_at, status_changed_at)
+       SELECT 'SR-L-' || (:start + g), u.id, u.department_id, 'loaded', 'approved', 4, 6400, true, :year, 6400,
+              '2026.1', now(), now(), now(), now() - (g % 1000) * interval '1 minute'
+       FROM generate_series(1, :n) g
+       JOIN (SELECT id, department_id, row_number() OVER (ORDER BY id) - 1 AS k FROM users
+             WHERE username IN ('staff1', 'staff2')) u ON u.k = g % 2""",
+    """INSERT INTO supply_lines (request_id, position, item_id, description, category, unit, unit_price, quantity,
+        supplier, attributes, received_quantity, green, single_use, spend)
+       SELECT r.id, 0, NULL, 'loaded', 'appliance', 'set', 3200, 2, 'Gree Electric', '{}', 0, true, false, 0
+       FROM supply_requests r WHERE r.number LIKE 'SR-L-%' AND r.id > :after""",
+    """INSERT INTO audit_events (entity_type, entity_id, action, from_state, to_state, actor_id, data, created_at,
+        prev_hash, hash)
+       SELECT 'supply_request', r.id, a.action, a.f, a.t, r.requester_id, '{}', now(), md5(r.id || a.f),
+              md5(r.id || a.t) || md5(a.t)
+       FROM supply_requests r CROSS JOIN (VALUES ('create', '', 'draft'), ('submit', 'draft', 'dept_review'),
+            ('approve', 'dept_review', 'office_review'), ('approve', 'office_review', 'approved')) a(action, f, t)
+       WHERE r.number LIKE 'SR-L-%' AND r.id > :after""",
+    """INSERT INTO outbox_events (event_id, topic, aggregate_type, aggregate_id, payload, created_at, published_at)
+       SELECT gen_random_uuid()::text, t.topic, 'supply_request', r.id, '{}', now(), now()
+       FROM supply_requests r CROSS JOIN (VALUES ('request.submitted'), ('task.assigned'), ('request.advanced'),
+            ('task.assigned'), ('request.approved')) t(topic)
+       WHERE r.number LIKE 'SR-L-%' AND r.id > :after""",
+    """INSERT INTO supply_findings (request_id, line, rule_id, outcome, message_key, params, suggestions,
+        policy_version)
+       SELECT r.id, 0, f.rule, 'pass', f.rule || '.pass', '{}', '[]', '2026.1'
+       FROM supply_requests r CROSS JOIN (VALUES ('GP-DISPOSABLE'), ('GP-ENERGY'), ('GP-RECYCLABLE'),
+            ('GP-GREENLIST'), ('GP-BUDGET')) f(rule)
+       WHERE r.number LIKE 'SR-L-%' AND r.id > :after""",
+]
+
+
+def load(url: str, n: int) -> None:
+    if not n:
+        return
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        after = conn.execute(text("SELECT coalesce(max(id), 0) FROM supply_requests")).scalar_one()
+        year = conn.execute(text("SELECT max(year) FROM budgets")).scalar_one()
+        for sql in LOAD:
+            conn.execute(text(sql), {"n": n, "start": after, "after": after, "year": year})
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
+def transition_times(runtime, lifecycle: Lifecycle, count: int) -> dict[str, float]:
+    """Median milliseconds of submit and of the first approval, over `count` fresh requests, one at a time."""
+    requester, head = lifecycle.teams[0]
+    submits, approves = [], []
+    for _ in range(count):
+        req = lifecycle.create(0)
+        began = time.perf_counter()
+        req = act(req["id"], "submit", req["version"], requester, runtime.uow())
+        submits.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        act(req["id"], "approve", req["version"], head, runtime.uow())
+        approves.append(time.perf_counter() - began)
+    return {"submit": statistics.median(submits) * 1000, "approve": statistics.median(approves) * 1000}
+
+
+def memory_probe(url: str, seconds: float, every: int) -> None:
+    """Run in a process of its own: B1 lifecycles, printing (lifecycles done, RSS KiB) every `every`."""
+    runtime = make_runtime(url, pool_size=8)
+    lifecycle = Lifecycle(runtime)
+    done, deadline = 0, time.monotonic() + seconds
+    page = os.sysconf("SC_PAGE_SIZE") // 1024
+    while time.monotonic() < deadline:
+        for n in range(every):
+            lifecycle.run(n % 2)
+        done += every
+        with open("/proc/self/statm") as f:
+            rss = int(f.read().split()[1]) * page
+        print(json.dumps({"lifecycles": done, "rss_kib": rss}), flush=True)
+    runtime.engine.dispose()
+
+
+def slope_per_10k(samples: list[dict]) -> float:
+    """Least-squares RSS growth in MiB per 10,000 lifecycles, after the first third (warm-up)."""
+    tail = samples[len(samples) // 3:]
+    if len(tail) < 2:
+        return 0.0
+    xs, ys = [s["lifecycles"] for s in tail], [s["rss_kib"] for s in tail]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs) * 10_000 / 1024
+
+
+class TransitionCost:
+    ids = ("B3",)
+
+    def prepare(self, ctx) -> None:
+        self.sizes = (0, 1_000, 10_000) if ctx.quick else (0, 10_000, 100_000)
+        self.count = 20 if ctx.quick else 100
+        self.urls = {}
+        for size in self.sizes:
+            url = databases.create(ctx.admin_url, f"bench_b3_{size}")
+            self.urls[size] = url
+            prepare_database(url)
+            load(url, size)
+        self.memory_seconds = float(os.environ.get("BENCH_MEMORY_SECONDS", "20" if ctx.quick else "180"))
+        self.memory: list[dict] = []
+
+    def round(self, ctx) -> dict:
+        out = {}
+        for size, url in self.urls.items():
+            runtime = make_runtime(url, pool_size=2)
+            lifecycle = Lifecycle(runtime)
+            transition_times(runtime, lifecycle, 3)  # warm the pool and the statement caches
+            out[size] = transition_times(runtime, lifecycle, self.count)
+            runtime.engine.dispose()
+        if not self.memory:  # once, in the first round: one long process is the point
+            self.memory = self._probe(ctx)
+        return out
+
+    def _probe(self, ctx) -> list[dict]:
+        code = ("import sys; from tests.benchmarks.transition_cost import memory_probe; "
+                "memory_probe(sys.argv[1], float(sys.argv[2]), int(sys.argv[3]))")
+        every = 200 if ctx.quick else 1000
+        out = subprocess.run([sys.executable, "-c", code, self.urls[self.sizes[-1]], str(self.memory_seconds),
+                              str(every)], capture_output=True, text=True, cwd=support.ROOT)
+        if out.returncode:
+            raise RuntimeError(f"memory probe failed: {out.stderr[-2000:]}")
+        return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+
+    def results(self, rounds: list[dict]) -> list[Result]:
+        out = []
+        small = self.sizes[0]
+        for action in ("approve", "submit"):
+            for size in self.sizes[1:]:
+                ratio, spread = median_spread([r[size][action] / r[small][action] for r in rounds])
+                at0, _ = median_spread([r[small][action] for r in rounds])
+                at, _ = median_spread([r[size][action] for r in rounds])
+                out.append(Result("B3", f"one {action} with {size:,} requests stored", f"itself with {small}",
+                                  ratio, spread, "<= 1.1 x", ratio <= 1.1,
+                                  f"median {at:.1f} ms vs {at0:.1f} ms ({self.count} per round)"))
+        slope = slope_per_10k(self.memory)
+        done = self.memory[-1]["lifecycles"] if self.memory else 0
+        first = self.memory[0]["rss_kib"] / 1024 if self.memory else 0
+        last = self.memory[-1]["rss_kib"] / 1024 if self.memory else 0
+        out.append(Result("B3", f"RSS over {done:,} lifecycles (one process)", "flat: slope per 10,000",
+                          slope, (slope, slope), "<= 1 MiB / 10k", bool(self.memory) and slope <= 1.0,
+                          f"RSS {first:.0f} → {last:.0f} MiB; {len(self.memory)} samples; "
+                          f"{self.memory_seconds:.0f} s run, not 100,000 lifecycles"))
+        return out
+
+    def close(self, ctx) -> None:
+        for url in getattr(self, "urls", {}).values():
+            databases.drop(ctx.admin_url, url)
+
+
+WORKLOADS = [TransitionCost()]
