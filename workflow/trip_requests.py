@@ -21,7 +21,8 @@ from .outbox import emit
 from .people import Department, User
 from .trips import TRIP_MACHINE, AvoidedTrip, CommonDestination, Trip, TripRequest
 
-TRIP_READERS = OFFICE_WIDE_READERS | {"fleet"}
+# The buyer reads every supply request to order it, but has no business with anyone's trips.
+TRIP_READERS = (OFFICE_WIDE_READERS - {"procurement"}) | {"fleet"}
 
 
 @dataclass
