@@ -74,6 +74,8 @@ class SupplyRequest(Base):
     __table_args__ = (
         # The approver queue: status, department, oldest first.
         Index("ix_supply_requests_queue", "status", "department_id", "status_changed_at", "id"),
+        # ... and every department's, for the reviews above department level (0008).
+        Index("ix_supply_requests_status_waiting", "status", "status_changed_at", "id"),
         CheckConstraint("total >= 0", name="total_not_negative"),
     )
 

@@ -122,6 +122,7 @@ class TripRequest(Base):
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     __table_args__ = (
         Index("ix_trip_requests_queue", "status", "department_id", "status_changed_at", "id"),
+        Index("ix_trip_requests_status_waiting", "status", "status_changed_at", "id"),  # the fleet's queue (0008)
         CheckConstraint("distance_km > 0", name="distance_positive"),
         CheckConstraint("passengers > 0", name="passengers_positive"),
         CheckConstraint("return_at > depart_at", name="period_forward"),

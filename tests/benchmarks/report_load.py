@@ -8,39 +8,20 @@ Alone: `.venv/bin/python -m tests.benchmarks.report_load [--quick]`.
 """
 from __future__ import annotations
 
-import importlib.util
 import multiprocessing
 import statistics
 import time
-from pathlib import Path
-
-from sqlalchemy import text
 
 from policies.periods import parse
 from tests.benchmarks import lifecycle, own_database, report_million
 from tests.benchmarks.table import Result, median_spread
 from workflow import reports
-from workflow.db import make_engine
 from workflow.runtime import Runtime
 from workflow.settings import Settings
 
 GOAL_SECONDS = 2.0
 PERIOD, BASELINE = "2026-Q3", "2025-Q3"
 WORKERS = 8
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def backfill_copies(url: str) -> None:
-    """report_million writes deliveries in SQL without the 0009 copies: fill them as the migration does."""
-    path = ROOT / "workflow" / "migrations" / "versions" / "0009_delivery_report_columns.py"
-    spec = importlib.util.spec_from_file_location("migration_0009", path)
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        migration.backfill(conn)
-        conn.execute(text("ANALYZE deliveries"))
-    engine.dispose()
 
 
 def run_report(runtime: Runtime) -> dict:
@@ -77,7 +58,6 @@ class ReportLoad:
         self.url = own_database.create(ctx, "b7")
         started = time.perf_counter()
         report_million.generate(self.url)
-        backfill_copies(self.url)
         lifecycle.raise_budgets(self.url)
         self.runtime = Runtime(Settings(database_url=self.url, db_pool_size=2, db_max_overflow=0))
         self.b1 = lifecycle.make_runtime(self.url, pool_size=WORKERS)
