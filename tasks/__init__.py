@@ -16,7 +16,11 @@ def make_celery(settings=None):
     if settings is None:
         load_dotenv_if_present()
         settings = Settings.from_env()
-    app = Celery("jieyue", broker=settings.redis_url or "redis://127.0.0.1:6379/0", include=["tasks.jobs"])
+    broker = settings.redis_url or "redis://127.0.0.1:6379/0"
+    app = Celery("jieyue", broker=broker, include=["tasks.jobs"])
+    if broker.split("://", 1)[0] in ("redis", "rediss"):
+        # A worker must reconnect, not stop, when Redis restarts while it holds a task (tasks/broker.py).
+        app.conf.broker_transport = "tasks.broker:Transport"
     app.conf.update(
         task_acks_late=True,                 # a task is done when it finished, not when it started
         task_reject_on_worker_lost=True,     # a worker killed mid-task gives the task back

@@ -260,14 +260,40 @@ def test_redis_restarted_while_notifications_flow_loses_none_and_doubles_none(br
     assert delivered_after < 120
 
 
+def test_a_worker_holding_a_task_when_redis_stops_reconnects_instead_of_exiting(pg_url, redis_server, tmp_path, request):
+    worker = services.CeleryWorker(tmp_path / "worker", {"DATABASE_URL": pg_url, "REDIS_URL": redis_server.url})
+    request.addfinalizer(worker.stop)
+    worker.start()
+    # The embedded beat sends relay_outbox every 2 s; stop Redis the moment one is received (held, unacknowledged).
+    held = worker.log().count("received")
+    services.wait_until(lambda: worker.log().count("received") > held, 30, 0.01, "a task received by the worker")
+    redis_server.stop()
+    time.sleep(3)
+    redis_server.start()
+    back = len(re.findall(r"relay_outbox\[[0-9a-f-]+\] succeeded", worker.log()))
+
+    def working_again():
+        assert worker.proc.poll() is None, f"the worker exited:\n{worker.log()[-3000:]}"
+        return len(re.findall(r"relay_outbox\[[0-9a-f-]+\] succeeded", worker.log())) > back + 1
+
+    services.wait_until(working_again, 60, 0.2, "tasks succeeding after Redis returned")
+    log = worker.log()
+    record("6", "Redis stopped while the worker holds a task",
+           f"worker running afterwards: {worker.proc.poll() is None}; unrecoverable errors "
+           f"{log.count('Unrecoverable error')}; reconnected and ran tasks again")
+    assert worker.proc.poll() is None and "Unrecoverable error" not in log
+
+
 def _tasks(messages: list[bytes]) -> dict[str, list[int]]:
-    """The id argument of each queued Celery message, by task name (kombu's JSON envelope, protocol 2)."""
+    """The ids each queued Celery message carries, by task name (kombu's JSON envelope, protocol 2)."""
     found: dict[str, list[int]] = {"jieyue.plan_event": [], "jieyue.send_message": [], "other": []}
     for raw in messages:
         envelope = json.loads(raw)
         name = envelope["headers"]["task"]
         args = json.loads(base64.b64decode(envelope["body"]))[0]
-        found[name if name in found else "other"].append(args[0] if args else None)
+        first = args[0] if args else None
+        # One id per task, or a batch of ids in one task: either way, count the ids.
+        found[name if name in found else "other"].extend(first if isinstance(first, list) else [first])
     return found
 
 
