@@ -61,14 +61,24 @@ def record(session, entity_type: str, entity_id: int, action: str, actor: Actor,
                        to_state=to_state, actor_id=actor.id, on_behalf_of_id=actor.on_behalf_of_id,
                        comment=comment, policy_version=policy_version, data=data or {}, created_at=utcnow())
     # The item's row is locked by the caller, so no one else appends to this chain meanwhile.
-    event.prev_hash = None if first else session.scalar(select(AuditEvent.hash).where(
-        AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
-        .order_by(AuditEvent.id.desc()).limit(1))
+    event.prev_hash = None if first else _tail(session, entity_type, entity_id)
     event.hash = digest(event, event.prev_hash)
     session.add(event)
     if AFTER_COMMIT:
         session.info.setdefault("audited", []).append(event)
     return event
+
+
+def _tail(session, entity_type: str, entity_id: int) -> str | None:
+    """The hash of the item's latest event, saved or still pending in this session."""
+    stmt = (select(AuditEvent.hash).where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
+            .order_by(AuditEvent.id.desc()).limit(1))
+    if any(isinstance(o, AuditEvent) and o.entity_type == entity_type and o.entity_id == entity_id
+           for o in session.new):
+        return session.scalar(stmt)  # flushes the pending event first, so that it is the tail
+    # Other unsaved changes cannot move this chain's tail: they are flushed once, at the commit.
+    with session.no_autoflush:
+        return session.scalar(stmt)
 
 
 @sa_event.listens_for(Session, "after_commit")

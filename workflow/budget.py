@@ -68,8 +68,14 @@ def view(budget: Budget | None) -> dict | None:
 def _move(session, department_id: int, year: int, committed: Decimal, spent: Decimal = ZERO) -> None:
     # One UPDATE that adds to the stored figures: it takes the row lock itself, so there is no
     # SELECT ... FOR UPDATE round trip, and concurrent approvals never overwrite each other's sums.
-    session.execute(update(Budget).where(Budget.department_id == department_id, Budget.year == year)
-                    .values(committed=Budget.committed + committed, spent=Budget.spent + spent))
+    stmt = (update(Budget).where(Budget.department_id == department_id, Budget.year == year)
+            .values(committed=Budget.committed + committed, spent=Budget.spent + spent))
+    if any(isinstance(o, Budget) for o in session.new | session.dirty):
+        session.execute(stmt)  # a budget saved in this transaction goes first
+        return
+    # Nothing unsaved touches budgets: the request's own changes are flushed once, at the commit.
+    with session.no_autoflush:
+        session.execute(stmt)
 
 
 def commit_amount(session, department_id: int, year: int, amount: Decimal) -> None:

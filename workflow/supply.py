@@ -57,6 +57,9 @@ class SupplyRequest(Base):
     status_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
+    # Loaded with the request where the view needs the name (see supply_requests._load); never
+    # eagerly by default, so a FOR UPDATE of requests locks no user rows.
+    requester: Mapped["User"] = relationship(foreign_keys=[requester_id], viewonly=True)
     lines: Mapped[list["SupplyLine"]] = relationship(
         back_populates="request", order_by="SupplyLine.position", cascade="all, delete-orphan")
     findings: Mapped[list["SupplyFinding"]] = relationship(

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from policies import Outcome
 from policies.procurement import passes_hard_rules
@@ -47,9 +47,11 @@ def can_view(actor: Actor, req: SupplyRequest) -> bool:
 
 
 def _load(session, request_id: int, actor: Actor, *, for_update: bool = False) -> SupplyRequest:
-    stmt = select(SupplyRequest).where(SupplyRequest.id == request_id)
+    # The requester comes along (the view names them): one round trip instead of two.
+    stmt = (select(SupplyRequest).join(SupplyRequest.requester).options(contains_eager(SupplyRequest.requester))
+            .where(SupplyRequest.id == request_id))
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=SupplyRequest)
     req = session.scalar(stmt)
     # Requests the actor may not see answer exactly like missing ones (no probing of ids).
     if req is None or not (can_view(actor, req) or any(
@@ -59,7 +61,7 @@ def _load(session, request_id: int, actor: Actor, *, for_update: bool = False) -
 
 
 def view(req: SupplyRequest, actor: Actor, session) -> dict:
-    requester = session.get(User, req.requester_id)
+    requester = req.requester
     dep = session.get(Department, req.department_id)
     return {
         "id": req.id, "number": req.number, "status": req.status, "version": req.version,
@@ -292,7 +294,10 @@ def act(request_id: int, action: str, version: int, actor: Actor, uow, *, commen
 
 def _commit_and_view(uow, req: SupplyRequest, actor: Actor) -> dict:
     """The answer is read inside the transaction: read after the commit, it would cost a second one."""
-    answer = view(req, actor, uow.session)
+    # Nothing the view reads depends on unsaved rows, so its loads need not flush: the commit
+    # writes everything in one flush.
+    with uow.session.no_autoflush:
+        answer = view(req, actor, uow.session)
     uow.commit()
     return answer
 

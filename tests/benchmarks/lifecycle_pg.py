@@ -71,6 +71,15 @@ def run_raw(url: str, raw: RawLifecycle, secs: float, workers: int = WORKERS):
             c.close()
 
 
+def compare(id_: str, workload: str, baseline: str, rounds: list[dict], base: str, goal: float) -> Result:
+    """Services' lifecycles/s over the baseline's, per round: median, spread and verdict."""
+    ratio, spread = median_spread([r["services"] / r[base] for r in rounds])
+    svc, _ = median_spread([r["services"] for r in rounds])
+    other, _ = median_spread([r[base] for r in rounds])
+    return Result(id_, workload, baseline, ratio, spread, f">= {goal} x", ratio >= goal,
+                  f"{svc:.1f} vs {other:.1f} lifecycles/s; errors {sum(r['errors'] for r in rounds)}")
+
+
 class LifecyclePg:
     ids = ("B1",)
 
@@ -98,16 +107,9 @@ class LifecyclePg:
                 "pgbench": pgbench, "raw": raw.per_second}
 
     def results(self, rounds: list[dict]) -> list[Result]:
-        out = []
-        for key, name, goal in (("pgbench", "pgbench script, same writes", 0.4),
-                                ("raw", "raw psycopg, 8 threads, same writes", 0.7)):
-            ratio, spread = median_spread([r["services"] / r[key] for r in rounds])
-            svc, _ = median_spread([r["services"] for r in rounds])
-            base, _ = median_spread([r[key] for r in rounds])
-            out.append(Result("B1", f"supply lifecycle via services, {WORKERS} workers, PG", name, ratio, spread,
-                              f">= {goal} x", ratio >= goal,
-                              f"{svc:.1f} vs {base:.1f} lifecycles/s; errors {sum(r['errors'] for r in rounds)}"))
-        return out
+        workload = f"supply lifecycle via services, {WORKERS} workers, PG"
+        return [compare("B1", workload, "pgbench script, same writes", rounds, "pgbench", 0.4),
+                compare("B1", workload, "raw psycopg, 8 threads, same writes", rounds, "raw", 0.7)]
 
     def close(self, ctx) -> None:
         for url in ctx.shared.pop("b1_databases", []):

@@ -14,8 +14,8 @@ from sqlalchemy import text
 
 from tests.benchmarks import databases
 from tests.benchmarks.lifecycle import drive, run_lifecycles
-from tests.benchmarks.lifecycle_pg import WORKERS, seconds
-from tests.benchmarks.table import Result, median_spread
+from tests.benchmarks.lifecycle_pg import WORKERS, compare, seconds
+from tests.benchmarks.table import Result
 from workflow.db import make_engine
 
 BPMN = Path(__file__).with_name("supply_lifecycle.bpmn")
@@ -102,12 +102,8 @@ class LifecycleSpiff:
                 "errors": services.errors + spiff.errors}
 
     def results(self, rounds: list[dict]) -> list[Result]:
-        ratio, spread = median_spread([r["services"] / r["spiff"] for r in rounds])
-        svc, _ = median_spread([r["services"] for r in rounds])
-        spiff, _ = median_spread([r["spiff"] for r in rounds])
-        return [Result("B2", f"supply lifecycle via services, {WORKERS} workers, PG",
-                       "SpiffWorkflow 3 BPMN, state as JSON in PG per step", ratio, spread, ">= 3 x", ratio >= 3,
-                       f"{svc:.1f} vs {spiff:.1f} lifecycles/s; errors {sum(r['errors'] for r in rounds)}")]
+        return [compare("B2", f"supply lifecycle via services, {WORKERS} workers, PG",
+                        "SpiffWorkflow 3 BPMN, state as JSON in PG per step", rounds, "spiff", 3)]
 
     def close(self, ctx) -> None:
         if getattr(self, "spiff", None):

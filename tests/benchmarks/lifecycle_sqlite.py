@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from tests import support
 from tests.benchmarks.lifecycle import TEAMS, Lifecycle, drive, make_runtime, raise_budgets, run_lifecycles
-from tests.benchmarks.lifecycle_pg import WORKERS, seconds
+from tests.benchmarks.lifecycle_pg import WORKERS, compare, seconds
 from tests.benchmarks.lifecycle_sql import RawLifecycle, load_facts
-from tests.benchmarks.table import Result, median_spread
+from tests.benchmarks.table import Result
 from workflow.people import User
 
 
@@ -56,12 +56,8 @@ class LifecycleSqlite:
         return {"services": services.per_second, "raw": raw.per_second, "errors": services.errors + raw.errors}
 
     def results(self, rounds: list[dict]) -> list[Result]:
-        ratio, spread = median_spread([r["services"] / r["raw"] for r in rounds])
-        svc, _ = median_spread([r["services"] for r in rounds])
-        raw, _ = median_spread([r["raw"] for r in rounds])
-        return [Result("B8", f"supply lifecycle via services, {WORKERS} workers, SQLite WAL",
-                       "raw sqlite3, same writes", ratio, spread, ">= 0.5 x", ratio >= 0.5,
-                       f"{svc:.1f} vs {raw:.1f} lifecycles/s; errors {sum(r['errors'] for r in rounds)}")]
+        return [compare("B8", f"supply lifecycle via services, {WORKERS} workers, SQLite WAL",
+                        "raw sqlite3, same writes", rounds, "raw", 0.5)]
 
     def close(self, ctx) -> None:
         pass  # the files live in the run's workdir, which the driver removes

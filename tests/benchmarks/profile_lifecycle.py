@@ -1,0 +1,86 @@
+"""Where a supply lifecycle's time goes: cProfile over N lifecycles through the services, one thread.
+
+Run: `.venv/bin/python -m tests.benchmarks.profile_lifecycle [--lifecycles 300] [--sqlite]`. It prints
+the statements and connection checkouts of one lifecycle, CPU and wall time per lifecycle, and
+the top entries by own time and by cumulative time.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import event
+
+from tests import support
+from tests.benchmarks import databases
+from tests.benchmarks.lifecycle import Lifecycle, make_runtime, prepare_database, raise_budgets
+
+
+def measure(url: str, lifecycles: int, top: int) -> str:
+    runtime = make_runtime(url)
+    lifecycle = Lifecycle(runtime)
+    for n in range(20):  # warm the pool, the statement caches and the policy document
+        lifecycle.run(n % 2)
+    counts = {"statements": 0, "checkouts": 0}
+
+    def statement(*_):
+        counts["statements"] += 1
+
+    def checkout(*_):
+        counts["checkouts"] += 1
+
+    event.listen(runtime.engine, "before_cursor_execute", statement)
+    event.listen(runtime.engine.pool, "checkout", checkout)
+    lifecycle.run(0)
+    event.remove(runtime.engine, "before_cursor_execute", statement)
+    event.remove(runtime.engine.pool, "checkout", checkout)
+    wall, cpu = time.perf_counter(), time.process_time()
+    for n in range(lifecycles):
+        lifecycle.run(n % 2)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    profile = cProfile.Profile()
+    profile.enable()
+    for n in range(lifecycles):
+        lifecycle.run(n % 2)
+    profile.disable()
+    runtime.engine.dispose()
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    per = 1000 / lifecycles
+    return (f"one lifecycle: {counts['statements']} statements, {counts['checkouts']} connection checkouts\n"
+            f"per lifecycle (no profiler): {wall * per:.2f} ms wall, {cpu * per:.2f} ms CPU\n\n{out.getvalue()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lifecycles", type=int, default=300)
+    parser.add_argument("--sqlite", action="store_true", help="the embedded default instead of PostgreSQL")
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+    if args.sqlite:
+        folder = Path(tempfile.mkdtemp(prefix="jieyue-profile-"))
+        try:
+            url = support.sqlite_copy(support.sqlite_template(folder), folder)
+            raise_budgets(url)
+            print(measure(url, args.lifecycles, args.top))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    url = databases.create(support.PG_ADMIN_URL, "bench_profile")
+    try:
+        prepare_database(url)
+        print(measure(url, args.lifecycles, args.top))
+    finally:
+        databases.drop(support.PG_ADMIN_URL, url)
+
+
+if __name__ == "__main__":
+    main()
