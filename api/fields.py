@@ -8,6 +8,10 @@ from flask import current_app
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 
+# Ids, versions and years live in PostgreSQL `integer` columns: a larger number names nothing.
+ID_MAX = 2**31 - 1
+
+
 class StrictSchema(Schema):
     """Unknown fields are an error, never silently dropped or copied onto a model."""
 
@@ -27,7 +31,27 @@ class OfficeDateTime(fields.DateTime):
     def _deserialize(self, value, attr, data, **kwargs):
         # A time given without an offset is read as the office's local time.
         moment = super()._deserialize(value, attr, data, **kwargs)
+        in_range(moment.year)
         return moment.replace(tzinfo=_office_zone()) if moment.tzinfo is None else moment
+
+
+class OfficeDate(fields.Date):
+    """A calendar day within YEARS."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        in_range(day.year)
+        return day
+
+
+# The office's records run within these years; outside them a date is a typo (and before 1901 the
+# zone database gives Shanghai its local mean time, +08:05:43, which no ISO 8601 reader accepts).
+YEARS = (2000, 2100)
+
+
+def in_range(year: int) -> None:
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise ValidationError(f"The year must be between {YEARS[0]} and {YEARS[1]}.")
 
 
 def _office_zone() -> ZoneInfo:
@@ -52,14 +76,46 @@ def Quantity(**kwargs):
 
 
 class ApiErrorSchema(Schema):
+    """Every 4xx/5xx body; the last three appear only with the errors that carry them."""
     code = fields.String(required=True)
     message = fields.String(required=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True,
+                         metadata={"description": "Messages per field path, e.g. lines.0.quantity."})
+    allowed = fields.List(fields.String(), metadata={"description": "illegal_action: the actions allowed now."})
+    current_version = fields.Integer(metadata={"description": "stale_version: the version to act at."})
+    findings = fields.List(fields.Dict(), metadata={"description": "policy_blocked, justification_required."})
 
 
 class PageQuerySchema(StrictSchema):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200),
                            metadata={"description": "Page size, 1–200."})
+
+
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+
+
+def document_decimals(schema: dict) -> None:
+    """Say in the OpenAPI document what goes over the wire: every decimal here is a string.
+
+    apispec calls a Decimal field a `number` and renders its Range with the field itself, so the
+    document said `"maximum": "100000000000.00"` (not valid OpenAPI) and promised numbers where
+    the API answers "3.50". The bounds stay as x-minimum/x-maximum for people to read.
+    """
+    if isinstance(schema, list):
+        for value in schema:
+            document_decimals(value)
+        return
+    if not isinstance(schema, dict):
+        return
+    kind = schema.get("type")
+    if kind == "number" or (isinstance(kind, list) and "number" in kind):
+        schema["type"] = "string" if kind == "number" else ["string" if t == "number" else t for t in kind]
+        schema.update(format="decimal", pattern=DECIMAL_PATTERN)
+        for bound in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            if bound in schema:
+                schema[f"x-{bound}"] = str(schema.pop(bound))
+    for value in schema.values():
+        document_decimals(value)
 
 
 def at_most_places(places: int):

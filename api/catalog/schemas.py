@@ -1,7 +1,7 @@
 """Catalog item schemas; also used by the CSV/XLSX import to check every row."""
 from marshmallow import fields, validate
 
-from api.fields import Money, PageQuerySchema, StrictSchema
+from api.fields import ID_MAX, Money, PageQuerySchema, StrictSchema
 from workflow.catalog import CATEGORIES
 
 
@@ -43,4 +43,4 @@ class CatalogQuerySchema(PageQuerySchema):
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     q = fields.String(validate=validate.Length(1, 100))
     green = fields.Boolean()
-    after_id = fields.Integer(load_default=0, validate=validate.Range(0))
+    after_id = fields.Integer(load_default=0, validate=validate.Range(0, ID_MAX))

@@ -1,7 +1,7 @@
 """Schemas of the fleet."""
 from marshmallow import fields, validate
 
-from api.fields import Money, OfficeDateTime, StrictSchema, UnitPrice
+from api.fields import OfficeDate, Money, OfficeDateTime, StrictSchema, UnitPrice
 from workflow.fleet import ENERGIES, KINDS, LICENCE_CLASSES, VEHICLE_STATUSES
 
 Kilometres = lambda **kw: fields.Decimal(as_string=True, places=1, validate=validate.Range(0, 10_000_000), **kw)  # noqa: E731
@@ -54,7 +54,7 @@ class DriverPatchSchema(StrictSchema):
 class MaintenanceSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
     vehicle_id = fields.Integer(dump_only=True)
-    performed_on = fields.Date(required=True)
+    performed_on = OfficeDate(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(["routine", "repair", "tyres", "inspection", "other"]))
     description = fields.String(load_default="", validate=validate.Length(0, 500))
     cost = UnitPrice(required=True)
@@ -88,8 +88,8 @@ class DestinationPatchSchema(DestinationSchema):
 
 
 class CostQuerySchema(StrictSchema):
-    date_from = fields.Date(data_key="from", required=True)
-    date_to = fields.Date(data_key="to", required=True)
+    date_from = OfficeDate(data_key="from", required=True)
+    date_to = OfficeDate(data_key="to", required=True)
 
 
 class VehicleCostSchema(StrictSchema):

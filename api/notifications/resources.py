@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate, validates_schema, ValidationError
 
 from api.auth import BEARER, current_actor, uow
-from api.fields import OfficeDateTime, PageQuerySchema, StrictSchema
+from api.fields import ID_MAX, OfficeDateTime, PageQuerySchema, StrictSchema
 from workflow import notifications
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Notifications")
@@ -13,7 +13,7 @@ DOC = {"security": [BEARER]}
 
 class InboxQuerySchema(PageQuerySchema):
     unread = fields.Boolean(load_default=False)
-    before_id = fields.Integer(validate=validate.Range(1))
+    before_id = fields.Integer(validate=validate.Range(1, ID_MAX))
 
 
 class NotificationSchema(StrictSchema):
@@ -60,7 +60,7 @@ class FailedMessageSchema(StrictSchema):
 
 
 class RetrySchema(StrictSchema):
-    ids = fields.List(fields.Integer(validate=validate.Range(1)), validate=validate.Length(0, 1000),
+    ids = fields.List(fields.Integer(validate=validate.Range(1, ID_MAX)), validate=validate.Length(0, 1000),
                       metadata={"description": "Messages to retry; none given: every failed one."})
 
 

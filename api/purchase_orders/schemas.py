@@ -1,17 +1,17 @@
 """Schemas of purchase orders and deliveries."""
 from marshmallow import fields, validate
 
-from api.fields import Money, OfficeDateTime, OrderedQuantity, PageQuerySchema, Quantity, StrictSchema, UnitPrice
+from api.fields import ID_MAX, Money, OfficeDateTime, OrderedQuantity, PageQuerySchema, Quantity, StrictSchema, UnitPrice
 
 
 class PurchaseOrderInSchema(StrictSchema):
     supplier = fields.String(required=True, validate=validate.Length(1, 200))
-    line_ids = fields.List(fields.Integer(validate=validate.Range(1)), required=True,
+    line_ids = fields.List(fields.Integer(validate=validate.Range(1, ID_MAX)), required=True,
                            validate=validate.Length(1, 500))
 
 
 class DeliveryLineSchema(StrictSchema):
-    line_id = fields.Integer(required=True, validate=validate.Range(1))
+    line_id = fields.Integer(required=True, validate=validate.Range(1, ID_MAX))
     quantity = OrderedQuantity(required=True)
     unit_price = UnitPrice(required=True)
 
@@ -47,4 +47,4 @@ class PurchaseOrderSchema(StrictSchema):
 
 class PurchaseOrderQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(["placed", "partially_received", "received"]))
-    before_id = fields.Integer(validate=validate.Range(1))
+    before_id = fields.Integer(validate=validate.Range(1, ID_MAX))

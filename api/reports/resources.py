@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api.auth import BEARER, current_actor, uow
-from api.fields import OfficeDateTime, StrictSchema
+from api.fields import ID_MAX, OfficeDateTime, StrictSchema
 from workflow import reporting, targets
 
 from .export import download
@@ -20,7 +20,7 @@ class ReportQuerySchema(StrictSchema):
                            metadata={"description": "2026, 2026-Q3, 2026-07 or 2026-07-01..2026-09-30"})
     baseline = fields.String(validate=validate.Length(4, 30), metadata={"description": "Default: a year earlier."})
     group_by = fields.String(validate=validate.OneOf(["department", "category", "month", "vehicle"]))
-    department_id = fields.Integer(validate=validate.Range(1))
+    department_id = fields.Integer(validate=validate.Range(1, ID_MAX))
     live = fields.Boolean(load_default=False, metadata={"description": "Compute now, even if a snapshot is fresh."})
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
 
@@ -33,13 +33,13 @@ class ReportSchema(StrictSchema):
 
 class TargetQuerySchema(StrictSchema):
     year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
-    department_id = fields.Integer(validate=validate.Range(1))
+    department_id = fields.Integer(validate=validate.Range(1, ID_MAX))
 
 
 class TargetInSchema(StrictSchema):
     year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
     metric = fields.String(required=True, validate=validate.OneOf(list(targets.METRICS)))
-    department_id = fields.Integer(allow_none=True, validate=validate.Range(1))
+    department_id = fields.Integer(allow_none=True, validate=validate.Range(1, ID_MAX))
     reduction_pct = fields.Decimal(as_string=True, places=1, required=True, validate=validate.Range(0, 100))
 
 

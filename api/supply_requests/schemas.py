@@ -1,7 +1,7 @@
 """Schemas of supply requests, their lines, findings and actions."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.fields import Money, OfficeDateTime, OrderedQuantity, PageQuerySchema, Quantity, StrictSchema, UnitPrice
+from api.fields import ID_MAX, OfficeDate, Money, OfficeDateTime, OrderedQuantity, PageQuerySchema, Quantity, StrictSchema, UnitPrice
 from workflow.catalog import CATEGORIES
 from workflow.supply import STATES
 
@@ -22,14 +22,14 @@ class AttributesSchema(StrictSchema):
 
 
 class LineInSchema(StrictSchema):
-    item_id = fields.Integer(validate=validate.Range(1))
+    item_id = fields.Integer(validate=validate.Range(1, ID_MAX))
     quantity = OrderedQuantity(required=True)
     description = fields.String(validate=validate.Length(1, 200))
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     unit = fields.String(validate=validate.Length(1, 32))
     unit_price = UnitPrice()
     attributes = fields.Nested(AttributesSchema)
-    swapped_from_item_id = fields.Integer(validate=validate.Range(1),
+    swapped_from_item_id = fields.Integer(validate=validate.Range(1, ID_MAX),
                                           metadata={"description": "The catalog item this line replaced after a suggestion."})
 
     @validates_schema
@@ -46,14 +46,14 @@ class LineInSchema(StrictSchema):
 
 class SupplyRequestInSchema(StrictSchema):
     purpose = fields.String(required=True, validate=validate.Length(1, 500))
-    needed_by = fields.Date(allow_none=True)
+    needed_by = OfficeDate(allow_none=True)
     lines = fields.List(fields.Nested(LineInSchema), required=True, validate=validate.Length(1, 100))
 
 
 class SupplyRequestPatchSchema(StrictSchema):
-    version = fields.Integer(required=True, validate=validate.Range(1))
+    version = fields.Integer(required=True, validate=validate.Range(1, ID_MAX))
     purpose = fields.String(validate=validate.Length(1, 500))
-    needed_by = fields.Date(allow_none=True)
+    needed_by = OfficeDate(allow_none=True)
     lines = fields.List(fields.Nested(LineInSchema), validate=validate.Length(1, 100))
 
     @validates_schema
@@ -63,7 +63,7 @@ class SupplyRequestPatchSchema(StrictSchema):
 
 
 class ActionSchema(StrictSchema):
-    version = fields.Integer(required=True, validate=validate.Range(1))
+    version = fields.Integer(required=True, validate=validate.Range(1, ID_MAX))
     comment = fields.String(validate=validate.Length(0, 2000))
     justification = fields.String(validate=validate.Length(0, 4000))
 
@@ -154,9 +154,9 @@ class SupplyRequestSchema(StrictSchema):
 
 class SupplyRequestQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(STATES))
-    department_id = fields.Integer(validate=validate.Range(1))
-    requester_id = fields.Integer(validate=validate.Range(1))
-    before_id = fields.Integer(validate=validate.Range(1), metadata={"description": "Page on: the last id seen."})
+    department_id = fields.Integer(validate=validate.Range(1, ID_MAX))
+    requester_id = fields.Integer(validate=validate.Range(1, ID_MAX))
+    before_id = fields.Integer(validate=validate.Range(1, ID_MAX), metadata={"description": "Page on: the last id seen."})
 
 
 class HistoryEventSchema(StrictSchema):

@@ -1,7 +1,7 @@
 """Schemas of trip requests, their actions, candidates and carpool suggestions."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.fields import Money, OfficeDateTime, PageQuerySchema, StrictSchema, UnitPrice
+from api.fields import ID_MAX, Money, OfficeDateTime, PageQuerySchema, StrictSchema, UnitPrice
 from api.supply_requests.schemas import DepartmentRefSchema, FindingSchema, PersonSchema
 from policies import DEFAULT_DOCUMENT
 from workflow.trips import TRIP_STATES
@@ -24,7 +24,7 @@ class TripRequestInSchema(StrictSchema):
     purpose = fields.String(required=True, validate=validate.Length(1, 500))
     origin = fields.String(load_default="Office", validate=validate.Length(1, 200))
     destination = fields.String(required=True, validate=validate.Length(1, 200))
-    destination_id = fields.Integer(validate=validate.Range(1),
+    destination_id = fields.Integer(validate=validate.Range(1, ID_MAX),
                                     metadata={"description": "A common destination: fills distance_km."})
     distance_km = Km(metadata={"description": "One way."})
     passengers = fields.Integer(required=True, validate=validate.Range(1, 80))
@@ -43,12 +43,12 @@ class TripRequestInSchema(StrictSchema):
 
 
 class TripRequestPatchSchema(StrictSchema):
-    version = fields.Integer(required=True, validate=validate.Range(1))
+    version = fields.Integer(required=True, validate=validate.Range(1, ID_MAX))
     purpose_category = fields.String(validate=validate.OneOf(PURPOSES))
     purpose = fields.String(validate=validate.Length(1, 500))
     origin = fields.String(validate=validate.Length(1, 200))
     destination = fields.String(validate=validate.Length(1, 200))
-    destination_id = fields.Integer(allow_none=True, validate=validate.Range(1))
+    destination_id = fields.Integer(allow_none=True, validate=validate.Range(1, ID_MAX))
     distance_km = Km()
     passengers = fields.Integer(validate=validate.Range(1, 80))
     cargo = fields.String(validate=validate.Length(0, 500))
@@ -59,11 +59,11 @@ class TripRequestPatchSchema(StrictSchema):
 
 
 class TripActionSchema(StrictSchema):
-    version = fields.Integer(required=True, validate=validate.Range(1))
+    version = fields.Integer(required=True, validate=validate.Range(1, ID_MAX))
     comment = fields.String(validate=validate.Length(0, 2000))
-    vehicle_id = fields.Integer(validate=validate.Range(1), metadata={"description": "dispatch"})
-    driver_id = fields.Integer(validate=validate.Range(1), metadata={"description": "dispatch"})
-    carpool_ids = fields.List(fields.Integer(validate=validate.Range(1)), validate=validate.Length(0, 20),
+    vehicle_id = fields.Integer(validate=validate.Range(1, ID_MAX), metadata={"description": "dispatch"})
+    driver_id = fields.Integer(validate=validate.Range(1, ID_MAX), metadata={"description": "dispatch"})
+    carpool_ids = fields.List(fields.Integer(validate=validate.Range(1, ID_MAX)), validate=validate.Length(0, 20),
                               metadata={"description": "dispatch: other approved requests on the same trip"})
     odometer_km = Reading(metadata={"description": "depart and arrive"})
     energy_used = fields.Decimal(as_string=True, places=2, validate=validate.Range(0, 10_000),
@@ -124,7 +124,7 @@ class TripRequestSchema(StrictSchema):
 
 class TripRequestQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(TRIP_STATES))
-    before_id = fields.Integer(validate=validate.Range(1))
+    before_id = fields.Integer(validate=validate.Range(1, ID_MAX))
 
 
 class CandidateVehicleSchema(StrictSchema):
