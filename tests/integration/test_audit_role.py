@@ -98,3 +98,22 @@ def test_the_application_role_writes_audit_rows_but_cannot_update_delete_or_trun
     for what in ("UPDATE", "DELETE", "TRUNCATE"):
         assert "permission denied" in refusals[what], refusals  # the privilege, not only the trigger
     assert "must be owner" in refusals["DISABLE TRIGGER"], refusals
+
+
+def test_even_the_owner_cannot_truncate_or_rewrite_audit_rows_while_the_triggers_stand(pg_url):
+    engine = make_engine(pg_url)  # the migration role (here a superuser), not the application's
+    try:
+        with engine.connect() as conn:
+            before = conn.execute(text("SELECT id, hash FROM audit_events ORDER BY id")).all()
+        refusals = {what: _refused(engine, statement) for what, statement in (
+            ("TRUNCATE", "TRUNCATE audit_events"),
+            ("DELETE", "DELETE FROM audit_events"),
+            ("UPDATE", "UPDATE audit_events SET comment = 'rewritten'"))}
+        with engine.connect() as conn:
+            after = conn.execute(text("SELECT id, hash FROM audit_events ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    record("4", "Owner role on audit rows (triggers)", "; ".join(f"{k} refused ({v})" for k, v in refusals.items()))
+    assert before and after == before
+    for what, message in refusals.items():
+        assert f"audit events are append-only ({what} refused)" in message, refusals
