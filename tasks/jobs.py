@@ -5,11 +5,15 @@ import datetime as dt
 from functools import lru_cache
 
 from tasks.celery import app
-from workflow import notifications
+from workflow import delivery, notifications
 from workflow.runtime import Runtime
 from workflow.settings import Settings
 from workflow.transports import transports_for
 
+# Events per plan task and messages per send task: a batch costs a few statements whatever its size,
+# and stays small enough that two worker processes share a burst.
+PLAN_BATCH = 50
+SEND_BATCH = 50
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": 5, "retry_backoff_max": 600, "retry_jitter": True}
 
 
@@ -24,24 +28,44 @@ def transports() -> dict:
     return transports_for(runtime().settings)
 
 
+def _chunks(ids: list[int], size: int):
+    return (ids[i:i + size] for i in range(0, len(ids), size))
+
+
+def _ids(given: int | list[int]) -> list[int]:
+    # A single id is what tasks queued before batching (and `flask relay-outbox`) carry.
+    return [given] if isinstance(given, int) else list(given)
+
+
 @app.task(name="jieyue.relay_outbox")
 def relay_outbox(batch: int = 200) -> int:
-    """Move unpublished outbox events to the broker, one plan task per event."""
+    """Move unpublished outbox events to the broker, one plan task per PLAN_BATCH events."""
     total = 0
     while True:
-        moved = notifications.relay(runtime().uow(), lambda outbox_id: plan_event.delay(outbox_id), batch=batch)
+        moved = notifications.relay_batch(runtime().uow(), publish_plans, batch=batch)
         total += moved
         if moved < batch:
             return total
 
 
+def publish_plans(outbox_ids: list[int]) -> None:
+    for chunk in _chunks(outbox_ids, PLAN_BATCH):
+        plan_event.delay(chunk)
+
+
 @app.task(name="jieyue.plan_event", max_retries=10, **RETRY)
-def plan_event(outbox_id: int) -> int:
+def plan_event(outbox_ids: int | list[int]) -> int:
+    """Plan a batch of events; their messages go on in send tasks of up to SEND_BATCH, one channel each."""
     settings = runtime().settings
-    ids = notifications.plan(outbox_id, runtime().uow(), settings.base_url, tuple(transports()), settings.secret_key)
-    for message_id in ids:
-        send_message.delay(message_id)
-    return len(ids)
+    due = delivery.plan_events(_ids(outbox_ids), runtime().uow(), settings.base_url, tuple(transports()),
+                               settings.secret_key)
+    by_channel: dict[str, list[int]] = {}
+    for message_id, channel in due:
+        by_channel.setdefault(channel, []).append(message_id)
+    for ids in by_channel.values():
+        for chunk in _chunks(ids, SEND_BATCH):
+            send_message.delay(chunk)
+    return len(due)
 
 
 @app.task(name="jieyue.sweep_messages")
@@ -53,11 +77,10 @@ def sweep_messages() -> int:
     """
     late = dt.timedelta(seconds=runtime().settings.sweep_after_seconds)
     events = notifications.unplanned_events(runtime().uow(), late)
-    for outbox_id in events:
-        plan_event.delay(outbox_id)
+    publish_plans(events)
     ids = notifications.pending_messages(runtime().uow(), late)
-    for message_id in ids:
-        send_message.delay(message_id)
+    for chunk in _chunks(ids, SEND_BATCH):
+        send_message.delay(chunk)
     return len(events) + len(ids)
 
 
@@ -88,5 +111,17 @@ def monthly_digest() -> int | None:
 
 
 @app.task(name="jieyue.send_message", max_retries=notifications.MAX_ATTEMPTS, **RETRY)
-def send_message(message_id: int) -> str:
-    return notifications.send(message_id, runtime().uow(), transports())
+def send_message(message_ids: int | list[int]) -> str | dict[str, int]:
+    """Send a batch of messages; if any failed, raise so that the batch is retried (sent ones are skipped).
+
+    Returns the one message's status for a single id, else how many of the batch ended in each status.
+    """
+    done = delivery.send_messages(_ids(message_ids), runtime().uow(), transports())
+    if done.errors:
+        raise done.errors[0][1]
+    if isinstance(message_ids, int):
+        return done.statuses[message_ids]
+    counts: dict[str, int] = {}
+    for status in done.statuses.values():
+        counts[status] = counts.get(status, 0) + 1
+    return counts

@@ -1,22 +1,20 @@
 """Notifications: the outbox relay, who hears of each event, the in-app inbox and outgoing messages.
 
 Each event is planned once into inbox rows and outgoing messages, keyed by (event, recipient,
-channel) so that running a step again never notifies twice; each message is sent by its own
-step, which skips messages already sent.
+channel) so that running a step again never notifies twice; sending skips messages already sent.
+Planning and sending run in batches (workflow/delivery.py); `plan` and `send` are one-item forms.
 """
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .access import Actor
 from .delegation import active_delegates
 from .db import Base, UTCDateTime, utcnow
 from .errors import Forbidden, NotFound
-from .notice_text import TITLES, compose
 from .outbox import OutboxEvent
 from .people import Department, User
 
@@ -83,22 +81,26 @@ class DepartmentWebhook(Base):
 # ---- the relay -----------------------------------------------------------------------------
 
 def relay(uow, publish, *, batch: int = 100) -> int:
-    """Hand unpublished outbox events to `publish(outbox_id)`, oldest first; returns how many.
+    """Hand unpublished outbox events to `publish(outbox_id)`, oldest first; returns how many."""
+    return relay_batch(uow, lambda ids: [publish(i) for i in ids], batch=batch)
+
+
+def relay_batch(uow, publish_ids, *, batch: int = 100) -> int:
+    """Hand up to `batch` unpublished outbox events to `publish_ids(ids)`, oldest first; returns how many.
 
     Rows are claimed with FOR UPDATE SKIP LOCKED, so relays running at once take disjoint rows;
-    a row is marked published in the same transaction as its claim, after `publish` returned.
+    they are marked published in the same transaction as their claim, after `publish_ids` returned.
     If publishing fails (the broker is down) the transaction rolls back and the rows wait.
     """
     with uow:
         s = uow.session
-        rows = s.scalars(select(OutboxEvent).where(OutboxEvent.published_at.is_(None))
-                         .order_by(OutboxEvent.id).limit(batch).with_for_update(skip_locked=True)).all()
-        now = utcnow()
-        for row in rows:
-            publish(row.id)
-            row.published_at = now
-        uow.commit()
-        return len(rows)
+        ids = list(s.scalars(select(OutboxEvent.id).where(OutboxEvent.published_at.is_(None))
+                             .order_by(OutboxEvent.id).limit(batch).with_for_update(skip_locked=True)))
+        if ids:
+            publish_ids(ids)
+            s.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids)).values(published_at=utcnow()))
+            uow.commit()
+        return len(ids)
 
 
 def unpublished_count(uow) -> int:
@@ -108,24 +110,42 @@ def unpublished_count(uow) -> int:
 
 # ---- planning ------------------------------------------------------------------------------
 
-def _users_with_role(s, role: str, department_id: int | None = None) -> list[int]:
+def _users_with_role(s, role: str, department_id: int | None = None, cache: dict | None = None) -> list[int]:
+    if cache is not None:
+        key = ("role", role, department_id)
+        if key not in cache:
+            cache[key] = _users_with_role(s, role, department_id)
+        return cache[key]
     stmt = select(User.id).where(User.role == role, User.active.is_(True))
     if department_id is not None:
         stmt = stmt.where(User.department_id == department_id)
     return list(s.scalars(stmt))
 
 
-def recipients(s, event: OutboxEvent) -> list[int]:
-    """The people an event concerns (never the person who caused it)."""
+def _delegates(s, people: list[int], cache: dict | None) -> list[int]:
+    if cache is None:
+        return active_delegates(s, people)
+    key = ("delegates", tuple(people))
+    if key not in cache:
+        cache[key] = active_delegates(s, people)
+    return cache[key]
+
+
+def recipients(s, event: OutboxEvent, cache: dict | None = None) -> list[int]:
+    """The people an event concerns (never the person who caused it).
+
+    `cache`, shared by the events of one planning batch, answers each role and delegation
+    question once per batch rather than once per event.
+    """
     p = event.payload
     topic = event.topic
     if topic in ("task.assigned", "task.overdue"):
         if p.get("level") in ("dept_review", "requested"):
-            people = _users_with_role(s, "dept_head", p["department_id"])
+            people = _users_with_role(s, "dept_head", p["department_id"], cache)
         else:
-            people = _users_with_role(s, "logistics")
+            people = _users_with_role(s, "logistics", cache=cache)
         people = [u for u in people if u != p.get("requester_id")]
-        people += active_delegates(s, people)  # out of office: the colleague hears of it too
+        people += _delegates(s, people, cache)  # out of office: the colleague hears of it too
     elif topic in ("request.approved", "request.returned", "request.rejected",
                    "trip.approved", "trip.returned", "trip.rejected"):
         people = [p["requester_id"]]
@@ -136,9 +156,9 @@ def recipients(s, event: OutboxEvent) -> list[int]:
     elif topic == "trip.dispatched":
         people = list(p["requester_ids"]) + [p["driver_user_id"]]
     elif topic == "trip.fuel_anomaly":
-        people = _users_with_role(s, "fleet")
+        people = _users_with_role(s, "fleet", cache=cache)
     elif topic == "report.monthly_digest":
-        people = _users_with_role(s, "finance") + _users_with_role(s, "dept_head")
+        people = _users_with_role(s, "finance", cache=cache) + _users_with_role(s, "dept_head", cache=cache)
     else:
         people = []
     actor = p.get("actor_id")
@@ -178,60 +198,11 @@ def _action_lines(event: OutboxEvent, uid: int, base_url: str, secret: str | Non
 def plan(outbox_id: int, uow, base_url: str, channels=("email", "webhook"), secret: str | None = None) -> list[int]:
     """Inbox rows and pending messages for one event; returns the ids of messages still to send.
 
-    Safe to run twice: rows that exist are kept, never doubled.
+    Safe to run twice: rows that exist are kept, never doubled (see delivery.plan_events).
     """
-    with uow:
-        s = uow.session
-        event = s.get(OutboxEvent, outbox_id)
-        if event is None:
-            return []
-        if event.planned_at is None:
-            event.planned_at = utcnow()
-        if event.topic not in TITLES:
-            uow.commit()
-            return []
-        link = _link(base_url, event)
-        values = dict(event.payload)
-        dep = s.get(Department, values["department_id"]) if "department_id" in values else None
-        people = recipients(s, event)
-        users = {u.id: u for u in s.scalars(select(User).where(User.id.in_(people)))} if people else {}
-        prefs = {p.user_id: p for p in s.scalars(select(Preference).where(Preference.user_id.in_(people)))} if people else {}
-        have_inbox = set(s.scalars(select(Notification.user_id).where(Notification.event_id == event.event_id)))
-        have_msgs = set(s.execute(select(Message.recipient, Message.channel).where(Message.event_id == event.event_id)).all())
-        for uid in people:
-            user = users[uid]
-            lang = "zh" if user.language.startswith("zh") else "en"
-            title, body = compose(event.topic, values | _department(dep, lang), lang)
-            if uid not in have_inbox:
-                s.add(Notification(user_id=uid, event_id=event.event_id, topic=event.topic, title=title, body=body,
-                                   link=link, created_at=utcnow()))
-            pref = prefs.get(uid) or Preference(user_id=uid, email=True, webhook=False)
-            wanted = []
-            if pref.email and user.email and "email" in channels:
-                wanted.append(("email", user.email))
-            if pref.webhook and pref.webhook_url and "webhook" in channels:
-                wanted.append(("webhook", pref.webhook_url))
-            for channel, address in wanted:
-                if (f"user:{uid}", channel) not in have_msgs:
-                    extra = _action_lines(event, uid, base_url, secret, lang) if channel == "email" else ""
-                    s.add(Message(event_id=event.event_id, recipient=f"user:{uid}", channel=channel, address=address,
-                                  subject=title, body=body + extra, link=link, language=lang, status="pending",
-                                  attempts=0, created_at=utcnow()))
-        if event.topic in ("task.assigned", "task.overdue") and "department_id" in event.payload:
-            hook = s.get(DepartmentWebhook, event.payload["department_id"])
-            key = (f"department:{event.payload['department_id']}", "webhook")
-            if hook and key not in have_msgs and "webhook" in channels:
-                title, body = compose(event.topic, values | _department(dep, "zh"), "zh")
-                s.add(Message(event_id=event.event_id, recipient=key[0], channel="webhook", address=hook.url,
-                              subject=title, body=body, link=link, language="zh", status="pending", attempts=0,
-                              created_at=utcnow()))
-        try:
-            uow.commit()
-        except IntegrityError:
-            # Another worker planned the same event at the same moment: its rows stand.
-            uow.rollback()
-        return list(s.scalars(select(Message.id).where(Message.event_id == event.event_id,
-                                                       Message.status == "pending")))
+    from .delivery import plan_events  # delivery builds on this module's models
+
+    return [message_id for message_id, _ in plan_events([outbox_id], uow, base_url, channels, secret)]
 
 
 # ---- sending -------------------------------------------------------------------------------
@@ -239,34 +210,15 @@ def plan(outbox_id: int, uow, base_url: str, channels=("email", "webhook"), secr
 def send(message_id: int, uow, transports: dict) -> str:
     """Send one message unless it was sent already; returns its status.
 
-    The row stays locked while it is sent, so two workers never send it at once. A failure
-    is recorded and raised again (the caller retries with backoff); after MAX_ATTEMPTS the
-    message is marked failed for an administrator to see and retry.
+    A failure is recorded and raised again (the caller retries with backoff); after MAX_ATTEMPTS
+    the message is marked failed for an administrator to see and retry (see delivery.send_messages).
     """
-    with uow:
-        s = uow.session
-        msg = s.scalar(select(Message).where(Message.id == message_id).with_for_update())
-        if msg is None or msg.status != "pending":
-            return msg.status if msg else "missing"
-        transport = transports.get(msg.channel)
-        try:
-            if transport is None:
-                raise RuntimeError(f"no transport for {msg.channel} is configured")
-            transport(msg)
-        except Exception as exc:  # noqa: BLE001 - any failure of the far side counts
-            msg.attempts += 1
-            msg.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if msg.attempts >= MAX_ATTEMPTS:
-                msg.status = "failed"
-            uow.commit()
-            if msg.status == "failed":
-                return "failed"
-            raise
-        msg.attempts += 1
-        msg.status = "sent"
-        msg.sent_at = utcnow()
-        uow.commit()
-        return "sent"
+    from .delivery import send_messages
+
+    done = send_messages([message_id], uow, transports)
+    if done.errors:
+        raise done.errors[0][1]
+    return done.statuses[message_id]
 
 
 def failed_messages(actor: Actor, uow) -> list[dict]:
@@ -298,14 +250,16 @@ def drain(new_uow, base_url: str, transports: dict, log=None, secret: str | None
     The same steps as the Celery tasks, run one after the other; a message that fails stays
     pending (or failed) for `flask relay-outbox` or an administrator to retry.
     """
+    from .delivery import plan_events, send_messages
+
     ids: list[int] = []
-    while relay(new_uow(), ids.append):
+    while relay_batch(new_uow(), ids.extend):
         pass
-    for outbox_id in ids:
-        for message_id in plan(outbox_id, new_uow(), base_url, tuple(transports), secret):
-            try:
-                send(message_id, new_uow(), transports)
-            except Exception as exc:  # noqa: BLE001 - recorded on the message; never fails the caller
+    if ids:
+        due = [message_id for message_id, _ in plan_events(ids, new_uow(), base_url, tuple(transports), secret)]
+        if due:
+            done = send_messages(due, new_uow(), transports)
+            for message_id, exc in done.errors:
                 if log:
                     log.warning("message %s not sent: %s", message_id, exc)
     return len(ids)

@@ -1,12 +1,14 @@
 """B6: outbox relay -> Celery -> a delivery that goes nowhere, while B1 runs.
 
-A private redis-server and a real Celery worker with embedded beat
+A private redis-server, a real Celery worker with embedded beat
 (`celery -A tests.benchmarks.bench_celery worker -B`, see bench_celery.py for the no-op delivery)
-serve a database of B6's own. Each round: B1 runs for a while and we count the events it wrote
+and the following relay (`python -m tasks.relay`, polling every 0.1 s; beat's 2 s relay stays as
+the fallback, as in production) serve a database of B6's own. Each round: B1 runs for a while and we count the events it wrote
 per second; once they are all delivered, the lag of each (created -> its last message sent, or
 planned when it has no message) gives p95. Then a flood of copies of those events is written at
 once and timed until every one is delivered: the relay + worker capacity.
-Worker: 2 pool processes (one per core, Celery's default here); beat starts the relay every 2 s.
+Worker: 2 pool processes (one per core, Celery's default here); plan tasks take up to 50 events,
+send tasks up to 50 messages (tasks/jobs.py), each message marked sent as it leaves.
 Alone: `.venv/bin/python -m tests.benchmarks.outbox_relay [--quick]`.
 """
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import text
 
 from tests.benchmarks import lifecycle, own_database
 from tests.benchmarks.table import Result, median_spread
+from tests.integration.relay_process import FollowingRelay
 from tests.integration.services import ROOT, VENV_BIN, CeleryWorker, RedisServer, wait_until
 from workflow.db import make_engine
 
@@ -72,6 +75,7 @@ class OutboxRelay:
         self.url = None
         self.redis = None
         self.worker = None
+        self.relay = None
         self.engine = None
 
     def prepare(self, ctx) -> None:
@@ -83,9 +87,12 @@ class OutboxRelay:
         self.engine = make_engine(self.url)
         self.b1 = lifecycle.make_runtime(self.url, pool_size=WORKERS)
         self.redis = RedisServer(workdir / "redis").start()
-        self.worker = BenchWorker(workdir / "worker", {"DATABASE_URL": self.url, "REDIS_URL": self.redis.url}).start()
+        env = {"DATABASE_URL": self.url, "REDIS_URL": self.redis.url}
+        self.worker = BenchWorker(workdir / "worker", env).start()
+        self.relay = FollowingRelay(workdir / "relay", env).start()
         self._settle(0, self._last_id(), 60)  # the seed's own events
-        print(f"B6: worker up ({CONCURRENCY} processes, beat embedded), redis on {self.redis.port}", flush=True)
+        print(f"B6: worker up ({CONCURRENCY} processes, beat embedded), following relay every "
+              f"{self.relay.interval} s, redis on {self.redis.port}", flush=True)
 
     def _last_id(self) -> int:
         with self.engine.connect() as conn:
@@ -147,6 +154,8 @@ class OutboxRelay:
 
     def close(self, ctx) -> None:
         try:
+            if self.relay is not None:
+                self.relay.stop()
             if self.worker is not None:
                 self.worker.stop()
         finally:
