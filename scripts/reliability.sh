@@ -13,7 +13,9 @@ candidates=(
   tests/integration/test_rate_limits.py
   tests/integration/test_audit_role.py
   tests/integration/test_faults.py
-  tests/integration/test_input_limits.py
+  tests/unit/test_input_limits.py
+  tests/unit/test_limits_in_the_openapi_document.py
+  tests/unit/test_unresponsive_database.py
   tests/integration/test_fuzz_api.py
   tests/unit/test_web_security.py
   # The notification tests' own fault cases (issue 4) are point-6 figures too.

@@ -27,7 +27,7 @@ class UserInSchema(StrictSchema):
 
 
 class DepartmentSchema(StrictSchema):
-    id = fields.Integer()
+    id = fields.Integer(dump_only=True)
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9_-]{1,32}$"))
     name = fields.String(required=True, validate=validate.Length(1, 200))
     name_zh = fields.String(validate=validate.Length(0, 200))
