@@ -114,15 +114,16 @@ def main(argv: list[str] | None = None) -> int:
                 w.prepare(ctx)
                 prepared.append(w)
                 per_workload[id(w)] = []
-            except Exception:  # noqa: BLE001
-                problems.append(f"{'/'.join(w.ids)}: prepare failed:\n{traceback.format_exc()}")
+            except Exception as exc:  # noqa: BLE001
+                problems.append(f"{'/'.join(w.ids)}: prepare failed: {exc!r}\n{traceback.format_exc()}")
         for n in range(1, rounds + 1):
             for w in list(prepared):
                 log(f"round {n}/{rounds} {'/'.join(w.ids)}")
                 try:
                     per_workload[id(w)].append(w.round(ctx))
-                except Exception:  # noqa: BLE001
-                    problems.append(f"{'/'.join(w.ids)}: round {n} failed:\n{traceback.format_exc()}")
+                except Exception as exc:  # noqa: BLE001
+                    problems.append(f"{'/'.join(w.ids)}: round {n} failed, left out: {exc!r}\n"
+                                    f"{traceback.format_exc()}")
                     prepared.remove(w)
         results = [r for w in prepared for r in w.results(per_workload[id(w)])]
     finally:

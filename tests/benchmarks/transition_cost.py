@@ -68,19 +68,26 @@ def load(url: str, n: int) -> None:
     engine.dispose()
 
 
-def transition_times(runtime, lifecycle: Lifecycle, count: int) -> dict[str, float]:
-    """Median milliseconds of submit and of the first approval, over `count` fresh requests, one at a time."""
-    requester, head = lifecycle.teams[0]
-    submits, approves = [], []
-    for _ in range(count):
-        req = lifecycle.create(0)
-        began = time.perf_counter()
-        req = act(req["id"], "submit", req["version"], requester, runtime.uow())
-        submits.append(time.perf_counter() - began)
-        began = time.perf_counter()
-        act(req["id"], "approve", req["version"], head, runtime.uow())
-        approves.append(time.perf_counter() - began)
-    return {"submit": statistics.median(submits) * 1000, "approve": statistics.median(approves) * 1000}
+def transition_times(flows: dict, count: int) -> dict:
+    """Median ms of submit and of the first approval per size, over `count` fresh requests each.
+
+    The sizes take turns request by request, so a burst of load on the shared machine falls on
+    all of them alike instead of on whichever size was being measured.
+    """
+    times = {size: {"submit": [], "approve": []} for size in flows}
+    sizes = list(flows)
+    for n in range(count):
+        for size in sizes[n % len(sizes):] + sizes[:n % len(sizes)]:  # no size always goes first
+            runtime, lifecycle = flows[size]
+            requester, head = lifecycle.teams[0]
+            req = lifecycle.create(0)
+            began = time.perf_counter()
+            req = act(req["id"], "submit", req["version"], requester, runtime.uow())
+            times[size]["submit"].append(time.perf_counter() - began)
+            began = time.perf_counter()
+            act(req["id"], "approve", req["version"], head, runtime.uow())
+            times[size]["approve"].append(time.perf_counter() - began)
+    return {size: {k: statistics.median(v) * 1000 for k, v in t.items()} for size, t in times.items()}
 
 
 def memory_probe(url: str, seconds: float, every: int) -> None:
@@ -126,13 +133,16 @@ class TransitionCost:
         self.memory: list[dict] = []
 
     def round(self, ctx) -> dict:
-        out = {}
+        flows = {}
         for size, url in self.urls.items():
             runtime = make_runtime(url, pool_size=2)
-            lifecycle = Lifecycle(runtime)
-            transition_times(runtime, lifecycle, 3)  # warm the pool and the statement caches
-            out[size] = transition_times(runtime, lifecycle, self.count)
-            runtime.engine.dispose()
+            flows[size] = (runtime, Lifecycle(runtime))
+        try:
+            transition_times(flows, 3)  # warm the pools and the statement caches
+            out = transition_times(flows, self.count)
+        finally:
+            for runtime, _ in flows.values():
+                runtime.engine.dispose()
         if not self.memory:  # once, in the first round: one long process is the point
             self.memory = self._probe(ctx)
         return out
@@ -140,7 +150,7 @@ class TransitionCost:
     def _probe(self, ctx) -> list[dict]:
         code = ("import sys; from tests.benchmarks.transition_cost import memory_probe; "
                 "memory_probe(sys.argv[1], float(sys.argv[2]), int(sys.argv[3]))")
-        every = 200 if ctx.quick else 1000
+        every = 100 if ctx.quick else 1000
         out = subprocess.run([sys.executable, "-c", code, self.urls[self.sizes[-1]], str(self.memory_seconds),
                               str(every)], capture_output=True, text=True, cwd=support.ROOT)
         if out.returncode:
