@@ -51,7 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(health.blp)
 
     api = Api(app)
-    from . import act_links, cli, docs, errors, home
+    from . import act_links, cli, docs, errors, home, openapi
     from .auth_tokens.resources import blp as tokens
     from .catalog.resources import blp as catalog
     from .delegations.resources import blp as delegations
@@ -69,6 +69,10 @@ def create_app(config: dict | None = None) -> Flask:
                       fleet, trip_requests, notifications, delegations, reports)
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)
+    # The document is complete only now: put right what flask-smorest documents wrongly and list
+    # the error statuses every operation shares (see api/openapi.py).
+    openapi.finish_document(api, rate_limited_prefixes=tuple(
+        b.url_prefix for b in (tokens, supply_requests, trip_requests, purchase_orders)))
     errors.register(app)  # after Api(), so our JSON error shape wins over flask-smorest's
     app.register_blueprint(docs.blp)
     app.register_blueprint(home.blp)

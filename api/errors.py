@@ -94,21 +94,7 @@ def _unexpected(exc: Exception):
     return error_body(500, "server_error", "Something went wrong; it has been logged.")
 
 
-def _correct_the_document(app) -> None:
-    """Two things flask-smorest documents wrongly, put right once every blueprint is in the spec
-    (this runs after them, from create_app): its own error body ({"code": <int>, "status", ...})
-    as every operation's `default` answer, where ours is ApiErrorSchema; decimals as numbers."""
-    from .fields import ApiErrorSchema, document_decimals
-
-    apis = {id(api): api for api in app.extensions.get("flask-smorest", {}).get("blp_name_to_api", {}).values()}
-    for api in apis.values():
-        schemas = api.spec.components.schemas
-        schemas["Error"] = api.ma_plugin.converter.schema2jsonschema(ApiErrorSchema)
-        document_decimals(schemas)
-
-
 def register(app) -> None:
-    _correct_the_document(app)
     app.register_error_handler(domain.DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(DataError, _out_of_range)

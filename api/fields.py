@@ -94,6 +94,29 @@ class PageQuerySchema(StrictSchema):
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 
 
+def _decimal_pattern(minimum, maximum) -> str:
+    """A field bounded to [0, 10^k] says so in its pattern: at most k digits before the point, no
+    sign. (A regular expression cannot say "below 10^k exactly"; k digits stay inside the range.)"""
+    if minimum is None or maximum is None or Decimal(str(minimum)) < 0:
+        return DECIMAL_PATTERN
+    digits = len(str(int(Decimal(str(maximum))))) - 1 or 1
+    return rf"^[0-9]{{1,{digits}}}(\.[0-9]{{1,3}})?$"
+
+
+def document_years(schema) -> None:
+    """Dates and times are accepted within YEARS; a pattern says so to generators and clients."""
+    if isinstance(schema, list):
+        for value in schema:
+            document_years(value)
+        return
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "string" and schema.get("format") in ("date", "date-time"):
+        schema["pattern"] = rf"^(20[0-9]{{2}}|{YEARS[1]})-"
+    for value in schema.values():
+        document_years(value)
+
+
 def document_decimals(schema: dict) -> None:
     """Say in the OpenAPI document what goes over the wire: every decimal here is a string.
 
@@ -110,7 +133,7 @@ def document_decimals(schema: dict) -> None:
     kind = schema.get("type")
     if kind == "number" or (isinstance(kind, list) and "number" in kind):
         schema["type"] = "string" if kind == "number" else ["string" if t == "number" else t for t in kind]
-        schema.update(format="decimal", pattern=DECIMAL_PATTERN)
+        schema.update(format="decimal", pattern=_decimal_pattern(schema.get("minimum"), schema.get("maximum")))
         for bound in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             if bound in schema:
                 schema[f"x-{bound}"] = str(schema.pop(bound))

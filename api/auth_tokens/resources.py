@@ -3,6 +3,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import BEARER, current_actor, runtime, uow
+from api.fields import ApiErrorSchema
+from api.openapi import link
 from workflow import people
 
 from .schemas import NewTokenSchema, TokenRequestSchema, TokenSchema
@@ -14,7 +16,8 @@ blp = Blueprint("auth_tokens", __name__, url_prefix="/api/v1/auth/tokens", descr
 class Tokens(MethodView):
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, NewTokenSchema)
-    @blp.alt_response(401, description="Wrong username or password")
+    @blp.alt_response(401, schema=ApiErrorSchema, description="Wrong username or password")
+    @blp.doc(responses={201: {"links": {"RevokeToken": link("revokeToken", {"token_id": "$response.body#/id"})}}})
     def post(self, body):
         """Exchange a username and password for a bearer token."""
         token, token_id = people.issue_token(body["username"], body["password"], body["name"],
@@ -31,8 +34,8 @@ class Tokens(MethodView):
 @blp.route("/<int:token_id>")
 class Token(MethodView):
     @blp.response(204)
-    @blp.alt_response(404, description="No such token of yours")
-    @blp.doc(security=[BEARER])
+    @blp.alt_response(404, schema=ApiErrorSchema, description="No such token of yours")
+    @blp.doc(security=[BEARER], operationId="revokeToken")
     def delete(self, token_id):
         """Revoke a token at once."""
         people.revoke_token(token_id, current_actor(), uow())

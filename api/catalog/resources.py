@@ -3,6 +3,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import BEARER, current_actor, uow
+from api.fields import ApiErrorSchema
+from api.openapi import link
 from workflow import catalog
 
 from .schemas import CatalogItemInSchema, CatalogItemPatchSchema, CatalogItemSchema, CatalogQuerySchema
@@ -14,7 +16,9 @@ blp = Blueprint("catalog", __name__, url_prefix="/api/v1/catalog/items", descrip
 class Items(MethodView):
     @blp.arguments(CatalogQuerySchema, location="query")
     @blp.response(200, CatalogItemSchema(many=True))
-    @blp.doc(security=[BEARER])
+    # Any listed item can be asked for: a link to a request for one of it.
+    @blp.doc(security=[BEARER], responses={200: {"links": {"AskForItem": link(
+        "createSupplyRequest", {}, {"lines": [{"item_id": "$response.body#/0/id", "quantity": "1"}]})}}})
     def get(self, query):
         """Catalog items, by id; page on with `after_id` = the last id seen."""
         current_actor()
@@ -22,7 +26,8 @@ class Items(MethodView):
 
     @blp.arguments(CatalogItemInSchema)
     @blp.response(201, CatalogItemSchema)
-    @blp.alt_response(403, description="Administrators only")
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Administrators only")
+    @blp.alt_response(409, schema=ApiErrorSchema, description="The SKU exists")
     @blp.doc(security=[BEARER])
     def post(self, body):
         """Add an item (administrators)."""
@@ -40,7 +45,8 @@ class Item(MethodView):
 
     @blp.arguments(CatalogItemPatchSchema)
     @blp.response(200, CatalogItemSchema)
-    @blp.alt_response(403, description="Administrators only")
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Administrators only")
+    @blp.alt_response(409, schema=ApiErrorSchema, description="The SKU exists")
     @blp.doc(security=[BEARER])
     def patch(self, body, item_id):
         """Change some fields of an item (administrators)."""

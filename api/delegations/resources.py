@@ -4,7 +4,8 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api.auth import BEARER, current_actor, uow
-from api.fields import OfficeDateTime, StrictSchema
+from api.fields import ApiErrorSchema, OfficeDateTime, StrictSchema
+from api.openapi import link
 from workflow import delegation
 
 blp = Blueprint("delegations", __name__, url_prefix="/api/v1/delegations", description="Out-of-office delegation")
@@ -36,7 +37,9 @@ class Delegations(MethodView):
 
     @blp.arguments(DelegationInSchema)
     @blp.response(201, DelegationSchema)
-    @blp.doc(**DOC)
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Only approvers delegate their approvals")
+    @blp.doc(**DOC, responses={201: {"links": {
+        "RevokeDelegation": link("revokeDelegation", {"delegation_id": "$response.body#/id"})}}})
     def post(self, body):
         """While away, a colleague sees your review items and acts on your behalf (both are audited)."""
         return delegation.delegate(body["delegate"], body["starts_at"], body["ends_at"], current_actor(), uow())
@@ -45,6 +48,6 @@ class Delegations(MethodView):
 @blp.route("/<int:delegation_id>")
 class DelegationItem(MethodView):
     @blp.response(204)
-    @blp.doc(**DOC)
+    @blp.doc(**DOC, operationId="revokeDelegation")
     def delete(self, delegation_id):
         delegation.revoke(delegation_id, current_actor(), uow())

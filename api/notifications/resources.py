@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate, validates_schema, ValidationError
 
 from api.auth import BEARER, current_actor, uow
-from api.fields import ID_MAX, OfficeDateTime, PageQuerySchema, StrictSchema
+from api.fields import ApiErrorSchema, ID_MAX, OfficeDateTime, PageQuerySchema, StrictSchema
 from workflow import notifications
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Notifications")
@@ -119,6 +119,7 @@ class DepartmentWebhookSchema(StrictSchema):
 class DepartmentWebhook(MethodView):
     @blp.arguments(DepartmentWebhookSchema)
     @blp.response(200, DepartmentWebhookSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Administrators only")
     @blp.doc(**DOC)
     def put(self, body, department_id):
         """The department's chat-robot webhook for its approval tasks (administrators; null removes it)."""
@@ -128,6 +129,7 @@ class DepartmentWebhook(MethodView):
 @blp.route("/failed-messages")
 class FailedMessages(MethodView):
     @blp.response(200, FailedMessageSchema(many=True))
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Administrators only")
     @blp.doc(**DOC)
     def get(self):
         """E-mails and webhooks that could not be delivered after every retry (administrators)."""
@@ -138,6 +140,7 @@ class FailedMessages(MethodView):
 class RetryFailed(MethodView):
     @blp.arguments(RetrySchema)
     @blp.response(200, RetriedSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Administrators only")
     @blp.doc(**DOC)
     def post(self, body):
         """Put failed messages back in line; they go out with the next relay run."""

@@ -3,6 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import BEARER, current_actor, uow
+from api.fields import ApiErrorSchema
 from workflow import budget, people
 
 from .schemas import BudgetInSchema, BudgetQuerySchema, BudgetSchema, DepartmentSchema, UserInSchema, UserSchema
@@ -22,6 +23,7 @@ class Me(MethodView):
 @blp.route("/users")
 class Users(MethodView):
     @blp.response(200, UserSchema(many=True))
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Administrators only")
     @blp.doc(security=[BEARER])
     def get(self):
         """Every user (administrators)."""
@@ -29,6 +31,8 @@ class Users(MethodView):
 
     @blp.arguments(UserInSchema)
     @blp.response(201, UserSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Administrators only")
+    @blp.alt_response(409, schema=ApiErrorSchema, description="The username exists")
     @blp.doc(security=[BEARER])
     def post(self, body):
         """Add a user (administrators)."""
@@ -45,6 +49,8 @@ class Departments(MethodView):
 
     @blp.arguments(DepartmentSchema)
     @blp.response(201, DepartmentSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Administrators only")
+    @blp.alt_response(409, schema=ApiErrorSchema, description="The department code exists")
     @blp.doc(security=[BEARER])
     def post(self, body):
         """Add a department (administrators)."""
@@ -55,6 +61,8 @@ class Departments(MethodView):
 class Budgets(MethodView):
     @blp.arguments(BudgetQuerySchema, location="query")
     @blp.response(200, BudgetSchema(many=True))
+    @blp.alt_response(403, schema=ApiErrorSchema,
+                      description="Budgets are for finance, administrators, logistics and department heads")
     @blp.doc(security=[BEARER])
     def get(self, query):
         """Office-supply budgets of a year: amount, committed, spent, remaining."""
@@ -65,6 +73,7 @@ class Budgets(MethodView):
 class DepartmentBudget(MethodView):
     @blp.arguments(BudgetInSchema)
     @blp.response(200, BudgetSchema(many=True))
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Finance and administrators only")
     @blp.doc(security=[BEARER])
     def put(self, body, department_id, year):
         """Set a department's budget for a year (finance, administrators)."""

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api.auth import BEARER, current_actor, runtime, uow
-from api.fields import OfficeDateTime, StrictSchema
+from api.fields import ApiErrorSchema, OfficeDateTime, StrictSchema
 from api.supply_requests.resources import to_lines
 from api.supply_requests.schemas import EvaluateSchema, EvaluationSchema
 from workflow import policy_store
@@ -64,6 +64,8 @@ class Versions(MethodView):
 
     @blp.arguments(PolicyVersionInSchema)
     @blp.response(201, PolicyDocumentSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Administrators only")
+    @blp.alt_response(409, schema=ApiErrorSchema, description="The version name exists")
     @blp.doc(security=[BEARER])
     def post(self, body):
         """Override parameters as a new version (administrators); evaluations from now on record it."""

@@ -4,18 +4,23 @@ from flask_smorest import Blueprint
 
 from api.auth import BEARER, current_actor, uow
 from api.fields import ApiErrorSchema
+from api.openapi import link
 from workflow import purchasing
 
 from .schemas import DeliveryInSchema, PurchaseOrderInSchema, PurchaseOrderQuerySchema, PurchaseOrderSchema
 
 blp = Blueprint("purchase_orders", __name__, url_prefix="/api/v1/purchase-orders",
                 description="Unified purchasing")
+# What can follow an answer that carries an order (OpenAPI links, followed by schemathesis).
+NEXT = {"links": {"ReadOrder": link("getPurchaseOrder", {"po_id": "$response.body#/id"}),
+                  "ReceiveOrder": link("receivePurchaseOrder", {"po_id": "$response.body#/id"})}}
 
 
 @blp.route("")
 class PurchaseOrders(MethodView):
     @blp.arguments(PurchaseOrderQuerySchema, location="query")
     @blp.response(200, PurchaseOrderSchema(many=True))
+    @blp.alt_response(403, schema=ApiErrorSchema, description="For procurement, finance, logistics and administrators")
     @blp.doc(security=[BEARER])
     def get(self, query):
         return purchasing.list_orders(current_actor(), uow(), **query)
@@ -23,7 +28,8 @@ class PurchaseOrders(MethodView):
     @blp.arguments(PurchaseOrderInSchema)
     @blp.response(201, PurchaseOrderSchema)
     @blp.alt_response(422, schema=ApiErrorSchema, description="Lines that cannot be ordered")
-    @blp.doc(security=[BEARER])
+    @blp.alt_response(403, schema=ApiErrorSchema, description="The procurement officer only")
+    @blp.doc(security=[BEARER], operationId="placePurchaseOrder", responses={201: NEXT})
     def post(self, body):
         """Order approved lines of one or more requests from one supplier."""
         return purchasing.place_order(body["supplier"], body["line_ids"], current_actor(), uow())
@@ -32,7 +38,8 @@ class PurchaseOrders(MethodView):
 @blp.route("/<int:po_id>")
 class PurchaseOrder(MethodView):
     @blp.response(200, PurchaseOrderSchema)
-    @blp.doc(security=[BEARER])
+    @blp.alt_response(403, schema=ApiErrorSchema, description="For procurement, finance, logistics and administrators")
+    @blp.doc(security=[BEARER], operationId="getPurchaseOrder")
     def get(self, po_id):
         return purchasing.get_order(po_id, current_actor(), uow())
 
@@ -42,7 +49,8 @@ class Receive(MethodView):
     @blp.arguments(DeliveryInSchema)
     @blp.response(200, PurchaseOrderSchema)
     @blp.alt_response(422, schema=ApiErrorSchema, description="Quantities that do not match the order")
-    @blp.doc(security=[BEARER])
+    @blp.alt_response(403, schema=ApiErrorSchema, description="The procurement officer only")
+    @blp.doc(security=[BEARER], operationId="receivePurchaseOrder", responses={200: NEXT})
     def post(self, body, po_id):
         """Record what arrived and what it really cost."""
         return purchasing.receive(po_id, body["lines"], current_actor(), uow())

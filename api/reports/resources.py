@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api.auth import BEARER, current_actor, uow
-from api.fields import ID_MAX, OfficeDateTime, StrictSchema
+from api.fields import ApiErrorSchema, ID_MAX, OfficeDateTime, StrictSchema
 from workflow import reporting, targets
 
 from .export import download
@@ -101,6 +101,8 @@ def _report_view(kind: str):
     class View(MethodView):
         @blp.arguments(ReportQuerySchema, location="query", error_status_code=400)
         @blp.response(200, ReportSchema)
+        @blp.alt_response(403, schema=ApiErrorSchema,
+                          description="Reports are for finance, administrators, logistics and department heads")
         @blp.doc(**DOC, summary=f"The {kind} report (format=csv or xlsx for a file)")
         def get(self, query):
             return _answer(kind, query)
@@ -117,6 +119,7 @@ for _kind in ("expenditure", "consumption", "vehicles"):
 class Compile(MethodView):
     @blp.arguments(CompileSchema, error_status_code=400)
     @blp.response(201, CompiledSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Finance and administrators only")
     @blp.doc(**DOC, parameters=[{"in": "path", "name": "kind", "schema": {"type": "string",
                                                                           "enum": list(GROUPS)}}])
     def post(self, body, kind):
@@ -136,6 +139,8 @@ class Compile(MethodView):
 class TargetProgress(MethodView):
     @blp.arguments(TargetQuerySchema, location="query", error_status_code=400)
     @blp.response(200, TargetProgressSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema,
+                      description="Reports are for finance, administrators, logistics and department heads")
     @blp.doc(**DOC)
     def get(self, query):
         """Progress against each target: the year so far against the same days of last year."""
@@ -146,6 +151,8 @@ class TargetProgress(MethodView):
 class Targets(MethodView):
     @blp.arguments(TargetInSchema)
     @blp.response(200, TargetSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Finance and administrators only")
+    @blp.alt_response(404, schema=ApiErrorSchema, description="No such department")
     @blp.doc(**DOC)
     def put(self, body):
         """Set a year's reduction target for a metric, office-wide or for one department."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
+from api.fields import ID_MAX
 from workflow import dispatch, queue, supply_requests
 from workflow.errors import DomainError
 
@@ -32,6 +33,8 @@ def bulk_approve():
         kind, _, rest = value.partition(":")
         item_id, _, version = rest.partition(":")
         try:
+            if not (item_id.isdigit() and version.isdigit() and int(item_id) <= ID_MAX and int(version) <= ID_MAX):
+                raise ValueError(value)
             if kind == "supply_request":
                 done = supply_requests.act(int(item_id), "approve", int(version), actor, _uow())
             elif kind == "trip_request":

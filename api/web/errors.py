@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import render_template
+from flask_babel import gettext as _
+from marshmallow import ValidationError
 
 from workflow.errors import DomainError
 
@@ -10,6 +12,14 @@ def status_of(exc: DomainError) -> int:
     from api.errors import STATUS
 
     return STATUS.get(type(exc), 400)
+
+
+def invalid_form(exc: ValidationError):
+    """Form input outside the JSON API's limits (the same schema checks both): 422, nothing changed."""
+    from api.errors import flatten
+
+    return render_template("web/error.html", message=_("Some fields need attention."),
+                           errors=flatten(exc.messages)), 422
 
 
 def error_page(exc: DomainError):

@@ -5,6 +5,12 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from api.errors import flatten
+from api.fields import ID_MAX, OrderedQuantity
+from api.supply_requests.schemas import ActionSchema, SupplyRequestInSchema
+from api.trip_requests.schemas import TripActionSchema, TripRequestInSchema
 
 from workflow import catalog, destinations, dispatch, supply_requests, trip_requests
 from workflow.delegation import may_review
@@ -13,8 +19,7 @@ from workflow.supply_requests import LineInput
 
 from .auth import login_required, web_actor
 from .diagrams import flow_diagram
-
-from .errors import error_page
+from .errors import error_page, invalid_form
 
 blp = Blueprint("web_pages", __name__)
 
@@ -36,8 +41,10 @@ def home():
 
 
 def _lines_from_form(form) -> tuple[list[LineInput], dict]:
-    """Rows of (item, quantity) from the form; empty rows are skipped, bad quantities reported."""
+    """Rows of (item, quantity) from the form; empty rows are skipped, bad quantities reported
+    (with the API's limits: above 0, at most a million, three decimals; at most 100 lines)."""
     lines, errors = [], {}
+    limit = SupplyRequestInSchema().fields["lines"].validate
     items, quantities = form.getlist("item_id"), form.getlist("quantity")
     swapped = form.getlist("swapped_from_item_id")
     for n, (item, qty) in enumerate(zip(items, quantities)):
@@ -47,15 +54,28 @@ def _lines_from_form(form) -> tuple[list[LineInput], dict]:
             quantity = Decimal(qty)
             if not quantity.is_finite():
                 raise InvalidOperation
+            quantity = OrderedQuantity().deserialize(qty)
         except (InvalidOperation, ValueError):
             errors[f"lines.{len(lines)}.quantity"] = [_("Enter a number.")]
             continue
-        if not item.isdigit():
+        except ValidationError as exc:
+            errors[f"lines.{len(lines)}.quantity"] = exc.messages
+            continue
+        if not item.isdigit() or int(item) > ID_MAX:
             errors[f"lines.{len(lines)}.item_id"] = [_("Choose an item.")]
             continue
-        swap = swapped[n] if n < len(swapped) and swapped[n].isdigit() else None
+        swap = swapped[n] if n < len(swapped) and swapped[n].isdigit() and int(swapped[n]) <= ID_MAX else None
         lines.append(LineInput(quantity=quantity, item_id=int(item), swapped_from_item_id=int(swap) if swap else None))
+    try:
+        limit(lines)
+    except ValidationError as exc:
+        errors["lines"] = exc.messages
     return lines, errors
+
+
+def _filled(form, *names) -> dict:
+    """The named fields the form filled in, as text for an API schema to check (blank = not given)."""
+    return {name: form[name].strip() for name in names if (form.get(name) or "").strip()}
 
 
 def _catalog():
@@ -75,9 +95,16 @@ def new_supply():
         form["lines"] = lines
         if not form["purpose"]:
             errors["purpose"] = [_("Say what the supplies are for.")]
+        # The API's limits, said to the person rather than cut off without a word.
+        for name, schema in (("purpose", SupplyRequestInSchema), ("justification", ActionSchema)):
+            try:
+                if form[name]:
+                    schema().fields[name].deserialize(form[name])
+            except ValidationError as exc:
+                errors[name] = exc.messages
         if not errors:
             try:
-                req = supply_requests.create_draft(form["purpose"][:500], None, lines, actor, _uow())
+                req = supply_requests.create_draft(form["purpose"], None, lines, actor, _uow())
                 if request.form.get("intent") == "submit":
                     supply_requests.act(req["id"], "submit", req["version"], actor, _uow(),
                                         justification=form["justification"] or None)
@@ -155,9 +182,12 @@ def supply_action(request_id: int, action: str):
     if action not in ("submit", "resubmit", "cancel", "approve", "return", "reject"):
         abort(404)
     try:
-        supply_requests.act(request_id, action, int(request.form.get("version", 0)), web_actor(), _uow(),
-                            comment=request.form.get("comment") or None,
-                            justification=request.form.get("justification") or None)
+        given = ActionSchema().load(_filled(request.form, "version", "comment", "justification"))
+    except ValidationError as exc:
+        return invalid_form(exc)
+    try:
+        supply_requests.act(request_id, action, given["version"], web_actor(), _uow(),
+                            comment=given.get("comment"), justification=given.get("justification"))
     except (PolicyBlocked, JustificationRequired):
         return redirect(url_for("web_pages.supply_request", request_id=request_id, blocked=1))
     except DomainError as exc:
@@ -180,42 +210,25 @@ def new_trip():
             findings, message = exc.extra.get("findings", []), _("A car is not the way for this trip.")
         except DomainError as exc:
             errors, message = exc.errors, exc.message
-        except ValueError as exc:
-            errors, message = {str(exc): [_("Check this field.")]}, _("Some fields need attention.")
+        except ValidationError as exc:
+            errors, message = flatten(exc.messages), _("Some fields need attention.")
     return render_template("web/trip_form.html", destinations=dests, values=values, errors=errors,
                            travel=current_app.extensions["jieyue"].policy_document.travel,
                            findings=findings, message=message), (422 if (errors or findings) else 200)
 
 
 def _trip_input(form, dests) -> trip_requests.TripInput:
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-
-    def moment(name):
-        try:
-            return dt.datetime.fromisoformat(form.get(name, "")).replace(tzinfo=zone)
-        except ValueError:
-            raise ValueError(name)
-
+    """The trip form read through the JSON API's schema, so both take the same values and limits."""
     dest_id = form.get("destination_id")
     dest = next((d for d in dests if str(d["id"]) == dest_id), None)
-    distance = form.get("distance_km") or None
-    try:
-        distance = Decimal(distance) if distance else None
-    except InvalidOperation:
-        raise ValueError("distance_km")
-    try:
-        passengers = int(form.get("passengers") or 1)
-    except ValueError:
-        raise ValueError("passengers")
-    return trip_requests.TripInput(
-        purpose_category=form.get("purpose_category", ""), purpose=(form.get("purpose") or "").strip()[:500] or "-",
-        origin="Office", destination=(dest["name"] if dest else (form.get("destination") or "").strip()[:200]) or "-",
-        destination_id=dest["id"] if dest else None, distance_km=distance, passengers=passengers,
-        depart_at=moment("depart_at"), return_at=moment("return_at"),
-        exemption=form.get("exemption") or None, exemption_note=(form.get("exemption_note") or "").strip() or None)
+    given = _filled(form, "purpose_category", "distance_km", "passengers", "depart_at", "return_at",
+                    "exemption", "exemption_note")
+    given.setdefault("passengers", "1")
+    given["purpose"] = (form.get("purpose") or "").strip() or "-"
+    given["destination"] = (dest["name"] if dest else (form.get("destination") or "").strip()) or "-"
+    if dest:
+        given["destination_id"] = dest["id"]
+    return trip_requests.TripInput(**TripRequestInSchema().load(given))
 
 
 @blp.get("/app/trips/<int:request_id>")
@@ -237,8 +250,11 @@ def trip_action(request_id: int, action: str):
     if action not in ("approve", "return", "reject", "cancel"):
         abort(404)
     try:
-        dispatch.act(request_id, action, {"version": int(request.form.get("version", 0)),
-                                          "comment": request.form.get("comment") or None}, web_actor(), _uow())
+        given = TripActionSchema().load(_filled(request.form, "version", "comment"))
+    except ValidationError as exc:
+        return invalid_form(exc)
+    try:
+        dispatch.act(request_id, action, {"comment": None} | given, web_actor(), _uow())
     except DomainError as exc:
         return error_page(exc)
     return redirect(url_for("web_pages.trip_request", request_id=request_id))

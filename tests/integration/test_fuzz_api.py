@@ -2,8 +2,9 @@
 
 Every operation gets a fixed, derandomized budget of generated cases per person; each answer must
 not be a 5xx, must match the response schema the document declares for its status, and its
-status must be one the document lists. The stateful phase follows the document's links (create →
-read, act, history) as each person. Failures are gathered per operation, so one run names them all.
+status must be one the document lists (no catch-all `default`). The stateful phase follows the
+document's links (list → create → read, revise, act, order) with each step signed by the person whose
+job it is (tests/integration/fuzz_machine.py). Failures are gathered per operation, so one run names them all.
 """
 from __future__ import annotations
 
@@ -14,17 +15,22 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation.modes import GenerationMode
+from schemathesis.generation.stateful import run_state_machine_as_test
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from tests import support
 from tests.figures import record
 from tests.integration.access_world import USERS
+from tests.integration.fuzz_machine import office_machine
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
-EXAMPLES = 6            # per operation and person: 58 operations × 11 people × 6 ≈ 3,800 calls
-STATEFUL_STEPS = 30     # per person
+EXAMPLES = 6            # per operation and person: 69 operations × 12 (anonymous too) × 6 ≈ 5,000 calls
+SCENARIOS = 120         # stateful: scenarios (alternating two departments' casts) of at most
+STEPS = 12              # this many linked calls each
 BUDGET = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+STATEFUL_BUDGET = settings(BUDGET, max_examples=SCENARIOS, stateful_step_count=STEPS)
 
 
 @pytest.fixture
@@ -68,4 +74,40 @@ def test_every_operation_as_every_person_has_no_server_error_and_matches_its_sch
     record("7", "schemathesis, every operation as every person",
            f"{len(operations)} operations × {len(people)} people ({runs} runs, ≤{EXAMPLES} cases each) "
            f"in {seconds:.0f} s: {len(failures)} failures")
-    assert failures == [], "\n".join(sorted(set(failures))[:60])
+    assert failures == [], _summary(failures)
+
+
+def _summary(failures: list[str]) -> str:
+    """One line per operation and status first (what to fix), then the first few in full."""
+    kinds = sorted({f.split(": ", 1)[0].split("] ", 1)[1].rsplit(" -> ", 1)[0].split(" /", 1)[0] + " "
+                    + _template(f) for f in failures})
+    return "\n".join(kinds) + "\n\n" + "\n".join(sorted(set(failures))[:20])
+
+
+def _template(failure: str) -> str:
+    head = failure.split(": ", 1)[0].split("] ", 1)[1]
+    path, status = head.split(" ", 1)[1].rsplit(" -> ", 1)
+    return f"{'/'.join('{}' if p.isdigit() else p for p in path.split('/'))} -> {status}"
+
+
+def test_stateful_phase_follows_the_links_as_each_role_with_no_server_error(fuzz_app):
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzz_app)
+    # Only the document's own links (the chains the API promises), and valid inputs, so that a chain
+    # gets past its first step (hostile input has tests/integration/test_bad_input.py).
+    schema.config.phases.stateful.inference.algorithms = []
+    schema.config.phases.stateful.generation.update(modes=[GenerationMode.POSITIVE])
+    failures: list[str] = []
+    machine = office_machine(schema.as_state_machine(), _tokens(fuzz_app), CHECKS, failures)
+    started = time.monotonic()
+    run_state_machine_as_test(machine, settings=STATEFUL_BUDGET)
+    seconds = time.monotonic() - started
+    steps, links = sum(machine.steps.values()), sum(machine.links.values())
+    operations = {label.rsplit(" ", 1)[0] for label in machine.steps}
+    print(f"stateful: {machine.scenarios} scenarios, {steps} steps over {len(operations)} operations, "
+          f"{links} steps fed by {len(machine.links)} links: {dict(sorted(machine.links.items()))}")
+    record("7", "schemathesis stateful phase (links, roles per step)",
+           f"{machine.scenarios} scenarios, {steps} steps, {links} through {len(machine.links)} links "
+           f"in {seconds:.0f} s: {len(failures)} failures")
+    assert failures == [], _summary(failures)
+    print("answers:", dict(sorted(machine.steps.items())))
+    assert links > 0, "no step took its values from an earlier answer"
