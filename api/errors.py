@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import jsonify, request
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, NotFound
 
 from workflow import errors as domain
@@ -89,14 +89,35 @@ def _out_of_range(exc: DataError):
     return error_body(400, "bad_request", "A value is out of range.")
 
 
+def _for_the_caller(status: int, code: str, message: str, **headers):
+    """JSON for the API (and anything not a page); the error page for a person in a browser."""
+    if request.path.startswith("/api/") or request.accept_mimetypes.best != "text/html":
+        body, status = error_body(status, code, message)
+    else:
+        from flask import render_template
+
+        body = render_template("web/error.html", message=message, errors={})
+    return body, status, headers
+
+
+def _database_unavailable(exc: Exception):
+    # Lost or refused connections, a server restarting, SQLite busy past its timeout: nothing was
+    # written (the unit of work rolled back), and the same request will work again shortly.
+    logging.getLogger("jieyue").error("database unavailable: %s", str(getattr(exc, "orig", exc)).splitlines()[0])
+    return _for_the_caller(503, "unavailable", "The database cannot be reached right now; nothing was changed. "
+                                               "Try again in a few seconds.", **{"Retry-After": "5"})
+
+
 def _unexpected(exc: Exception):
     logging.getLogger("jieyue").exception("unexpected error")
-    return error_body(500, "server_error", "Something went wrong; it has been logged.")
+    return _for_the_caller(500, "server_error", "Something went wrong; it has been logged.")
 
 
 def register(app) -> None:
     app.register_error_handler(domain.DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(DataError, _out_of_range)
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(InterfaceError, _database_unavailable)
     app.before_request(_path_ids_in_range)
     app.register_error_handler(Exception, _unexpected)
