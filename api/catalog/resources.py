@@ -16,9 +16,11 @@ blp = Blueprint("catalog", __name__, url_prefix="/api/v1/catalog/items", descrip
 class Items(MethodView):
     @blp.arguments(CatalogQuerySchema, location="query")
     @blp.response(200, CatalogItemSchema(many=True))
-    # Any listed item can be asked for: a link to a request for one of it.
+    # Any listed item can be asked for: a link to a request for one of it (the whole request, since
+    # a generated line beside it would name an item that does not exist).
     @blp.doc(security=[BEARER], responses={200: {"links": {"AskForItem": link(
-        "createSupplyRequest", {}, {"lines": [{"item_id": "$response.body#/0/id", "quantity": "1"}]})}}})
+        "createSupplyRequest", {}, {"purpose": "For the office", "lines": [
+            {"item_id": "$response.body#/0/id", "quantity": "1"}]}, whole_body=True)}}})
     def get(self, query):
         """Catalog items, by id; page on with `after_id` = the last id seen."""
         current_actor()

@@ -13,7 +13,10 @@ blp = Blueprint("purchase_orders", __name__, url_prefix="/api/v1/purchase-orders
                 description="Unified purchasing")
 # What can follow an answer that carries an order (OpenAPI links, followed by schemathesis).
 NEXT = {"links": {"ReadOrder": link("getPurchaseOrder", {"po_id": "$response.body#/id"}),
-                  "ReceiveOrder": link("receivePurchaseOrder", {"po_id": "$response.body#/id"})}}
+                  # What arrived: the first line, all of it (its price is the generator's).
+                  "ReceiveOrder": link("receivePurchaseOrder", {"po_id": "$response.body#/id"}, {"lines": [
+                      {"line_id": "$response.body#/lines/0/line_id",
+                       "quantity": "$response.body#/lines/0/quantity"}]})}}
 
 
 @blp.route("")

@@ -22,6 +22,9 @@ NEXT = {"links": {
     "ReadRequest": link("getSupplyRequest", BY_ID),
     "ReviseRequest": link("reviseSupplyRequest", BY_ID, AT_VERSION),
     "ActOnRequest": link("actOnSupplyRequest", BY_ID, AT_VERSION),
+    # The way forward named, so that a chain can go on to an order (any action is one link away).
+    "SubmitRequest": link("actOnSupplyRequest", {**BY_ID, "action": "submit"}, AT_VERSION),
+    "ApproveRequest": link("actOnSupplyRequest", {**BY_ID, "action": "approve"}, AT_VERSION),
     "RequestHistory": link("getSupplyRequestHistory", BY_ID),
 }}
 AFTER_ACTION = {"links": {**NEXT["links"], "OrderFirstLine": link(

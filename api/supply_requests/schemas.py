@@ -44,6 +44,27 @@ class LineInSchema(StrictSchema):
                 raise ValidationError(missing)
 
 
+def document_line_choice(schemas: dict) -> None:
+    """LineIn in the document as the two lines catalog_or_described accepts, one of them exactly.
+
+    apispec lists every field of LineInSchema as optional, which lets a generator (and a client)
+    build lines the API refuses; `oneOf` says what the validator says: an item from the catalog,
+    or a described item with all of OFF_CATALOG (and maybe its attributes), never both.
+    """
+    line = schemas["LineIn"]
+    props = line.pop("properties")
+    common = ("quantity", "swapped_from_item_id")
+
+    def variant(fields_: tuple[str, ...], required: tuple[str, ...]) -> dict:
+        return {"type": "object", "properties": {f: props[f] for f in fields_ + common},
+                "required": sorted(required + ("quantity",)), "additionalProperties": False}
+
+    line.pop("required", None)
+    line.pop("additionalProperties", None)
+    line["oneOf"] = [variant(("item_id",), ("item_id",)),
+                     variant(OFF_CATALOG + ("attributes",), OFF_CATALOG)]
+
+
 class SupplyRequestInSchema(StrictSchema):
     purpose = fields.String(required=True, validate=validate.Length(1, 500))
     needed_by = OfficeDate(allow_none=True)

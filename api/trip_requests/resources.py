@@ -23,7 +23,12 @@ NEXT = {"links": {
     "TripHistory": link("getTripRequestHistory", BY_ID),
     "TripCandidates": link("getTripCandidates", BY_ID),
     "TripCarpool": link("getTripCarpool", BY_ID),
+    "ApproveTrip": link("actOnTripRequest", {**BY_ID, "action": "approve"}, AT_VERSION),
 }}
+# The first ranked vehicle and free driver can be dispatched on the request asked about.
+DISPATCH_FIRST = {"links": {"DispatchFirst": link(
+    "actOnTripRequest", {"request_id": "$request.path.request_id", "action": "dispatch"},
+    {"vehicle_id": "$response.body#/vehicles/0/id", "driver_id": "$response.body#/drivers/0/id"})}}
 
 
 @blp.route("")
@@ -91,7 +96,7 @@ class TripHistory(MethodView):
 class Candidates(MethodView):
     @blp.response(200, CandidatesSchema)
     @blp.alt_response(403, schema=ApiErrorSchema, description="For the fleet manager, administrators and logistics")
-    @blp.doc(**DOC, operationId="getTripCandidates")
+    @blp.doc(**DOC, operationId="getTripCandidates", responses={200: DISPATCH_FIRST})
     def get(self, request_id):
         """Vehicles ranked for this trip (seats, free, new-energy in range first, then cost) and free drivers."""
         return dispatch.candidates(request_id, current_actor(), uow())

@@ -42,6 +42,11 @@ class TripRequestInSchema(StrictSchema):
             raise ValidationError("Give the one-way distance, or a destination_id.", "distance_km")
 
 
+def document_distance_choice(schemas: dict) -> None:
+    """TripRequestIn needs distance_km or destination_id (return_after_departure): `anyOf` says so."""
+    schemas["TripRequestIn"]["anyOf"] = [{"required": ["distance_km"]}, {"required": ["destination_id"]}]
+
+
 class TripRequestPatchSchema(StrictSchema):
     version = fields.Integer(required=True, validate=validate.Range(1, ID_MAX))
     purpose_category = fields.String(validate=validate.OneOf(PURPOSES))
