@@ -68,6 +68,10 @@ def office_machine(base, tokens: dict[str, str], checks: list, failures: list[st
             if input.transition is not None and input.is_applied:
                 type(self).links[input.transition.id] += 1
             self._as_a_client_would(input.case, {name for _, name in input.applied_parameters})
+            if input.transition is None and input.case.operation.label == STARTS[0]:
+                # Browse the green catalog: the first item listed otherwise is virgin paper, which the
+                # green policy refuses at submit, and every chain from the catalog stopped there.
+                input.case.query = {"green": "true"}
             return super().step(input)
 
         def _as_a_client_would(self, case, from_link: set) -> None:
