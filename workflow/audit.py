@@ -10,12 +10,14 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from types import SimpleNamespace
 
-from sqlalchemy import ForeignKey, Index, String, Text, select
+from sqlalchemy import ForeignKey, Index, String, Text, bindparam, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .access import Actor
+from .append_only import append
 from .db import Base, UTCDateTime, utcnow
 
 
@@ -52,33 +54,40 @@ def digest(e, prev_hash: str | None) -> str:
 
 
 def record(session, entity_type: str, entity_id: int, action: str, actor: Actor, *, from_state=None,
-           to_state=None, comment=None, policy_version=None, data=None, first: bool = False) -> AuditEvent:
-    """Add an audit event to the session; it commits, or rolls back, with the change it describes.
+           to_state=None, comment=None, policy_version=None, data=None, first: bool = False) -> "RecordedEvent":
+    """Write an audit event in the session's transaction; it commits, or rolls back, with the change it describes.
 
     `first=True` for the event of an item created in this transaction: its chain is empty.
     """
-    event = AuditEvent(entity_type=entity_type, entity_id=entity_id, action=action, from_state=from_state,
-                       to_state=to_state, actor_id=actor.id, on_behalf_of_id=actor.on_behalf_of_id,
-                       comment=comment, policy_version=policy_version, data=data or {}, created_at=utcnow())
+    event = RecordedEvent(entity_type=entity_type, entity_id=entity_id, action=action, from_state=from_state,
+                          to_state=to_state, actor_id=actor.id, on_behalf_of_id=actor.on_behalf_of_id,
+                          comment=comment, policy_version=policy_version, data=data or {}, created_at=utcnow())
     # The item's row is locked by the caller, so no one else appends to this chain meanwhile.
     event.prev_hash = None if first else _tail(session, entity_type, entity_id)
     event.hash = digest(event, event.prev_hash)
-    session.add(event)
+    # Written now, not at the commit: the next event's tail query sees it.
+    event.id = append(session, AuditEvent, [vars(event).copy()])
     if AFTER_COMMIT:
         session.info.setdefault("audited", []).append(event)
     return event
 
 
+class RecordedEvent(SimpleNamespace):
+    """An event as `record` wrote it: the columns of its row, for the caller and the listeners."""
+
+
+_COLUMNS = AuditEvent.__table__.c
+_TAIL = (select(_COLUMNS.hash).where(_COLUMNS.entity_type == bindparam("t"), _COLUMNS.entity_id == bindparam("i"))
+         .order_by(_COLUMNS.id.desc()).limit(1))
+
+
 def _tail(session, entity_type: str, entity_id: int) -> str | None:
     """The hash of the item's latest event, saved or still pending in this session."""
-    stmt = (select(AuditEvent.hash).where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
-            .order_by(AuditEvent.id.desc()).limit(1))
     if any(isinstance(o, AuditEvent) and o.entity_type == entity_type and o.entity_id == entity_id
            for o in session.new):
-        return session.scalar(stmt)  # flushes the pending event first, so that it is the tail
+        session.flush()  # an event added as an object (not through `record`) goes first, so that it is the tail
     # Other unsaved changes cannot move this chain's tail: they are flushed once, at the commit.
-    with session.no_autoflush:
-        return session.scalar(stmt)
+    return session.connection().execute(_TAIL, {"t": entity_type, "i": entity_id}).scalar()
 
 
 @sa_event.listens_for(Session, "after_commit")

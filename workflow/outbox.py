@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from types import SimpleNamespace
 
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .append_only import append
 from .db import Base, UTCDateTime, utcnow
 
 
@@ -27,9 +29,15 @@ class OutboxEvent(Base):
     __table_args__ = (Index("ix_outbox_unpublished", "published_at", "id"),)
 
 
-def emit(session, topic: str, aggregate_type: str, aggregate_id: int, **payload) -> OutboxEvent:
-    event = OutboxEvent(event_id=str(uuid.uuid4()), topic=topic, aggregate_type=aggregate_type,
-                        aggregate_id=aggregate_id, payload=payload, created_at=utcnow())
-    session.add(event)
+def emit(session, topic: str, aggregate_type: str, aggregate_id: int, **payload) -> "EmittedEvent":
+    """Write a domain event in the session's transaction: the relay sees it only once that commits."""
+    row = {"event_id": str(uuid.uuid4()), "topic": topic, "aggregate_type": aggregate_type,
+           "aggregate_id": aggregate_id, "payload": payload, "created_at": utcnow()}
+    event_id = append(session, OutboxEvent, [row])
     session.info["outbox"] = True  # the unit of work tells the relay after the commit
-    return event
+    return EmittedEvent(id=event_id, **row)
+
+
+class EmittedEvent(SimpleNamespace):
+    """An event as `emit` wrote it: the columns of its new row."""
+

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from policies import Outcome
 from policies.procurement import passes_hard_rules
 
 from . import audit, budget
+from .append_only import append
 from .access import OFFICE_WIDE_READERS, Actor, visible
 from .catalog import GREEN_ATTRIBUTES, CatalogItem, check_quantity
 from .compliance import evaluate, finding_view, line_item_facts
@@ -60,9 +62,34 @@ def _load(session, request_id: int, actor: Actor, *, for_update: bool = False) -
     return req
 
 
-def view(req: SupplyRequest, actor: Actor, session) -> dict:
+def _children(session, req: SupplyRequest) -> tuple[list, list]:
+    """The request's lines and findings for its answer.
+
+    Read as plain rows (several times cheaper than loading ORM objects) unless the collections are
+    loaded or a line or finding is in the session: only then could unsaved state differ from the rows.
+    """
+    state = inspect(req)
+    if ("lines" in state.dict or "findings" in state.dict
+            or any(isinstance(o, (SupplyLine, SupplyFinding)) for o in session.identity_map.values())):
+        return req.lines, req.findings
+    connection = session.connection()
+    return (connection.execute(_LINES_OF, {"r": req.id}).all(),
+            connection.execute(_FINDINGS_OF, {"r": req.id}).all())
+
+
+_LINE_ROWS, _FINDING_ROWS = SupplyLine.__table__, SupplyFinding.__table__
+_LINES_OF = (select(_LINE_ROWS).where(_LINE_ROWS.c.request_id == bindparam("r"))
+             .order_by(_LINE_ROWS.c.position))
+_FINDINGS_OF = (select(_FINDING_ROWS).where(_FINDING_ROWS.c.request_id == bindparam("r"))
+                .order_by(_FINDING_ROWS.c.id))
+_amount = SupplyLine.amount.fget  # one definition of a line's amount, for objects and rows alike
+
+
+def view(req: SupplyRequest, actor: Actor, session, findings=None) -> dict:
+    """The request as the API answers it; `findings` are the rows just written, when the caller has them."""
     requester = req.requester
     dep = session.get(Department, req.department_id)
+    lines, stored = _children(session, req) if findings is None else (req.lines, findings)
     return {
         "id": req.id, "number": req.number, "status": req.status, "version": req.version,
         "purpose": req.purpose, "needed_by": req.needed_by, "total": req.total,
@@ -74,11 +101,12 @@ def view(req: SupplyRequest, actor: Actor, session) -> dict:
         "lines": [{
             "id": l.id, "position": l.position, "item_id": l.item_id, "description": l.description,
             "category": l.category, "unit": l.unit, "unit_price": l.unit_price, "quantity": l.quantity,
-            "amount": l.amount, "supplier": l.supplier, "attributes": l.attributes,
+            "amount": _amount(l), "supplier": l.supplier, "attributes": l.attributes,
             "swapped_from_item_id": l.swapped_from_item_id, "purchase_order_id": l.purchase_order_id,
             "received_quantity": l.received_quantity, "spend": l.spend,
-        } for l in req.lines],
-        "findings": [finding_view(f, actor.language) | {"policy_version": f.policy_version} for f in req.findings],
+        } for l in lines],
+        "findings": [finding_view(f, actor.language) | {"policy_version": f.policy_version}
+                     for f in stored],
         "allowed_actions": allowed(SUPPLY_MACHINE, req.status),
     }
 
@@ -225,10 +253,15 @@ def _entitled(s, req: SupplyRequest, action: str, actor: Actor) -> Actor:
 def _submit(s, req: SupplyRequest, actor: Actor, justification: str | None, doc) -> dict:
     findings = evaluate(s, doc, list(req.lines), requester_id=req.requester_id,
                         department_id=req.department_id, year=req.budget_year, exclude_request_id=req.id)
-    req.findings = [SupplyFinding(line=f.line, rule_id=f.rule_id, outcome=f.outcome.value,
-                                  message_key=f.message_key, params=f.params,
-                                  suggestions=list(f.suggestions), policy_version=doc.version)
-                    for f in findings]
+    # The findings replace the last submission's. Append-only rows written with Core: ORM objects
+    # would cost a SELECT of the old ones (to orphan them) and the unit of work's bookkeeping.
+    rows = [{"request_id": req.id, "line": f.line, "rule_id": f.rule_id, "outcome": f.outcome.value,
+             "message_key": f.message_key, "params": f.params, "suggestions": list(f.suggestions),
+             "policy_version": doc.version} for f in findings]
+    s.connection().execute(_DELETE_FINDINGS, {"r": req.id})
+    if rows:
+        append(s, SupplyFinding, rows)
+    s.expire(req, ["findings"])  # a collection read earlier in this transaction is stale now
     outcomes = {f.outcome for f in findings}
     if Outcome.BLOCK in outcomes:
         return {"blocked": findings}
@@ -243,7 +276,12 @@ def _submit(s, req: SupplyRequest, actor: Actor, justification: str | None, doc)
         line.green = passes_hard_rules(line_item_facts(line), doc)
         line.single_use = bool(line.attributes.get("single_use"))
     req.needs_office_review = needs_exception or req.total >= doc.second_level_threshold
-    return {"blocked": None}
+    # The answer shows these rows in this order (the order of their ids): no need to read them back.
+    return {"blocked": None, "findings": [SimpleNamespace(**r) for r in rows]}
+
+
+_FINDINGS = SupplyFinding.__table__
+_DELETE_FINDINGS = _FINDINGS.delete().where(_FINDINGS.c.request_id == bindparam("r"))
 
 
 def act(request_id: int, action: str, version: int, actor: Actor, uow, *, comment: str | None = None,
@@ -262,7 +300,7 @@ def act(request_id: int, action: str, version: int, actor: Actor, uow, *, commen
         actor = _entitled(s, req, action, actor)
         if action in ("return", "reject") and not (comment and comment.strip()):
             raise InvalidInput(f"{action} needs a comment", {"comment": ["Required when returning or rejecting."]})
-        context = {}
+        context, findings = {}, None
         if action in ("submit", "resubmit"):
             # Read before the findings change anything: a read later would flush the request twice.
             requester = s.get(User, req.requester_id)
@@ -278,6 +316,7 @@ def act(request_id: int, action: str, version: int, actor: Actor, uow, *, commen
                 uow.commit()
                 raise PolicyBlocked("a policy blocks this request",
                                     findings=[finding_view(f, actor.language) for f in result["blocked"]])
+            findings = result["findings"]
         context["needs_office"] = req.needs_office_review
         before, after = fire(SUPPLY_MACHINE, req, action, **context)
         req.touch()
@@ -289,15 +328,15 @@ def act(request_id: int, action: str, version: int, actor: Actor, uow, *, commen
                      comment=comment, policy_version=req.policy_version,
                      data={"justification": justification} if justification else None)
         _emit_events(s, req, action, before, after, actor, comment)
-        return _commit_and_view(uow, req, actor)
+        return _commit_and_view(uow, req, actor, findings)
 
 
-def _commit_and_view(uow, req: SupplyRequest, actor: Actor) -> dict:
+def _commit_and_view(uow, req: SupplyRequest, actor: Actor, findings=None) -> dict:
     """The answer is read inside the transaction: read after the commit, it would cost a second one."""
     # Nothing the view reads depends on unsaved rows, so its loads need not flush: the commit
     # writes everything in one flush.
     with uow.session.no_autoflush:
-        answer = view(req, actor, uow.session)
+        answer = view(req, actor, uow.session, findings)
     uow.commit()
     return answer
 
