@@ -42,7 +42,7 @@ def test_a_failing_audit_or_outbox_write_rolls_the_approval_back(pg_app, model):
     record("5", f"Failing {model.__tablename__} INSERT during an approval",
            f"answered {answer[0]} {answer[1]}; request still {after['status']} v{after['version']}; "
            f"history {[e['action'] for e in history]}")
-    assert answer == (500, "server_error")
+    assert answer == (503, "unavailable")  # the database failed: nothing changed, try again later
     assert (after["status"], after["version"]) == ("dept_review", req["version"])
     assert [e["action"] for e in history] == ["create", "submit"]
 
