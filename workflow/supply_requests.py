@@ -333,8 +333,9 @@ def act(request_id: int, action: str, version: int, actor: Actor, uow, *, commen
 
 def _commit_and_view(uow, req: SupplyRequest, actor: Actor, findings=None) -> dict:
     """The answer is read inside the transaction: read after the commit, it would cost a second one."""
-    # Nothing the view reads depends on unsaved rows, so its loads need not flush: the commit
-    # writes everything in one flush.
+    # One flush first, so that new rows (a revision's lines) answer with their ids; the view's own
+    # loads then need no flush, and the commit has nothing left to write.
+    uow.session.flush()
     with uow.session.no_autoflush:
         answer = view(req, actor, uow.session, findings)
     uow.commit()
