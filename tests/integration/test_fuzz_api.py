@@ -26,8 +26,8 @@ from tests.integration.fuzz_machine import office_machine
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 EXAMPLES = 6            # per operation and person: 69 operations × 12 (anonymous too) × 6 ≈ 5,000 calls
-SCENARIOS = 120         # stateful: scenarios (alternating two departments' casts) of at most
-STEPS = 12              # this many linked calls each
+SCENARIOS = 60          # stateful: scenarios (alternating two departments' casts) of at most
+STEPS = 40              # this many linked calls each
 BUDGET = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 STATEFUL_BUDGET = settings(BUDGET, max_examples=SCENARIOS, stateful_step_count=STEPS)
