@@ -5,7 +5,7 @@ import functools
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
@@ -17,9 +17,9 @@ from workflow.errors import DomainError, Forbidden
 
 from .auth import login_required, web_actor
 
-from .errors import error_page, status_of
+from .errors import error_page, pages_blueprint, status_of
 
-blp = Blueprint("web_admin", __name__)
+blp = pages_blueprint("web_admin", __name__)
 LANGUAGES = (("en", "English"), ("zh", "简体中文"))
 CATALOG_PAGE = 200
 # Checkboxes of the catalog form: present means true, absent means false.
@@ -100,10 +100,7 @@ def users():
         else:
             flash(_("User %(name)s created.", name=user["username"]))
             return redirect(url_for("web_admin.users"))
-    try:
-        listed = people.list_users(web_actor(), _uow())
-    except DomainError as exc:
-        return error_page(exc)
+    listed = people.list_users(web_actor(), _uow())
     return render_template("web/admin_users.html", users=listed, departments=_department_options(), roles=ROLES,
                            languages=LANGUAGES, values=values, errors=errors, message=message), status
 
@@ -184,10 +181,7 @@ def catalog_page():
 def catalog_item(item_id: int):
     from api.catalog.schemas import CatalogItemInSchema
 
-    try:
-        item = catalog.get_item(item_id, _uow())
-    except DomainError as exc:
-        return error_page(exc)
+    item = catalog.get_item(item_id, _uow())
     values, errors, message, status = item, {}, None, 200
     if request.method == "POST":
         values = _item_fields()
@@ -344,10 +338,7 @@ def budgets():
         else:
             flash(_("Budget for %(year)s saved.", year=year))
             return redirect(url_for("web_admin.budgets"))
-    try:
-        listed = {b["department_id"]: b for b in budget.list_budgets(year, web_actor(), _uow())}
-    except DomainError as exc:
-        return error_page(exc)
+    listed = {b["department_id"]: b for b in budget.list_budgets(year, web_actor(), _uow())}
     return render_template("web/admin_budgets.html", year=year, budgets=listed, departments=_department_options(),
                            amounts=amounts, errors=errors, message=message), status
 
@@ -377,10 +368,7 @@ def targets_page():
         else:
             flash(_("Target for %(year)s saved.", year=fields["year"]))
             return redirect(url_for("web_admin.targets"))
-    try:
-        progress = reporting.target_progress(year, actor, _uow())
-    except DomainError as exc:
-        return error_page(exc)
+    progress = reporting.target_progress(year, actor, _uow())
     deps = _department_options()
     return render_template("web/admin_targets.html", progress=progress, metrics=targets.METRICS, departments=deps,
                            codes={d["id"]: d["code"] for d in deps}, values=values, errors=errors,
@@ -496,10 +484,7 @@ def policy_override():
         errors["version"] = [_("Name the new version.")]
     if errors:
         return render_template("web/error.html", message=_("Some fields need attention."), errors=errors), 422
-    try:
-        policy_store.save_version(version, overrides, (request.form.get("note") or "")[:500], web_actor(), _uow())
-    except DomainError as exc:
-        return error_page(exc)
+    policy_store.save_version(version, overrides, (request.form.get("note") or "")[:500], web_actor(), _uow())
     _runtime().forget_policy()
     flash(_("Version %(version)s is now in force.", version=version))
     return redirect(url_for("web_admin.policy"))

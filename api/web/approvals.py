@@ -1,15 +1,17 @@
 """Approvers' pages: the queue (supply and trips, oldest first, overdue marked) and bulk approval."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import current_app, render_template, request
 
 from api.fields import ID_MAX
 from workflow import dispatch, queue, supply_requests
 from workflow.errors import DomainError
 
 from .auth import login_required, web_actor
+from .errors import pages_blueprint
 
-blp = Blueprint("web_approvals", __name__)
+
+blp = pages_blueprint("web_approvals", __name__)
 
 
 def _uow():

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from workflow import people
 from workflow.errors import Unauthorized
 
-blp = Blueprint("web_auth", __name__)
+from .errors import pages_blueprint
+
+
+blp = pages_blueprint("web_auth", __name__)
 COOKIE = "jy_session"
 HOURS = 10
 

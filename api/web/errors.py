@@ -1,7 +1,7 @@
 """Domain errors on the web pages: the same status codes as the JSON API, shown as a page."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -24,3 +24,13 @@ def invalid_form(exc: ValidationError):
 
 def error_page(exc: DomainError):
     return render_template("web/error.html", message=exc.message, errors=exc.errors), status_of(exc)
+
+
+def pages_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint of web pages: a refusal from a service becomes the error page with the API's status.
+
+    Views catch a DomainError themselves only where they re-render a form with its message.
+    """
+    blueprint = Blueprint(name, import_name)
+    blueprint.register_error_handler(DomainError, error_page)
+    return blueprint

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, render_template, request
+from flask import current_app, render_template, request
 from flask_babel import gettext as _
 
 from policies.periods import PeriodError, months, parse
@@ -13,9 +13,9 @@ from workflow.errors import BadQuery, DomainError, Forbidden
 
 from .auth import login_required, web_actor
 
-from .errors import error_page, status_of
+from .errors import error_page, pages_blueprint, status_of
 
-blp = Blueprint("web_finance", __name__)
+blp = pages_blueprint("web_finance", __name__)
 
 KINDS = ("expenditure", "consumption", "vehicles")
 FORMATS = {"csv": "text/csv; charset=utf-8",
@@ -169,9 +169,6 @@ def export():
     group_by = request.args.get("group_by") or None
     if group_by and group_by not in GROUPS[kind]:
         return error_page(BadQuery("unknown grouping", {"group_by": [", ".join(GROUPS[kind]) or "-"]}))
-    try:
-        query = _query()
-        result = reporting.report(kind, web_actor(), _uow(), group_by=group_by, **query)
-    except DomainError as exc:
-        return error_page(exc)
+    query = _query()
+    result = reporting.report(kind, web_actor(), _uow(), group_by=group_by, **query)
     return download(kind, result["report"], fmt)

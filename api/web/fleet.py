@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from api.fields import ID_MAX
@@ -13,10 +13,11 @@ from workflow import dispatch, fleet, queue, trip_requests
 from workflow.errors import DomainError
 
 from .auth import login_required, web_actor
-from .errors import error_page
+from .errors import pages_blueprint
 from .purchasing import read_decimal, role_required
 
-blp = Blueprint("web_fleet", __name__)
+
+blp = pages_blueprint("web_fleet", __name__)
 MAINTENANCE_KINDS = ("routine", "repair", "tyres", "inspection", "other")
 PAGE = 200
 KM = {"places": 1, "high": Decimal("10000000")}          # odometer readings, as the JSON API takes them
@@ -111,10 +112,7 @@ def dispatch_trip(request_id: int):
         return _board(request_id, _("Choose a vehicle and a driver from the lists, then press Dispatch again."), 422)
     body = {"version": version, "vehicle_id": int(picked[0]), "driver_id": int(picked[1]),
             "carpool_ids": [int(v) for v in pool], "comment": (form.get("comment") or "").strip()[:2000] or None}
-    try:
-        done = dispatch.act(request_id, "dispatch", body, web_actor(), _uow())
-    except DomainError as exc:
-        return error_page(exc)
+    done = dispatch.act(request_id, "dispatch", body, web_actor(), _uow())
     return redirect(url_for("web_fleet.board", dispatched=done["number"]))
 
 
@@ -126,10 +124,7 @@ def close_trip(request_id: int):
     if version is None:
         return _board(request_id, _("This page was out of date: check the trip and close it again."), 422)
     body = {"version": version, "comment": (request.form.get("comment") or "").strip()[:2000] or None}
-    try:
-        done = dispatch.act(request_id, "close", body, web_actor(), _uow())
-    except DomainError as exc:
-        return error_page(exc)
+    done = dispatch.act(request_id, "close", body, web_actor(), _uow())
     return redirect(url_for("web_fleet.board", closed=done["number"]))
 
 
@@ -139,22 +134,16 @@ def close_trip(request_id: int):
 @login_required
 @role_required("fleet", _for_fleet)
 def vehicles():
-    try:
-        rows = fleet.list_vehicles(web_actor(), _uow())
-    except DomainError as exc:
-        return error_page(exc)
+    rows = fleet.list_vehicles(web_actor(), _uow())
     return render_template("web/fleet_vehicles.html", vehicles=rows)
 
 
 def _vehicle_page(vehicle_id: int, *, fuel_values=None, fuel_errors=None, maint_values=None, maint_errors=None,
                   status: int = 200):
     actor = web_actor()
-    try:
-        vehicle = fleet.get_vehicle(vehicle_id, actor, _uow())
-        fuel_logs = fleet.list_fuel_logs(vehicle_id, actor, _uow())
-        maintenance = fleet.list_maintenance(vehicle_id, actor, _uow())
-    except DomainError as exc:
-        return error_page(exc)
+    vehicle = fleet.get_vehicle(vehicle_id, actor, _uow())
+    fuel_logs = fleet.list_fuel_logs(vehicle_id, actor, _uow())
+    maintenance = fleet.list_maintenance(vehicle_id, actor, _uow())
     now = dt.datetime.now(_zone())
     return render_template(
         "web/fleet_vehicle.html", vehicle=vehicle, fuel_logs=fuel_logs, maintenance=maintenance,
@@ -189,10 +178,7 @@ def add_fuel_log(vehicle_id: int):
     }
     if errors:
         return _vehicle_page(vehicle_id, fuel_values=dict(form), fuel_errors=errors, status=422)
-    try:
-        fleet.add_fuel_log(vehicle_id, fields, web_actor(), _uow())
-    except DomainError as exc:
-        return error_page(exc)
+    fleet.add_fuel_log(vehicle_id, fields, web_actor(), _uow())
     return redirect(url_for("web_fleet.vehicle", vehicle_id=vehicle_id, added="fuel"))
 
 
@@ -218,10 +204,7 @@ def add_maintenance(vehicle_id: int):
     }
     if errors:
         return _vehicle_page(vehicle_id, maint_values=dict(form), maint_errors=errors, status=422)
-    try:
-        fleet.add_maintenance(vehicle_id, fields, web_actor(), _uow())
-    except DomainError as exc:
-        return error_page(exc)
+    fleet.add_maintenance(vehicle_id, fields, web_actor(), _uow())
     return redirect(url_for("web_fleet.vehicle", vehicle_id=vehicle_id, added="maintenance"))
 
 
@@ -229,12 +212,9 @@ def add_maintenance(vehicle_id: int):
 
 def _driver_page(failed: int | None = None, values=None, errors=None, message=None, status: int = 200):
     actor = web_actor()
-    try:
-        items = [i for i in queue.my_queue(actor, _uow(), limit=100)["items"] if i["kind"] == "trip_drive"]
-        requests = [trip_requests.get_request(i["request_id"], actor, _uow()) for i in items]
-        vehicles = {v["id"]: v for v in fleet.list_vehicles(actor, _uow())}
-    except DomainError as exc:
-        return error_page(exc)
+    items = [i for i in queue.my_queue(actor, _uow(), limit=100)["items"] if i["kind"] == "trip_drive"]
+    requests = [trip_requests.get_request(i["request_id"], actor, _uow()) for i in items]
+    vehicles = {v["id"]: v for v in fleet.list_vehicles(actor, _uow())}
     trips = _by_trip(requests)
     for t in trips:
         t["vehicle"] = vehicles.get(t["trip"]["vehicle_id"])
@@ -263,10 +243,7 @@ def _drive(request_id: int, action: str, readings: dict):
         errors["version"] = _("This page was out of date: it has been reloaded, enter the numbers again.")
     if errors:
         return _driver_page(request_id, dict(form), errors, _("Some numbers need attention: see below."), 422)
-    try:
-        done = dispatch.act(request_id, action, body | {"version": version}, web_actor(), _uow())
-    except DomainError as exc:
-        return error_page(exc)
+    done = dispatch.act(request_id, action, body | {"version": version}, web_actor(), _uow())
     return redirect(url_for("web_fleet.driver", **{"started" if action == "depart" else "ended": done["number"]}))
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -19,9 +19,9 @@ from workflow.supply_requests import LineInput
 
 from .auth import login_required, web_actor
 from .diagrams import flow_diagram
-from .errors import error_page, invalid_form
+from .errors import error_page, invalid_form, pages_blueprint
 
-blp = Blueprint("web_pages", __name__)
+blp = pages_blueprint("web_pages", __name__)
 
 
 def _uow():
@@ -253,8 +253,5 @@ def trip_action(request_id: int, action: str):
         given = TripActionSchema().load(_filled(request.form, "version", "comment"))
     except ValidationError as exc:
         return invalid_form(exc)
-    try:
-        dispatch.act(request_id, action, {"comment": None} | given, web_actor(), _uow())
-    except DomainError as exc:
-        return error_page(exc)
+    dispatch.act(request_id, action, {"comment": None} | given, web_actor(), _uow())
     return redirect(url_for("web_pages.trip_request", request_id=request_id))

@@ -4,18 +4,17 @@ from __future__ import annotations
 import functools
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from workflow import purchasing, supply_requests
-from workflow.errors import DomainError
 
 from .auth import login_required, web_actor
+from .errors import pages_blueprint
 
-from .errors import error_page
 
-blp = Blueprint("web_purchasing", __name__)
+blp = pages_blueprint("web_purchasing", __name__)
 PAGE = 200  # requests read per call while gathering the lines waiting to be ordered
 
 
@@ -124,10 +123,7 @@ def place():
         return _waiting_page(_("Select at least one line to order."), 422)
     if not all(v.isdigit() and int(v) > 0 for v in raw_ids):
         return _waiting_page(_("The selected lines are not valid; reload the page and try again."), 422)
-    try:
-        order = purchasing.place_order(supplier, [int(v) for v in raw_ids], web_actor(), _uow())
-    except DomainError as exc:
-        return error_page(exc)
+    order = purchasing.place_order(supplier, [int(v) for v in raw_ids], web_actor(), _uow())
     return redirect(url_for("web_purchasing.order", po_id=order["id"]))
 
 
@@ -138,11 +134,8 @@ def place():
 @role_required("procurement", _for_buyer)
 def orders():
     before = request.args.get("before", "")
-    try:
-        rows = purchasing.list_orders(web_actor(), _uow(), before_id=int(before) if before.isdigit() else None,
-                                      limit=50)
-    except DomainError as exc:
-        return error_page(exc)
+    rows = purchasing.list_orders(web_actor(), _uow(), before_id=int(before) if before.isdigit() else None,
+                                  limit=50)
     return render_template("web/purchasing_orders.html", orders=rows,
                            next_before=rows[-1]["id"] if len(rows) == 50 else None)
 
@@ -168,10 +161,7 @@ def _order_page(order: dict, values: dict | None = None, errors: dict | None = N
 @login_required
 @role_required("procurement", _for_buyer)
 def order(po_id: int):
-    try:
-        found = purchasing.get_order(po_id, web_actor(), _uow())
-    except DomainError as exc:
-        return error_page(exc)
+    found = purchasing.get_order(po_id, web_actor(), _uow())
     return _order_page(found)
 
 
@@ -180,10 +170,7 @@ def order(po_id: int):
 @role_required("procurement", _for_buyer)
 def receive(po_id: int):
     actor = web_actor()
-    try:
-        found = _with_outstanding(purchasing.get_order(po_id, actor, _uow()))
-    except DomainError as exc:
-        return error_page(exc)
+    found = _with_outstanding(purchasing.get_order(po_id, actor, _uow()))
     errors, deliveries = {}, []
     for line in found["lines"]:
         if line["outstanding"] <= 0:
@@ -203,8 +190,5 @@ def receive(po_id: int):
         return _order_page(found, values, errors, _("Some numbers need attention: see below."), 422)
     if not deliveries:
         return _order_page(found, values, {}, _("Enter the quantity received for at least one line."), 422)
-    try:
-        purchasing.receive(po_id, deliveries, actor, _uow())
-    except DomainError as exc:
-        return error_page(exc)
+    purchasing.receive(po_id, deliveries, actor, _uow())
     return redirect(url_for("web_purchasing.order", po_id=po_id, received=1))
