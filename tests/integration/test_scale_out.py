@@ -14,19 +14,18 @@ import subprocess
 import threading
 import time
 
-import pytest
 import requests
 from sqlalchemy import func, select, text
 
 from tests import support
 from tests.figures import record
 from tests.integration import services
+from tests.integration.test_notifications import redis_server  # noqa: F401 - the shared fixture
 from workflow import people
 from workflow.audit import AuditEvent
 from workflow.notifications import Message
 from workflow.outbox import OutboxEvent
 
-REQUIRED = os.environ.get("JIEYUE_REQUIRE_SERVICES") == "1"
 CLIENTS = 8
 LIFECYCLES_PER_CLIENT = 25
 BASE_URL = "https://jieyue.test"
@@ -117,17 +116,6 @@ def _lifecycle(c: support.Client, item_id: int, answers: list) -> int:
                       {"version": req["version"]}))
     assert req["status"] == "approved", req
     return req["id"]
-
-
-@pytest.fixture
-def redis_server(request, tmp_path):
-    if services.redis_binary() is None:
-        if REQUIRED:
-            pytest.fail("redis-server is required (JIEYUE_REQUIRE_SERVICES=1) but not on PATH")
-        pytest.skip("redis-server not on PATH")
-    server = services.RedisServer(tmp_path / "redis")
-    request.addfinalizer(server.stop)
-    return server.start()
 
 
 def test_two_web_servers_and_two_workers_run_lifecycles_and_notifications_without_errors_or_duplicates(
