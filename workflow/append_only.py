@@ -5,7 +5,16 @@ fraction of an ORM object flushed at the commit, and it is in the same transacti
 """
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import inspect
+
+
+@cache
+def _statements(model):
+    """The model's mapper, its INSERT of one row returning the id, and its INSERT of many (built once)."""
+    table = model.__table__
+    return inspect(model), table.insert().returning(table.c.id), table.insert()
 
 
 def append(session, model, rows: list[dict]) -> int | None:
@@ -15,9 +24,11 @@ def append(session, model, rows: list[dict]) -> int | None:
     would in a flush: hooks on these models, a test's injected failure among them, keep working.
     """
     connection = session.connection()
-    mapper = inspect(model)
+    mapper, one, many = _statements(model)
     if mapper.dispatch.before_insert:
         for row in rows:
             mapper.dispatch.before_insert(mapper, connection, inspect(model(**row)))
-    result = connection.execute(model.__table__.insert(), rows if len(rows) > 1 else rows[0])
-    return result.inserted_primary_key[0] if len(rows) == 1 else None
+    if len(rows) == 1:
+        return connection.execute(one, rows[0]).scalar_one()
+    connection.execute(many, rows)
+    return None

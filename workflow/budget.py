@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint, select, update
+from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint, bindparam, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .access import Actor
@@ -38,6 +38,16 @@ def budget_for(session, department_id: int, year: int, *, lock: bool = False) ->
     return session.scalar(stmt)
 
 
+_FIGURES = select(Budget.__table__.c.amount, Budget.__table__.c.committed, Budget.__table__.c.spent).where(
+    Budget.__table__.c.department_id == bindparam("d"), Budget.__table__.c.year == bindparam("y"))
+
+
+def remaining(session, department_id: int, year: int) -> Decimal | None:
+    """What is left of the department's budget for the year; None when it has none."""
+    row = session.connection().execute(_FIGURES, {"d": department_id, "y": year}).first()
+    return None if row is None else row.amount - row.committed - row.spent
+
+
 def set_budget(department_id: int, year: int, amount: Decimal, actor: Actor, uow) -> int:
     from .people import Department
 
@@ -68,14 +78,20 @@ def view(budget: Budget | None) -> dict | None:
 def _move(session, department_id: int, year: int, committed: Decimal, spent: Decimal = ZERO) -> None:
     # One UPDATE that adds to the stored figures: it takes the row lock itself, so there is no
     # SELECT ... FOR UPDATE round trip, and concurrent approvals never overwrite each other's sums.
-    stmt = (update(Budget).where(Budget.department_id == department_id, Budget.year == year)
-            .values(committed=Budget.committed + committed, spent=Budget.spent + spent))
-    if any(isinstance(o, Budget) for o in session.new | session.dirty):
-        session.execute(stmt)  # a budget saved in this transaction goes first
+    if any(isinstance(o, Budget) for o in session.new) or any(
+            isinstance(o, Budget) for o in session.identity_map.values()):
+        # A budget added first goes first; loaded ones are kept in step.
+        session.execute(update(Budget).where(Budget.department_id == department_id, Budget.year == year)
+                        .values(committed=Budget.committed + committed, spent=Budget.spent + spent))
         return
-    # Nothing unsaved touches budgets: the request's own changes are flushed once, at the commit.
-    with session.no_autoflush:
-        session.execute(stmt)
+    # No budget object in the session: a Core statement, without the ORM's bookkeeping, and the
+    # request's own unsaved changes (if any) are flushed once, at the commit.
+    session.connection().execute(_MOVE, {"d": department_id, "y": year, "c": committed, "s": spent})
+
+
+_B = Budget.__table__.c
+_MOVE = (Budget.__table__.update().where(_B.department_id == bindparam("d"), _B.year == bindparam("y"))
+         .values(committed=_B.committed + bindparam("c", type_=Money), spent=_B.spent + bindparam("s", type_=Money)))
 
 
 def commit_amount(session, department_id: int, year: int, amount: Decimal) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from policies import ItemFacts, LineFacts, RequestFacts, evaluate_supply_request
 from policies.messages import render
 
-from .budget import budget_for
+from .budget import remaining
 from .catalog import GREEN_ATTRIBUTES, CatalogItem
 from .supply import SupplyLine, SupplyRequest
 
@@ -31,7 +31,7 @@ def _used(session, requester_id: int, year: int, category: str, exclude_id: int 
             .group_by(SupplyLine.unit))
     if exclude_id is not None:
         stmt = stmt.where(SupplyRequest.id != exclude_id)
-    return {unit: Decimal(str(qty)) for unit, qty in session.execute(stmt)}
+    return {unit: Decimal(str(qty)) for unit, qty in session.connection().execute(stmt)}
 
 
 class GreenCandidates(Mapping):
@@ -69,12 +69,11 @@ def evaluate(session, doc, lines: list[SupplyLine], *, requester_id: int, depart
     # The quota rule looks at what was used only when the request asks for paper or toner.
     paper = _used(session, requester_id, year, "paper", exclude_request_id) if "paper" in categories else {}
     toner = _used(session, requester_id, year, "toner", exclude_request_id) if "toner" in categories else {}
-    budget = budget_for(session, department_id, year)
     total = sum((l.amount for l in lines), Decimal("0.00"))
     facts = RequestFacts(
         lines=tuple(LineFacts(line_item_facts(l), l.quantity) for l in lines),
         total=total,
-        budget_remaining=budget.remaining if budget else None,
+        budget_remaining=remaining(session, department_id, year),
         used_paper_reams=sum((q * Decimal(str(per_unit.get(u, 1))) for u, q in paper.items()), Decimal("0")),
         used_toner_units=sum(toner.values(), Decimal("0")),
         candidates=GreenCandidates(session, categories),

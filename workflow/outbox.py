@@ -31,11 +31,21 @@ class OutboxEvent(Base):
 
 def emit(session, topic: str, aggregate_type: str, aggregate_id: int, **payload) -> "EmittedEvent":
     """Write a domain event in the session's transaction: the relay sees it only once that commits."""
-    row = {"event_id": str(uuid.uuid4()), "topic": topic, "aggregate_type": aggregate_type,
-           "aggregate_id": aggregate_id, "payload": payload, "created_at": utcnow()}
+    row = _row(topic, aggregate_type, aggregate_id, payload)
     event_id = append(session, OutboxEvent, [row])
     session.info["outbox"] = True  # the unit of work tells the relay after the commit
     return EmittedEvent(id=event_id, **row)
+
+
+def emit_all(session, aggregate_type: str, aggregate_id: int, events: list[tuple[str, dict]]) -> None:
+    """Several events (topic, payload) of one item in one INSERT, for callers that need no ids back."""
+    append(session, OutboxEvent, [_row(topic, aggregate_type, aggregate_id, payload) for topic, payload in events])
+    session.info["outbox"] = True
+
+
+def _row(topic: str, aggregate_type: str, aggregate_id: int, payload: dict) -> dict:
+    return {"event_id": str(uuid.uuid4()), "topic": topic, "aggregate_type": aggregate_type,
+            "aggregate_id": aggregate_id, "payload": payload, "created_at": utcnow()}
 
 
 class EmittedEvent(SimpleNamespace):

@@ -11,19 +11,20 @@ from sqlalchemy.orm import contains_eager, selectinload
 from policies import Outcome
 from policies.procurement import passes_hard_rules
 
-from . import audit, budget
+from . import audit, budget, supply_rows
 from .append_only import append
 from .access import OFFICE_WIDE_READERS, Actor, visible
-from .catalog import GREEN_ATTRIBUTES, CatalogItem, check_quantity
+from .catalog import check_quantity
 from .compliance import evaluate, finding_view, line_item_facts
 from .db import utcnow
 from .delegation import active_delegators, reviewer
 from .errors import (Forbidden, InvalidInput, JustificationRequired, NotFound, PolicyBlocked,
                      StaleVersion)
 from .machines import allowed, fire
-from .outbox import emit
-from .people import Department, User
+from .outbox import emit_all
+from .people import Department
 from .supply import SUPPLY_MACHINE, SupplyFinding, SupplyLine, SupplyRequest
+from .supply_rows import LineRow, RequestRow
 
 DECISIONS = ("approve", "return", "reject")
 REQUESTER_ACTIONS = ("submit", "resubmit", "cancel")
@@ -54,7 +55,15 @@ def _load(session, request_id: int, actor: Actor, *, for_update: bool = False) -
             .where(SupplyRequest.id == request_id))
     if for_update:
         stmt = stmt.with_for_update(of=SupplyRequest)
-    req = session.scalar(stmt)
+    return _visible_to(session, session.scalar(stmt), actor)
+
+
+def _load_row(session, request_id: int, actor: Actor) -> RequestRow:
+    """The request as plain row attributes, locked for the action about to change it."""
+    return _visible_to(session, supply_rows.load(session.connection(), request_id, for_update=True), actor)
+
+
+def _visible_to(session, req, actor: Actor):
     # Requests the actor may not see answer exactly like missing ones (no probing of ids).
     if req is None or not (can_view(actor, req) or any(
             can_view(colleague.as_actor(), req) for colleague in active_delegators(session, actor.id))):
@@ -68,28 +77,26 @@ def _children(session, req: SupplyRequest) -> tuple[list, list]:
     Read as plain rows (several times cheaper than loading ORM objects) unless the collections are
     loaded or a line or finding is in the session: only then could unsaved state differ from the rows.
     """
-    state = inspect(req)
-    if ("lines" in state.dict or "findings" in state.dict
-            or any(isinstance(o, (SupplyLine, SupplyFinding)) for o in session.identity_map.values())):
-        return req.lines, req.findings
+    if isinstance(req, SupplyRequest):
+        state = inspect(req)
+        if ("lines" in state.dict or "findings" in state.dict
+                or any(isinstance(o, (SupplyLine, SupplyFinding)) for o in session.identity_map.values())):
+            return req.lines, req.findings
     connection = session.connection()
-    return (connection.execute(_LINES_OF, {"r": req.id}).all(),
-            connection.execute(_FINDINGS_OF, {"r": req.id}).all())
+    return supply_rows.lines_of(connection, req.id), supply_rows.findings_of(connection, req.id)
 
 
-_LINE_ROWS, _FINDING_ROWS = SupplyLine.__table__, SupplyFinding.__table__
-_LINES_OF = (select(_LINE_ROWS).where(_LINE_ROWS.c.request_id == bindparam("r"))
-             .order_by(_LINE_ROWS.c.position))
-_FINDINGS_OF = (select(_FINDING_ROWS).where(_FINDING_ROWS.c.request_id == bindparam("r"))
-                .order_by(_FINDING_ROWS.c.id))
 _amount = SupplyLine.amount.fget  # one definition of a line's amount, for objects and rows alike
 
 
-def view(req: SupplyRequest, actor: Actor, session, findings=None) -> dict:
-    """The request as the API answers it; `findings` are the rows just written, when the caller has them."""
+def view(req: SupplyRequest | RequestRow, actor: Actor, session, lines=None, findings=None) -> dict:
+    """The request as the API answers it; `lines` and `findings` when the caller has them at hand."""
     requester = req.requester
-    dep = session.get(Department, req.department_id)
-    lines, stored = _children(session, req) if findings is None else (req.lines, findings)
+    dep = req.department if isinstance(req, RequestRow) else session.get(Department, req.department_id)
+    if lines is None or findings is None:
+        read_lines, read_findings = _children(session, req)
+        lines, findings = read_lines if lines is None else lines, read_findings if findings is None else findings
+    stored = findings
     return {
         "id": req.id, "number": req.number, "status": req.status, "version": req.version,
         "purpose": req.purpose, "needed_by": req.needed_by, "total": req.total,
@@ -142,11 +149,12 @@ def request_history(request_id: int, actor: Actor, uow) -> list[dict]:
 
 # ---- drafting ------------------------------------------------------------------------------
 
-def _build_lines(session, inputs: list[LineInput]) -> list[SupplyLine]:
+def _build_lines(session, inputs: list[LineInput]) -> list[LineRow]:
+    """The lines as rows to insert (catalog items copied onto them), or InvalidInput naming each bad one."""
     if not inputs:
         raise InvalidInput("a request needs at least one line", {"lines": ["At least one line is required."]})
     ids = {i.item_id for i in inputs if i.item_id} | {i.swapped_from_item_id for i in inputs if i.swapped_from_item_id}
-    items = {i.id: i for i in session.scalars(select(CatalogItem).where(CatalogItem.id.in_(ids)))} if ids else {}
+    items = supply_rows.catalog_items(session.connection(), ids)
     lines, errors = [], {}
     for n, given in enumerate(inputs):
         item = items.get(given.item_id) if given.item_id else None
@@ -157,22 +165,18 @@ def _build_lines(session, inputs: list[LineInput]) -> list[SupplyLine]:
             errors[f"lines.{n}.swapped_from_item_id"] = ["Unknown catalog item."]
             continue
         if item is not None:
-            line = SupplyLine(item_id=item.id, description=item.name, category=item.category, unit=item.unit,
-                              unit_price=item.unit_price, supplier=item.supplier,
-                              attributes={a: getattr(item, a) for a in GREEN_ATTRIBUTES})
+            line = supply_rows.line_from_item(item, given.quantity)
         else:
-            line = SupplyLine(description=given.description, category=given.category, unit=given.unit,
-                              unit_price=given.unit_price, supplier=None, attributes=dict(given.attributes or {}))
+            line = LineRow(item_id=None, description=given.description, category=given.category, unit=given.unit,
+                           unit_price=given.unit_price, supplier=None, quantity=given.quantity,
+                           attributes=dict(given.attributes or {}))
         try:
             check_quantity(line.unit, given.quantity, f"lines.{n}.quantity")
         except InvalidInput as exc:
             errors.update(exc.errors)
             continue
-        line.position = n
-        line.quantity = given.quantity
-        line.swapped_from_item_id = given.swapped_from_item_id
-        line.received_quantity = Decimal("0")
-        line.spend = Decimal("0.00")
+        line.__dict__.update(position=n, swapped_from_item_id=given.swapped_from_item_id, purchase_order_id=None,
+                             received_quantity=Decimal("0"), spend=Decimal("0.00"), green=False, single_use=False)
         lines.append(line)
     if errors:
         raise InvalidInput("invalid lines", errors)
@@ -185,19 +189,18 @@ def create_draft(purpose: str, needed_by, lines: list[LineInput], actor: Actor, 
     with uow:
         s = uow.session
         now = utcnow()
-        req = SupplyRequest(version=1, requester_id=actor.id, department_id=actor.department_id, purpose=purpose,
-                            needed_by=needed_by, status="draft", budget_year=uow.office_year(now),
-                            created_at=now, updated_at=now, status_changed_at=now,
-                            committed_amount=Decimal("0.00"), needs_office_review=False)
-        req.lines = _build_lines(s, lines)
-        req.findings = []  # a new request has none: saying so spares the view a SELECT
-        req.total = sum((l.amount for l in req.lines), Decimal("0.00"))
-        s.add(req)
-        s.flush()
-        # Readable number from the id: unique without a counter row every writer would queue on.
-        req.number = f"SR-{req.budget_year}-{req.id:06d}"
+        built = _build_lines(s, lines)
+        req = supply_rows.insert(s.connection(), {
+            "version": 1, "requester_id": actor.id, "department_id": actor.department_id, "purpose": purpose,
+            "needed_by": needed_by, "status": "draft", "total": sum((l.amount for l in built), Decimal("0.00")),
+            "justification": None, "policy_version": None, "needs_office_review": False,
+            "budget_year": uow.office_year(now), "committed_amount": Decimal("0.00"), "created_at": now,
+            "updated_at": now, "submitted_at": None, "status_changed_at": now, "reminded_at": None}, built)
         audit.record(s, "supply_request", req.id, "create", actor, to_state="draft", first=True)
-        return _commit_and_view(uow, req, actor)
+        # A new request has no findings: saying so spares the view a SELECT.
+        answer = view(req, actor, s, built, [])
+        uow.commit()
+        return answer
 
 
 def revise_draft(request_id: int, version: int, changes: dict, actor: Actor, uow) -> dict:
@@ -216,7 +219,7 @@ def revise_draft(request_id: int, version: int, changes: dict, actor: Actor, uow
         if "needed_by" in changes:
             req.needed_by = changes["needed_by"]
         if "lines" in changes:
-            req.lines = _build_lines(s, changes["lines"])
+            req.lines = [SupplyLine(**line.columns()) for line in _build_lines(s, changes["lines"])]
             req.total = sum((l.amount for l in req.lines), Decimal("0.00"))
         req.touch()
         audit.record(s, "supply_request", req.id, "edit", actor, from_state=req.status, to_state=req.status,
@@ -250,18 +253,16 @@ def _entitled(s, req: SupplyRequest, action: str, actor: Actor) -> Actor:
     return reviewer(s, actor, action, req.status, req.department_id, req.requester_id)
 
 
-def _submit(s, req: SupplyRequest, actor: Actor, justification: str | None, doc) -> dict:
-    findings = evaluate(s, doc, list(req.lines), requester_id=req.requester_id,
-                        department_id=req.department_id, year=req.budget_year, exclude_request_id=req.id)
-    # The findings replace the last submission's. Append-only rows written with Core: ORM objects
-    # would cost a SELECT of the old ones (to orphan them) and the unit of work's bookkeeping.
+def _submit(s, req: RequestRow, lines: list[LineRow], actor: Actor, justification: str | None, doc) -> dict:
+    findings = evaluate(s, doc, lines, requester_id=req.requester_id, department_id=req.department_id,
+                        year=req.budget_year, exclude_request_id=req.id)
+    # The findings replace the last submission's.
     rows = [{"request_id": req.id, "line": f.line, "rule_id": f.rule_id, "outcome": f.outcome.value,
              "message_key": f.message_key, "params": f.params, "suggestions": list(f.suggestions),
              "policy_version": doc.version} for f in findings]
     s.connection().execute(_DELETE_FINDINGS, {"r": req.id})
     if rows:
         append(s, SupplyFinding, rows)
-    s.expire(req, ["findings"])  # a collection read earlier in this transaction is stale now
     outcomes = {f.outcome for f in findings}
     if Outcome.BLOCK in outcomes:
         return {"blocked": findings}
@@ -272,9 +273,10 @@ def _submit(s, req: SupplyRequest, actor: Actor, justification: str | None, doc)
                                     findings=[finding_view(f, actor.language) for f in findings])
     req.justification = justification
     req.policy_version = doc.version
-    for line in req.lines:
+    for line in lines:
         line.green = passes_hard_rules(line_item_facts(line), doc)
         line.single_use = bool(line.attributes.get("single_use"))
+    supply_rows.mark_lines(s.connection(), lines)
     req.needs_office_review = needs_exception or req.total >= doc.second_level_threshold
     # The answer shows these rows in this order (the order of their ids): no need to read them back.
     return {"blocked": None, "findings": [SimpleNamespace(**r) for r in rows]}
@@ -282,6 +284,9 @@ def _submit(s, req: SupplyRequest, actor: Actor, justification: str | None, doc)
 
 _FINDINGS = SupplyFinding.__table__
 _DELETE_FINDINGS = _FINDINGS.delete().where(_FINDINGS.c.request_id == bindparam("r"))
+# What an action may change on the request's row, by action.
+_MOVED = ("status", "version", "updated_at", "status_changed_at", "committed_amount")
+_SUBMITTED = _MOVED + ("submitted_at", "justification", "policy_version", "needs_office_review")
 
 
 def act(request_id: int, action: str, version: int, actor: Actor, uow, *, comment: str | None = None,
@@ -292,7 +297,7 @@ def act(request_id: int, action: str, version: int, actor: Actor, uow, *, commen
     with uow:
         s = uow.session
         doc = uow.policy_document
-        req = _load(s, request_id, actor, for_update=True)
+        req = _load_row(s, request_id, actor)
         if req.version != version:
             raise StaleVersion("the request changed since you read it", current_version=req.version)
         if action not in SUPPLY_MACHINE.get_triggers(req.status):
@@ -300,12 +305,12 @@ def act(request_id: int, action: str, version: int, actor: Actor, uow, *, commen
         actor = _entitled(s, req, action, actor)
         if action in ("return", "reject") and not (comment and comment.strip()):
             raise InvalidInput(f"{action} needs a comment", {"comment": ["Required when returning or rejecting."]})
-        context, findings = {}, None
+        context, lines, findings = {}, None, None
         if action in ("submit", "resubmit"):
-            # Read before the findings change anything: a read later would flush the request twice.
-            requester = s.get(User, req.requester_id)
+            requester = req.requester
             context["skip_dept"] = requester.role == "dept_head" and requester.department_id == req.department_id
-            result = _submit(s, req, actor, justification, doc)
+            lines = supply_rows.lines_of(s.connection(), req.id)
+            result = _submit(s, req, lines, actor, justification, doc)
             if result["blocked"]:
                 # The refusal is kept (findings and an audit line) so reports count blocked value;
                 # the request itself stays a draft at the same version.
@@ -319,25 +324,28 @@ def act(request_id: int, action: str, version: int, actor: Actor, uow, *, commen
             findings = result["findings"]
         context["needs_office"] = req.needs_office_review
         before, after = fire(SUPPLY_MACHINE, req, action, **context)
-        req.touch()
-        now = req.status_changed_at = req.updated_at
+        req.version += 1
+        now = req.updated_at = req.status_changed_at = utcnow()
         if action in ("submit", "resubmit"):
             req.submitted_at = now
         _move_budget(s, req, action)
+        supply_rows.save(s.connection(), req, version, _SUBMITTED if findings is not None else _MOVED)
         audit.record(s, "supply_request", req.id, action, actor, from_state=before, to_state=after,
                      comment=comment, policy_version=req.policy_version,
                      data={"justification": justification} if justification else None)
         _emit_events(s, req, action, before, after, actor, comment)
-        return _commit_and_view(uow, req, actor, findings)
+        answer = view(req, actor, s, lines, findings)
+        uow.commit()
+        return answer
 
 
-def _commit_and_view(uow, req: SupplyRequest, actor: Actor, findings=None) -> dict:
+def _commit_and_view(uow, req: SupplyRequest, actor: Actor) -> dict:
     """The answer is read inside the transaction: read after the commit, it would cost a second one."""
     # One flush first, so that new rows (a revision's lines) answer with their ids; the view's own
     # loads then need no flush, and the commit has nothing left to write.
     uow.session.flush()
     with uow.session.no_autoflush:
-        answer = view(req, actor, uow.session, findings)
+        answer = view(req, actor, uow.session)
     uow.commit()
     return answer
 
@@ -359,6 +367,7 @@ def _emit_events(s, req: SupplyRequest, action: str, before: str, after: str, ac
              "reject": "request.rejected", "cancel": "request.cancelled"}.get(action)
     if action == "approve":
         topic = "request.approved" if after == "approved" else "request.advanced"
-    emit(s, topic, "supply_request", req.id, **base)
+    events = [(topic, base)]
     if after in ("dept_review", "office_review"):
-        emit(s, "task.assigned", "supply_request", req.id, level=after, version=req.version, **base)
+        events.append(("task.assigned", base | {"level": after, "version": req.version}))
+    emit_all(s, "supply_request", req.id, events)

@@ -1,0 +1,155 @@
+"""A supply request's rows as the flow's actions read and write them, with SQLAlchemy Core.
+
+Each action reads one request (with its requester and department) and writes a handful of
+rows. Through the ORM's unit of work that cost ten times the database's own work per lifecycle
+(BENCHMARKS.md, profile_lifecycle); plain rows and cached Core statements keep an action close
+to the hand-written SQL. Screens that read (lists, history) and the rarer writers (revisions,
+orders, receipts, escalation) keep the mapped classes of `supply.py`, over the same tables.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from types import SimpleNamespace
+
+from sqlalchemy import bindparam, select
+
+from .catalog import GREEN_ATTRIBUTES, CatalogItem
+from .errors import StaleVersion
+from .people import Department, User
+from .supply import SupplyFinding, SupplyLine, SupplyRequest
+
+REQUESTS, LINES, FINDINGS = SupplyRequest.__table__, SupplyLine.__table__, SupplyFinding.__table__
+_USERS, _DEPARTMENTS, _ITEMS = User.__table__, Department.__table__, CatalogItem.__table__
+
+_amount = SupplyLine.amount.fget  # one definition of a line's amount, for objects and rows alike
+
+
+class LineRow:
+    """A line as plain attributes (the columns of `supply_lines`), with its amount."""
+
+    def __init__(self, **columns):
+        self.__dict__.update(columns)
+
+    amount = property(_amount)
+
+    def columns(self) -> dict:
+        return dict(self.__dict__)
+
+
+class RequestRow:
+    """A request as plain attributes: its columns, `requester` and `department`.
+
+    `status` is the state the flow's machine reads and sets, as on the mapped class.
+    """
+
+    def __init__(self, mapping):
+        self.__dict__.update({k: mapping[k] for k in _REQUEST_COLUMNS})
+        self.requester = SimpleNamespace(id=mapping["requester_id"], username=mapping["requester_username"],
+                                         full_name=mapping["requester_full_name"], role=mapping["requester_role"],
+                                         department_id=mapping["requester_department_id"])
+        self.department = SimpleNamespace(id=mapping["department_id"], code=mapping["department_code"],
+                                          name=mapping["department_name"], name_zh=mapping["department_name_zh"])
+
+
+_REQUEST_COLUMNS = tuple(REQUESTS.c.keys())
+_WITH_PEOPLE = (
+    select(REQUESTS, _USERS.c.username.label("requester_username"),
+           _USERS.c.full_name.label("requester_full_name"), _USERS.c.role.label("requester_role"),
+           _USERS.c.department_id.label("requester_department_id"), _DEPARTMENTS.c.code.label("department_code"),
+           _DEPARTMENTS.c.name.label("department_name"), _DEPARTMENTS.c.name_zh.label("department_name_zh"))
+    .join(_USERS, _USERS.c.id == REQUESTS.c.requester_id)
+    .join(_DEPARTMENTS, _DEPARTMENTS.c.id == REQUESTS.c.department_id)
+    .where(REQUESTS.c.id == bindparam("id")))
+# Locks the request's row only: the requester and the department are read, never written.
+_WITH_PEOPLE_LOCKED = _WITH_PEOPLE.with_for_update(of=REQUESTS)
+
+
+def load(connection, request_id: int, *, for_update: bool = False) -> RequestRow | None:
+    """The request with its requester and department, in one round trip; None when missing."""
+    row = connection.execute(_WITH_PEOPLE_LOCKED if for_update else _WITH_PEOPLE, {"id": request_id}).mappings().first()
+    return RequestRow(row) if row is not None else None
+
+
+_PERSON = (select(_USERS.c.id, _USERS.c.username, _USERS.c.full_name, _DEPARTMENTS.c.id.label("department_id"),
+                  _DEPARTMENTS.c.code, _DEPARTMENTS.c.name, _DEPARTMENTS.c.name_zh)
+           .join(_DEPARTMENTS, _DEPARTMENTS.c.id == _USERS.c.department_id).where(_USERS.c.id == bindparam("id")))
+
+
+def insert(connection, request: dict, lines: list[LineRow]) -> RequestRow:
+    """A new request and its lines; the lines get their ids, the request its number."""
+    request_id = connection.execute(_INSERT_REQUEST, request).scalar_one()
+    # Readable number from the id: unique without a counter row every writer would queue on.
+    number = f"SR-{request['budget_year']}-{request_id:06d}"
+    connection.execute(_NUMBER, {"rid": request_id, "number": number})
+    rows = [line.columns() | {"request_id": request_id} for line in lines]
+    ids = connection.execute(_INSERT_LINES, rows).scalars().all() if len(rows) > 1 else [
+        connection.execute(_INSERT_LINE, rows[0]).scalar_one()]
+    for line, line_id in zip(lines, ids):
+        line.id, line.request_id = line_id, request_id
+    person = connection.execute(_PERSON, {"id": request["requester_id"]}).mappings().one()
+    req = RequestRow.__new__(RequestRow)
+    req.__dict__.update({k: request.get(k) for k in _REQUEST_COLUMNS} | {"id": request_id, "number": number})
+    req.requester = SimpleNamespace(id=person["id"], username=person["username"], full_name=person["full_name"])
+    req.department = SimpleNamespace(id=person["department_id"], code=person["code"], name=person["name"],
+                                     name_zh=person["name_zh"])
+    return req
+
+
+_INSERT_REQUEST = REQUESTS.insert().returning(REQUESTS.c.id)
+_NUMBER = REQUESTS.update().where(REQUESTS.c.id == bindparam("rid")).values(number=bindparam("number"))
+_INSERT_LINE = LINES.insert().returning(LINES.c.id)
+# Several lines in one statement, their ids in the order given.
+_INSERT_LINES = LINES.insert().returning(LINES.c.id, sort_by_parameter_order=True)
+
+
+def save(connection, req: RequestRow, read_version: int, fields: tuple[str, ...]) -> None:
+    """Write `fields` of the request, guarded by the version it was read at (optimistic locking)."""
+    params = {f: getattr(req, f) for f in fields} | {"rid": req.id, "read_version": read_version}
+    if connection.execute(_SAVE, params).rowcount != 1:
+        raise StaleVersion("the request changed since you read it")
+
+
+# The SET clause follows the parameters given (each set of fields compiles once, then is cached).
+_SAVE = REQUESTS.update().where(REQUESTS.c.id == bindparam("rid"), REQUESTS.c.version == bindparam("read_version"))
+
+
+_LINES_OF = select(LINES).where(LINES.c.request_id == bindparam("r")).order_by(LINES.c.position)
+_FINDINGS_OF = select(FINDINGS).where(FINDINGS.c.request_id == bindparam("r")).order_by(FINDINGS.c.id)
+
+
+def lines_of(connection, request_id: int) -> list[LineRow]:
+    return [LineRow(**row) for row in connection.execute(_LINES_OF, {"r": request_id}).mappings()]
+
+
+def findings_of(connection, request_id: int) -> list:
+    return connection.execute(_FINDINGS_OF, {"r": request_id}).all()
+
+
+def mark_lines(connection, lines: list[LineRow]) -> None:
+    """Store each line's `green` and `single_use` as set at submission: one statement for all."""
+    flags = {(line.green, line.single_use) for line in lines}
+    if len(flags) == 1:
+        green, single_use = flags.pop()
+        connection.execute(_MARK_ALL, {"r": lines[0].request_id, "green": green, "single_use": single_use})
+    else:
+        connection.execute(_MARK_ONE, [{"lid": l.id, "green": l.green, "single_use": l.single_use} for l in lines])
+
+
+_MARK_ALL = LINES.update().where(LINES.c.request_id == bindparam("r"))
+_MARK_ONE = LINES.update().where(LINES.c.id == bindparam("lid"))
+
+
+def catalog_items(connection, ids: set[int]) -> dict[int, SimpleNamespace]:
+    """The catalog items of these ids, as plain attributes."""
+    if not ids:
+        return {}
+    return {row["id"]: SimpleNamespace(**row) for row in connection.execute(_ITEMS_BY_ID, {"ids": list(ids)}).mappings()}
+
+
+_ITEMS_BY_ID = select(_ITEMS).where(_ITEMS.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def line_from_item(item, quantity: Decimal) -> LineRow:
+    return LineRow(item_id=item.id, description=item.name, category=item.category, unit=item.unit,
+                   unit_price=item.unit_price, supplier=item.supplier, quantity=quantity,
+                   attributes={a: getattr(item, a) for a in GREEN_ATTRIBUTES})
