@@ -9,6 +9,8 @@ from functools import cache
 
 from sqlalchemy import inspect
 
+from .db import connection as connection_of
+
 
 @cache
 def _statements(model):
@@ -23,7 +25,7 @@ def append(session, model, rows: list[dict]) -> int | None:
     Listeners of the model's `before_insert` still see each row (as an unsaved object), as they
     would in a flush: hooks on these models, a test's injected failure among them, keep working.
     """
-    connection = session.connection()
+    connection = connection_of(session)
     mapper, one, many = _statements(model)
     if mapper.dispatch.before_insert:
         for row in rows:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .access import Actor
 from .append_only import append
-from .db import Base, UTCDateTime, utcnow
+from .db import Base, UTCDateTime, connection, utcnow
 
 
 # Called with each committed AuditEvent (metrics count transitions); filled by the entrypoints.
@@ -87,7 +87,7 @@ def _tail(session, entity_type: str, entity_id: int) -> str | None:
            for o in session.new):
         session.flush()  # an event added as an object (not through `record`) goes first, so that it is the tail
     # Other unsaved changes cannot move this chain's tail: they are flushed once, at the commit.
-    return session.connection().execute(_TAIL, {"t": entity_type, "i": entity_id}).scalar()
+    return connection(session).execute(_TAIL, {"t": entity_type, "i": entity_id}).scalar()
 
 
 @sa_event.listens_for(Session, "after_commit")

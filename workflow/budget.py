@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint, bindparam,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .access import Actor
-from .db import Base, Money
+from .db import Base, Money, connection
 from .errors import Forbidden, InvalidInput, NotFound
 
 ZERO = Decimal("0.00")
@@ -44,7 +44,7 @@ _FIGURES = select(Budget.__table__.c.amount, Budget.__table__.c.committed, Budge
 
 def remaining(session, department_id: int, year: int) -> Decimal | None:
     """What is left of the department's budget for the year; None when it has none."""
-    row = session.connection().execute(_FIGURES, {"d": department_id, "y": year}).first()
+    row = connection(session).execute(_FIGURES, {"d": department_id, "y": year}).first()
     return None if row is None else row.amount - row.committed - row.spent
 
 
@@ -86,7 +86,7 @@ def _move(session, department_id: int, year: int, committed: Decimal, spent: Dec
         return
     # No budget object in the session: a Core statement, without the ORM's bookkeeping, and the
     # request's own unsaved changes (if any) are flushed once, at the commit.
-    session.connection().execute(_MOVE, {"d": department_id, "y": year, "c": committed, "s": spent})
+    connection(session).execute(_MOVE, {"d": department_id, "y": year, "c": committed, "s": spent})
 
 
 _B = Budget.__table__.c

@@ -12,6 +12,7 @@ from policies.messages import render
 from .budget import remaining
 from .catalog import GREEN_ATTRIBUTES, CatalogItem
 from .supply import SupplyLine, SupplyRequest
+from .db import connection
 
 # Requests whose paper and toner count against the requester's yearly quota.
 COUNTED_STATES = ("dept_review", "office_review", "approved", "ordered", "received")
@@ -31,7 +32,7 @@ def _used(session, requester_id: int, year: int, category: str, exclude_id: int 
             .group_by(SupplyLine.unit))
     if exclude_id is not None:
         stmt = stmt.where(SupplyRequest.id != exclude_id)
-    return {unit: Decimal(str(qty)) for unit, qty in session.connection().execute(stmt)}
+    return {unit: Decimal(str(qty)) for unit, qty in connection(session).execute(stmt)}
 
 
 class GreenCandidates(Mapping):
@@ -61,9 +62,15 @@ class GreenCandidates(Mapping):
         return len(self._load())
 
 
+_READ = object()  # budget_remaining not given: read it
+
+
 def evaluate(session, doc, lines: list[SupplyLine], *, requester_id: int, department_id: int, year: int,
-             exclude_request_id: int | None = None):
-    """Findings for these lines as a request of this requester in this budget year."""
+             exclude_request_id: int | None = None, budget_remaining=_READ):
+    """Findings for these lines as a request of this requester in this budget year.
+
+    `budget_remaining` when the caller read it already (None: the department has no budget).
+    """
     categories = {l.category for l in lines}
     per_unit = doc.procurement["paper_reams_per_unit"]
     # The quota rule looks at what was used only when the request asks for paper or toner.
@@ -73,7 +80,7 @@ def evaluate(session, doc, lines: list[SupplyLine], *, requester_id: int, depart
     facts = RequestFacts(
         lines=tuple(LineFacts(line_item_facts(l), l.quantity) for l in lines),
         total=total,
-        budget_remaining=remaining(session, department_id, year),
+        budget_remaining=remaining(session, department_id, year) if budget_remaining is _READ else budget_remaining,
         used_paper_reams=sum((q * Decimal(str(per_unit.get(u, 1))) for u, q in paper.items()), Decimal("0")),
         used_toner_units=sum(toner.values(), Decimal("0")),
         candidates=GreenCandidates(session, categories),

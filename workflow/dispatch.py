@@ -15,7 +15,7 @@ from .access import Actor
 from .db import utcnow
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, PolicyBlocked, StaleVersion
 from .fleet import Driver, Vehicle, advance_odometer, licence_covers
-from .machines import fire
+from .machines import fire, triggers
 from .outbox import emit
 from .people import User
 from .trips import TRIP_MACHINE, Trip, TripRequest
@@ -108,7 +108,7 @@ def act(request_id: int, action: str, body: dict, actor: Actor, uow) -> dict:
         req = trip_requests.load(s, request_id, actor, for_update=True)
         if req.version != body["version"]:
             raise StaleVersion("the trip request changed since you read it", current_version=req.version)
-        if action not in TRIP_MACHINE.get_triggers(req.status):
+        if action not in triggers(TRIP_MACHINE, req.status):
             fire(TRIP_MACHINE, req, action)  # raises IllegalStep with the allowed actions
         try:
             if action in TRIP_STEPS:

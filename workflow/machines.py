@@ -1,6 +1,8 @@
 """Firing events on the shared `transitions` machines, one machine per workflow type."""
 from __future__ import annotations
 
+from functools import cache
+
 from transitions import Machine, MachineError
 
 from .errors import IllegalStep
@@ -16,14 +18,25 @@ def build(states: list[str], transitions: list[dict], initial: str) -> Machine:
 SYSTEM_TRIGGERS = frozenset({"escalate"})
 
 
+@cache
+def triggers(machine: Machine, status: str) -> frozenset[str]:
+    """The events that leave `status` (the machines never change after import, so asked once)."""
+    return frozenset(machine.get_triggers(status))
+
+
+@cache
+def _allowed(machine: Machine, status: str) -> tuple[str, ...]:
+    return tuple(sorted(triggers(machine, status) - SYSTEM_TRIGGERS))
+
+
 def allowed(machine: Machine, status: str) -> list[str]:
-    return sorted(set(machine.get_triggers(status)) - SYSTEM_TRIGGERS)
+    return list(_allowed(machine, status))
 
 
 def fire(machine: Machine, obj, event: str, **context) -> tuple[str, str]:
     """Run `event` on `obj` (whose `status` column is the state); returns (from, to)."""
     before = obj.status
-    if event not in machine.events or event not in machine.get_triggers(before):
+    if event not in machine.events or event not in triggers(machine, before):
         raise IllegalStep(f"cannot {event} from {before}", allowed=allowed(machine, before))
     try:
         done = machine.events[event].trigger(obj, **context)

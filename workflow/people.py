@@ -7,11 +7,11 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, InvalidHashError
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .access import ROLES, Actor
-from .db import Base, UTCDateTime, utcnow
+from .db import Base, UTCDateTime, connection, utcnow
 from .errors import Conflict, InvalidInput, NotFound, Unauthorized
 
 _hasher = PasswordHasher()
@@ -124,18 +124,25 @@ def issue_token(username: str, password: str, name: str, days: int, uow) -> tupl
 
 def actor_for_token(token: str, uow) -> Actor:
     with uow:
-        row = uow.session.execute(
-            select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == _token_digest(token))
-        ).first()
+        # Core, not the mapped classes: every API request asks this, and needs only these columns.
+        found = connection(uow.session)
+        row = found.execute(_TOKEN_HOLDER, {"digest": _token_digest(token)}).first()
         now = utcnow()
-        if row is None or row.ApiToken.revoked_at or row.ApiToken.expires_at <= now or not row.User.active:
+        if row is None or row.revoked_at or row.expires_at <= now or not row.active:
             raise Unauthorized("invalid or expired token")
         # Record use at most once a minute: a write per request would serialise readers.
-        if row.ApiToken.last_used_at is None or now - row.ApiToken.last_used_at > dt.timedelta(minutes=1):
-            row.ApiToken.last_used_at = now
+        if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):
+            found.execute(_TOKEN_USED, {"tid": row.token_id, "now": now})
             uow.commit()
-        return row.User.as_actor()
+        return Actor(row.id, row.username, row.role, row.department_id, row.language)
+
+
+_TOKENS, _USERS = ApiToken.__table__, User.__table__
+_TOKEN_HOLDER = (select(_TOKENS.c.id.label("token_id"), _TOKENS.c.revoked_at, _TOKENS.c.expires_at,
+                        _TOKENS.c.last_used_at, _USERS.c.id, _USERS.c.username, _USERS.c.role,
+                        _USERS.c.department_id, _USERS.c.language, _USERS.c.active)
+                 .join(_USERS, _USERS.c.id == _TOKENS.c.user_id).where(_TOKENS.c.token_hash == bindparam("digest")))
+_TOKEN_USED = _TOKENS.update().where(_TOKENS.c.id == bindparam("tid")).values(last_used_at=bindparam("now"))
 
 
 def token_view(t: ApiToken) -> dict:

@@ -16,11 +16,11 @@ from .append_only import append
 from .access import OFFICE_WIDE_READERS, Actor, visible
 from .catalog import check_quantity
 from .compliance import evaluate, finding_view, line_item_facts
-from .db import utcnow
+from .db import connection, utcnow
 from .delegation import active_delegators, reviewer
 from .errors import (Forbidden, InvalidInput, JustificationRequired, NotFound, PolicyBlocked,
                      StaleVersion)
-from .machines import allowed, fire
+from .machines import allowed, fire, triggers
 from .outbox import emit_all
 from .people import Department
 from .supply import SUPPLY_MACHINE, SupplyFinding, SupplyLine, SupplyRequest
@@ -60,7 +60,7 @@ def _load(session, request_id: int, actor: Actor, *, for_update: bool = False) -
 
 def _load_row(session, request_id: int, actor: Actor) -> RequestRow:
     """The request as plain row attributes, locked for the action about to change it."""
-    return _visible_to(session, supply_rows.load(session.connection(), request_id, for_update=True), actor)
+    return _visible_to(session, supply_rows.load(connection(session), request_id, for_update=True), actor)
 
 
 def _visible_to(session, req, actor: Actor):
@@ -82,8 +82,8 @@ def _children(session, req: SupplyRequest) -> tuple[list, list]:
         if ("lines" in state.dict or "findings" in state.dict
                 or any(isinstance(o, (SupplyLine, SupplyFinding)) for o in session.identity_map.values())):
             return req.lines, req.findings
-    connection = session.connection()
-    return supply_rows.lines_of(connection, req.id), supply_rows.findings_of(connection, req.id)
+    found = connection(session)
+    return supply_rows.lines_of(found, req.id), supply_rows.findings_of(found, req.id)
 
 
 _amount = SupplyLine.amount.fget  # one definition of a line's amount, for objects and rows alike
@@ -93,10 +93,11 @@ def view(req: SupplyRequest | RequestRow, actor: Actor, session, lines=None, fin
     """The request as the API answers it; `lines` and `findings` when the caller has them at hand."""
     requester = req.requester
     dep = req.department if isinstance(req, RequestRow) else session.get(Department, req.department_id)
-    if lines is None or findings is None:
-        read_lines, read_findings = _children(session, req)
-        lines, findings = read_lines if lines is None else lines, read_findings if findings is None else findings
-    stored = findings
+    if lines is None:
+        lines, read = _children(session, req)
+        findings = read if findings is None else findings
+    elif findings is None:
+        findings = supply_rows.findings_of(connection(session), req.id)
     return {
         "id": req.id, "number": req.number, "status": req.status, "version": req.version,
         "purpose": req.purpose, "needed_by": req.needed_by, "total": req.total,
@@ -113,7 +114,7 @@ def view(req: SupplyRequest | RequestRow, actor: Actor, session, lines=None, fin
             "received_quantity": l.received_quantity, "spend": l.spend,
         } for l in lines],
         "findings": [finding_view(f, actor.language) | {"policy_version": f.policy_version}
-                     for f in stored],
+                     for f in findings],
         "allowed_actions": allowed(SUPPLY_MACHINE, req.status),
     }
 
@@ -154,7 +155,7 @@ def _build_lines(session, inputs: list[LineInput]) -> list[LineRow]:
     if not inputs:
         raise InvalidInput("a request needs at least one line", {"lines": ["At least one line is required."]})
     ids = {i.item_id for i in inputs if i.item_id} | {i.swapped_from_item_id for i in inputs if i.swapped_from_item_id}
-    items = supply_rows.catalog_items(session.connection(), ids)
+    items = supply_rows.catalog_items(connection(session), ids)
     lines, errors = [], {}
     for n, given in enumerate(inputs):
         item = items.get(given.item_id) if given.item_id else None
@@ -190,7 +191,7 @@ def create_draft(purpose: str, needed_by, lines: list[LineInput], actor: Actor, 
         s = uow.session
         now = utcnow()
         built = _build_lines(s, lines)
-        req = supply_rows.insert(s.connection(), {
+        req = supply_rows.insert(connection(s), {
             "version": 1, "requester_id": actor.id, "department_id": actor.department_id, "purpose": purpose,
             "needed_by": needed_by, "status": "draft", "total": sum((l.amount for l in built), Decimal("0.00")),
             "justification": None, "policy_version": None, "needs_office_review": False,
@@ -255,12 +256,12 @@ def _entitled(s, req: SupplyRequest, action: str, actor: Actor) -> Actor:
 
 def _submit(s, req: RequestRow, lines: list[LineRow], actor: Actor, justification: str | None, doc) -> dict:
     findings = evaluate(s, doc, lines, requester_id=req.requester_id, department_id=req.department_id,
-                        year=req.budget_year, exclude_request_id=req.id)
+                        year=req.budget_year, exclude_request_id=req.id, budget_remaining=req.budget_remaining)
     # The findings replace the last submission's.
     rows = [{"request_id": req.id, "line": f.line, "rule_id": f.rule_id, "outcome": f.outcome.value,
              "message_key": f.message_key, "params": f.params, "suggestions": list(f.suggestions),
              "policy_version": doc.version} for f in findings]
-    s.connection().execute(_DELETE_FINDINGS, {"r": req.id})
+    connection(s).execute(_DELETE_FINDINGS, {"r": req.id})
     if rows:
         append(s, SupplyFinding, rows)
     outcomes = {f.outcome for f in findings}
@@ -276,7 +277,7 @@ def _submit(s, req: RequestRow, lines: list[LineRow], actor: Actor, justificatio
     for line in lines:
         line.green = passes_hard_rules(line_item_facts(line), doc)
         line.single_use = bool(line.attributes.get("single_use"))
-    supply_rows.mark_lines(s.connection(), lines)
+    supply_rows.mark_lines(connection(s), lines)
     req.needs_office_review = needs_exception or req.total >= doc.second_level_threshold
     # The answer shows these rows in this order (the order of their ids): no need to read them back.
     return {"blocked": None, "findings": [SimpleNamespace(**r) for r in rows]}
@@ -300,17 +301,16 @@ def act(request_id: int, action: str, version: int, actor: Actor, uow, *, commen
         req = _load_row(s, request_id, actor)
         if req.version != version:
             raise StaleVersion("the request changed since you read it", current_version=req.version)
-        if action not in SUPPLY_MACHINE.get_triggers(req.status):
+        if action not in triggers(SUPPLY_MACHINE, req.status):
             fire(SUPPLY_MACHINE, req, action)  # raises IllegalStep listing the allowed actions
         actor = _entitled(s, req, action, actor)
         if action in ("return", "reject") and not (comment and comment.strip()):
             raise InvalidInput(f"{action} needs a comment", {"comment": ["Required when returning or rejecting."]})
-        context, lines, findings = {}, None, None
+        context, findings = {}, None
         if action in ("submit", "resubmit"):
             requester = req.requester
             context["skip_dept"] = requester.role == "dept_head" and requester.department_id == req.department_id
-            lines = supply_rows.lines_of(s.connection(), req.id)
-            result = _submit(s, req, lines, actor, justification, doc)
+            result = _submit(s, req, req.lines, actor, justification, doc)
             if result["blocked"]:
                 # The refusal is kept (findings and an audit line) so reports count blocked value;
                 # the request itself stays a draft at the same version.
@@ -329,12 +329,12 @@ def act(request_id: int, action: str, version: int, actor: Actor, uow, *, commen
         if action in ("submit", "resubmit"):
             req.submitted_at = now
         _move_budget(s, req, action)
-        supply_rows.save(s.connection(), req, version, _SUBMITTED if findings is not None else _MOVED)
+        supply_rows.save(connection(s), req, version, _SUBMITTED if findings is not None else _MOVED)
         audit.record(s, "supply_request", req.id, action, actor, from_state=before, to_state=after,
                      comment=comment, policy_version=req.policy_version,
                      data={"justification": justification} if justification else None)
         _emit_events(s, req, action, before, after, actor, comment)
-        answer = view(req, actor, s, lines, findings)
+        answer = view(req, actor, s, req.lines, findings)
         uow.commit()
         return answer
 

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import bindparam, select
 
+from .budget import Budget
 from .catalog import GREEN_ATTRIBUTES, CatalogItem
 from .errors import StaleVersion
 from .people import Department, User
@@ -37,13 +38,17 @@ class LineRow:
 
 
 class RequestRow:
-    """A request as plain attributes: its columns, `requester` and `department`.
+    """A request as plain attributes: its columns, `requester`, `department`, `lines` and what is
+    left of the department's budget for its year (`budget_remaining`, None without a budget).
 
     `status` is the state the flow's machine reads and sets, as on the mapped class.
     """
 
-    def __init__(self, mapping):
+    def __init__(self, mapping, lines: list[LineRow]):
         self.__dict__.update({k: mapping[k] for k in _REQUEST_COLUMNS})
+        self.lines = lines
+        amount = mapping["budget_amount"]
+        self.budget_remaining = None if amount is None else amount - mapping["budget_committed"] - mapping["budget_spent"]
         self.requester = SimpleNamespace(id=mapping["requester_id"], username=mapping["requester_username"],
                                          full_name=mapping["requester_full_name"], role=mapping["requester_role"],
                                          department_id=mapping["requester_department_id"])
@@ -52,22 +57,36 @@ class RequestRow:
 
 
 _REQUEST_COLUMNS = tuple(REQUESTS.c.keys())
-_WITH_PEOPLE = (
+_LINE_COLUMNS = tuple(LINES.c.keys())
+_BUDGETS = Budget.__table__
+_WHOLE = (
     select(REQUESTS, _USERS.c.username.label("requester_username"),
            _USERS.c.full_name.label("requester_full_name"), _USERS.c.role.label("requester_role"),
            _USERS.c.department_id.label("requester_department_id"), _DEPARTMENTS.c.code.label("department_code"),
-           _DEPARTMENTS.c.name.label("department_name"), _DEPARTMENTS.c.name_zh.label("department_name_zh"))
+           _DEPARTMENTS.c.name.label("department_name"), _DEPARTMENTS.c.name_zh.label("department_name_zh"),
+           _BUDGETS.c.amount.label("budget_amount"), _BUDGETS.c.committed.label("budget_committed"),
+           _BUDGETS.c.spent.label("budget_spent"), *[c.label(f"line_{c.key}") for c in LINES.c])
     .join(_USERS, _USERS.c.id == REQUESTS.c.requester_id)
     .join(_DEPARTMENTS, _DEPARTMENTS.c.id == REQUESTS.c.department_id)
-    .where(REQUESTS.c.id == bindparam("id")))
-# Locks the request's row only: the requester and the department are read, never written.
-_WITH_PEOPLE_LOCKED = _WITH_PEOPLE.with_for_update(of=REQUESTS)
+    .outerjoin(_BUDGETS, (_BUDGETS.c.department_id == REQUESTS.c.department_id)
+               & (_BUDGETS.c.year == REQUESTS.c.budget_year))
+    .outerjoin(LINES, LINES.c.request_id == REQUESTS.c.id)
+    .where(REQUESTS.c.id == bindparam("id"))
+    .order_by(LINES.c.position))
+# Locks the request's row only: the people, the budget and the lines are read, not written.
+_WHOLE_LOCKED = _WHOLE.with_for_update(of=REQUESTS)
 
 
 def load(connection, request_id: int, *, for_update: bool = False) -> RequestRow | None:
-    """The request with its requester and department, in one round trip; None when missing."""
-    row = connection.execute(_WITH_PEOPLE_LOCKED if for_update else _WITH_PEOPLE, {"id": request_id}).mappings().first()
-    return RequestRow(row) if row is not None else None
+    """The request with its requester, department, budget figures and lines, in one round trip.
+
+    None when there is no such request. One row per line, the request's columns repeated.
+    """
+    rows = connection.execute(_WHOLE_LOCKED if for_update else _WHOLE, {"id": request_id}).mappings().all()
+    if not rows:
+        return None
+    lines = [LineRow(**{k: row[f"line_{k}"] for k in _LINE_COLUMNS}) for row in rows if row["line_id"] is not None]
+    return RequestRow(rows[0], lines)
 
 
 _PERSON = (select(_USERS.c.id, _USERS.c.username, _USERS.c.full_name, _DEPARTMENTS.c.id.label("department_id"),

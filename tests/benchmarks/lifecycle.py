@@ -119,6 +119,13 @@ def drive(work, workers: int, seconds: float, stop: threading.Event | None = Non
     return LifecycleRun(done, took, done / took if took else 0.0, sum(errors))
 
 
+def services_work(database_url: str, threads: int = 4):
+    """For `spread.run`: one process's share of the services' lifecycles, and how to close it."""
+    runtime = make_runtime(database_url, pool_size=threads)
+    lifecycle = Lifecycle(runtime)
+    return (lambda n: lifecycle.run(n % len(TEAMS))), runtime.engine.dispose
+
+
 def run_lifecycles(database_url: str, workers: int = 8, seconds: float = 10.0, stop=None,
                    runtime: Runtime | None = None) -> LifecycleRun:
     """Full supply lifecycles through the services in `workers` threads (the B1 load)."""

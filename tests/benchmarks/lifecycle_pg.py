@@ -10,9 +10,8 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import select
 
-from tests.benchmarks import databases
-from tests.benchmarks.lifecycle import (TEAMS, Lifecycle, drive, make_runtime, prepare_database,
-                                        run_lifecycles)
+from tests.benchmarks import databases, spread
+from tests.benchmarks.lifecycle import TEAMS, Lifecycle, make_runtime, prepare_database, services_work
 from tests.benchmarks.lifecycle_sql import RawLifecycle, load_facts
 from tests.benchmarks.table import Result, median_spread
 from workflow.people import User
@@ -60,15 +59,15 @@ def run_pgbench(url: str, variables: list[str], secs: float, clients: int = WORK
     raise RuntimeError(out.stdout + out.stderr)
 
 
-def run_raw(url: str, raw: RawLifecycle, secs: float, workers: int = WORKERS):
-    """The same statements from Python threads on plain psycopg connections."""
-    _, plain = databases.libpq_args(url)
-    conns = [psycopg.connect(plain) for _ in range(workers)]
-    try:
-        return drive(lambda n: raw.run(conns[n], n % len(TEAMS)), workers, secs)
-    finally:
+def raw_work(url: str, raw_args: tuple, threads: int = spread.THREADS):
+    """For `spread.run`: the same statements on plain psycopg connections, one per thread."""
+    raw = RawLifecycle(*raw_args)
+    conns = [psycopg.connect(databases.libpq_args(url)[1]) for _ in range(threads)]
+
+    def close() -> None:
         for c in conns:
             c.close()
+    return (lambda n: raw.run(conns[n], n % len(TEAMS))), close
 
 
 def compare(id_: str, workload: str, baseline: str, rounds: list[dict], base: str, goal: float) -> Result:
@@ -95,21 +94,20 @@ class LifecyclePg:
         self.pgbench_url = twin(ctx, "bench_b1_pgbench")
         self.raw_url = twin(ctx, "bench_b1_raw")
         self.variables = pgbench_variables(self.facts, ids, teams, self.year)
-        self.raw = RawLifecycle(self.facts, teams, ids["logistics"], self.year)
-        ctx.shared["run_lifecycles"] = run_lifecycles
+        self.raw_args = (self.facts, teams, ids["logistics"], self.year)
 
     def round(self, ctx) -> dict:
         secs = seconds(ctx)
-        services = run_lifecycles(ctx.database_url, WORKERS, secs)
+        services = spread.run(services_work, (ctx.database_url,), secs)
         pgbench = run_pgbench(self.pgbench_url, self.variables, secs)
-        raw = run_raw(self.raw_url, self.raw, secs)
+        raw = spread.run(raw_work, (self.raw_url, self.raw_args), secs)
         return {"services": services.per_second, "errors": services.errors + raw.errors,
                 "pgbench": pgbench, "raw": raw.per_second}
 
     def results(self, rounds: list[dict]) -> list[Result]:
-        workload = f"supply lifecycle via services, {WORKERS} workers, PG"
-        return [compare("B1", workload, "pgbench script, same writes", rounds, "pgbench", 0.4),
-                compare("B1", workload, "raw psycopg, 8 threads, same writes", rounds, "raw", 0.7)]
+        workload = f"supply lifecycle via services, {WORKERS} workers ({spread.LAYOUT}), PG"
+        return [compare("B1", workload, "pgbench script, same writes (-c 8 -j 2)", rounds, "pgbench", 0.4),
+                compare("B1", workload, f"raw psycopg, {spread.LAYOUT}, same writes", rounds, "raw", 0.7)]
 
     def close(self, ctx) -> None:
         for url in ctx.shared.pop("b1_databases", []):

@@ -12,8 +12,8 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import text
 
-from tests.benchmarks import databases
-from tests.benchmarks.lifecycle import drive, run_lifecycles
+from tests.benchmarks import databases, spread
+from tests.benchmarks.lifecycle import services_work
 from tests.benchmarks.lifecycle_pg import WORKERS, compare, seconds
 from tests.benchmarks.table import Result
 from workflow.db import make_engine
@@ -82,6 +82,12 @@ class SpiffEngine:
         return instance_id
 
 
+def spiff_work(url: str, threads: int = spread.THREADS):
+    """For `spread.run`: one process's SpiffWorkflow engine, and how to close it."""
+    engine = SpiffEngine(url, threads)
+    return (lambda n: engine.lifecycle()), engine.engine.dispose
+
+
 class LifecycleSpiff:
     ids = ("B2",)
 
@@ -91,23 +97,22 @@ class LifecycleSpiff:
         with engine.begin() as conn:
             conn.execute(text(TABLE))
         engine.dispose()
-        self.spiff = SpiffEngine(self.url, WORKERS)
-        self.spiff.lifecycle()  # the flow reaches its end, or the benchmark is wrong
+        spiff = SpiffEngine(self.url, WORKERS)
+        spiff.lifecycle()  # the flow reaches its end, or the benchmark is wrong
+        spiff.engine.dispose()
 
     def round(self, ctx) -> dict:
         secs = seconds(ctx)
-        services = run_lifecycles(ctx.database_url, WORKERS, secs)
-        spiff = drive(lambda n: self.spiff.lifecycle(), WORKERS, secs)
+        services = spread.run(services_work, (ctx.database_url,), secs)
+        spiff = spread.run(spiff_work, (self.url,), secs)
         return {"services": services.per_second, "spiff": spiff.per_second,
                 "errors": services.errors + spiff.errors}
 
     def results(self, rounds: list[dict]) -> list[Result]:
-        return [compare("B2", f"supply lifecycle via services, {WORKERS} workers, PG",
-                        "SpiffWorkflow 3 BPMN, state as JSON in PG per step", rounds, "spiff", 3)]
+        return [compare("B2", f"supply lifecycle via services, {WORKERS} workers ({spread.LAYOUT}), PG",
+                        f"SpiffWorkflow 3 BPMN, state as JSON in PG per step, {spread.LAYOUT}", rounds, "spiff", 3)]
 
     def close(self, ctx) -> None:
-        if getattr(self, "spiff", None):
-            self.spiff.engine.dispose()
         if getattr(self, "url", None):
             databases.drop(ctx.admin_url, self.url)
 

@@ -1,5 +1,6 @@
 """B8: the B1 lifecycle on the embedded default (SQLite, WAL, a file in a temporary folder) against
-raw sqlite3 doing the same writes, 8 workers each."""
+raw sqlite3 doing the same writes, 8 workers each: one process of 8 threads, as the embedded default
+runs (`flask run`, threaded, in scripts/demo.sh)."""
 from __future__ import annotations
 
 import sqlite3
@@ -9,7 +10,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tests import support
-from tests.benchmarks.lifecycle import TEAMS, Lifecycle, drive, make_runtime, raise_budgets, run_lifecycles
+from tests.benchmarks import spread
+from tests.benchmarks.lifecycle import TEAMS, Lifecycle, make_runtime, raise_budgets, services_work
 from tests.benchmarks.lifecycle_pg import WORKERS, compare, seconds
 from tests.benchmarks.lifecycle_sql import RawLifecycle, load_facts
 from tests.benchmarks.table import Result
@@ -23,6 +25,22 @@ def connect(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA busy_timeout=30000")
     return conn
+
+
+# The embedded default is one threaded process.
+PROCESSES, THREADS = 1, WORKERS
+LAYOUT = f"{PROCESSES} process x {THREADS} threads"
+
+
+def raw_work(path: str, raw_args: tuple, threads: int = THREADS):
+    """For `spread.run`: the same statements on plain sqlite3 connections, one per thread."""
+    raw = RawLifecycle(*raw_args, sqlite=True)
+    conns = [connect(path) for _ in range(threads)]
+
+    def close() -> None:
+        for c in conns:
+            c.close()
+    return (lambda n: raw.run(conns[n], n % len(TEAMS))), close
 
 
 class LifecycleSqlite:
@@ -42,22 +60,17 @@ class LifecycleSqlite:
         year = runtime.uow().office_year()
         runtime.engine.dispose()
         teams = [(users[r].id, users[h].id, users[r].department_id) for r, h in TEAMS]
-        self.raw = RawLifecycle(facts, teams, users["logistics"].id, year, sqlite=True)
+        self.raw_args = (facts, teams, users["logistics"].id, year)
 
     def round(self, ctx) -> dict:
         secs = seconds(ctx)
-        services = run_lifecycles(self.services_url, WORKERS, secs)
-        conns = [connect(self.raw_path) for _ in range(WORKERS)]
-        try:
-            raw = drive(lambda n: self.raw.run(conns[n], n % len(TEAMS)), WORKERS, secs)
-        finally:
-            for c in conns:
-                c.close()
+        services = spread.run(services_work, (self.services_url, THREADS), secs, PROCESSES, THREADS)
+        raw = spread.run(raw_work, (self.raw_path, self.raw_args), secs, PROCESSES, THREADS)
         return {"services": services.per_second, "raw": raw.per_second, "errors": services.errors + raw.errors}
 
     def results(self, rounds: list[dict]) -> list[Result]:
-        return [compare("B8", f"supply lifecycle via services, {WORKERS} workers, SQLite WAL",
-                        "raw sqlite3, same writes", rounds, "raw", 0.5)]
+        return [compare("B8", f"supply lifecycle via services, {WORKERS} workers ({LAYOUT}), SQLite WAL",
+                        f"raw sqlite3, {LAYOUT}, same writes", rounds, "raw", 0.5)]
 
     def close(self, ctx) -> None:
         pass  # the files live in the run's workdir, which the driver removes

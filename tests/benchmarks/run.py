@@ -72,7 +72,7 @@ def table(results: list[Result]) -> str:
             "|---|---|---|---|---|---|---|"]
     for r in results:
         rows.append(f"| {r.id} | {r.workload} | {r.baseline} | {cell(r.ratio)} [{cell(r.spread[0])}–"
-                    f"{cell(r.spread[1])}] | {r.goal} | {'✓' if r.met else '✗'} | {r.detail} |")
+                    f"{cell(r.spread[1])}] | {r.goal} | {'—' if r.met is None else '✓' if r.met else '✗'} | {r.detail} |")
     return "\n".join(rows)
 
 
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         log(p)
     if not args.no_record:
         record(text)
-    return 0 if results and all(r.met for r in results) and not problems else 1
+    return 0 if results and all(r.met is not False for r in results) and not problems else 1
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ class Result:
     ratio: float                     # median over rounds of workload / baseline (as the goal reads)
     spread: tuple[float, float]      # min and max of the per-round ratios
     goal: str                        # e.g. ">= 0.3 x"
-    met: bool
+    met: bool | None                 # None: a reference row (a ceiling), no goal of its own
     detail: str = ""                 # the raw figures: medians in ms or per second, p95/p99, memory
 
 
