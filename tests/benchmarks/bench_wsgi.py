@@ -68,4 +68,6 @@ def create_bench_app():
             raw.close()
         return {"id": request_id, "status": "office_review", "version": version + 1}
 
+    # A bearer-token JSON endpoint, like the API's: no web form, so no CSRF token.
+    app.extensions["csrf"].exempt(approve_by_hand)
     return app

@@ -38,6 +38,8 @@ class LifecycleRun:
     seconds: float      # wall time of the run
     per_second: float
     errors: int         # lifecycles that raised (counted, not retried)
+    # CPU milliseconds per lifecycle by where they were spent ("python", "postgres"), when measured
+    cpu_ms: dict | None = None
 
 
 def prepare_database(database_url: str) -> None:

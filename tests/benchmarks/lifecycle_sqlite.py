@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests import support
 from tests.benchmarks import spread
 from tests.benchmarks.lifecycle import TEAMS, Lifecycle, make_runtime, raise_budgets, services_work
-from tests.benchmarks.lifecycle_pg import WORKERS, compare, seconds
+from tests.benchmarks.lifecycle_pg import WORKERS, compare, seconds, with_cpu
 from tests.benchmarks.lifecycle_sql import RawLifecycle, load_facts
 from tests.benchmarks.table import Result
 from workflow.people import User
@@ -66,11 +66,12 @@ class LifecycleSqlite:
         secs = seconds(ctx)
         services = spread.run(services_work, (self.services_url, THREADS), secs, PROCESSES, THREADS)
         raw = spread.run(raw_work, (self.raw_path, self.raw_args), secs, PROCESSES, THREADS)
-        return {"services": services.per_second, "raw": raw.per_second, "errors": services.errors + raw.errors}
+        return {"services": services.per_second, "raw": raw.per_second, "errors": services.errors + raw.errors,
+                "cpu": {"services": services.cpu_ms, "raw": raw.cpu_ms}}
 
     def results(self, rounds: list[dict]) -> list[Result]:
-        return [compare("B8", f"supply lifecycle via services, {WORKERS} workers ({LAYOUT}), SQLite WAL",
-                        f"raw sqlite3, {LAYOUT}, same writes", rounds, "raw", 0.5)]
+        return [with_cpu(compare("B8", f"supply lifecycle via services, {WORKERS} workers ({LAYOUT}), SQLite WAL",
+                                 f"raw sqlite3, {LAYOUT}, same writes", rounds, "raw", 0.5), rounds, ("python",))]
 
     def close(self, ctx) -> None:
         pass  # the files live in the run's workdir, which the driver removes

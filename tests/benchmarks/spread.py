@@ -9,7 +9,9 @@ start the measured period together.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
+import time
 
 from tests.benchmarks.lifecycle import LifecycleRun, drive
 
@@ -35,8 +37,10 @@ def run(make_work, args: tuple, seconds: float, processes: int = PROCESSES, thre
             failure = ready.get(timeout=_STARTUP_SECONDS)
             if failure:
                 raise RuntimeError(f"a benchmark process failed to start: {failure}")
+        server_cpu = postgres_cpu_seconds()
         go.set()
         runs = [results.get(timeout=seconds + _STARTUP_SECONDS) for _ in children]
+        server_cpu = postgres_cpu_seconds() - server_cpu
     except queue.Empty:
         raise RuntimeError("a benchmark process did not report in time") from None
     finally:
@@ -46,7 +50,26 @@ def run(make_work, args: tuple, seconds: float, processes: int = PROCESSES, thre
                 child.kill()
     count = sum(r[0] for r in runs)
     took = max(r[1] for r in runs)
-    return LifecycleRun(count, took, sum(r[0] / r[1] for r in runs if r[1]), sum(r[2] for r in runs))
+    cpu = {"python": sum(r[3] for r in runs), "postgres": server_cpu}
+    return LifecycleRun(count, took, sum(r[0] / r[1] for r in runs if r[1]), sum(r[2] for r in runs),
+                        {k: v * 1000 / count for k, v in cpu.items()} if count else None)
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU seconds used so far by this machine's PostgreSQL processes (all of them: the benchmark
+    is assumed to be the only load on the server while it runs); 0 without /proc."""
+    total, tick = 0, os.sysconf("SC_CLK_TCK")
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if not f.read().startswith("postgres"):
+                    continue
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # not a process, or gone meanwhile
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 def _child(make_work, args, threads, seconds, ready, go, results) -> None:
@@ -59,8 +82,10 @@ def _child(make_work, args, threads, seconds, ready, go, results) -> None:
         return
     ready.put(None)
     go.wait()
+    cpu = time.process_time()
     try:
         done = drive(work, threads, seconds)
+        cpu = time.process_time() - cpu
     finally:
         close()
-    results.put((done.count, done.seconds, done.errors))
+    results.put((done.count, done.seconds, done.errors, cpu))
