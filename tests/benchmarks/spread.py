@@ -57,7 +57,10 @@ def run(make_work, args: tuple, seconds: float, processes: int = PROCESSES, thre
 
 def postgres_cpu_seconds() -> float:
     """CPU seconds used so far by this machine's PostgreSQL processes (all of them: the benchmark
-    is assumed to be the only load on the server while it runs); 0 without /proc."""
+    is assumed to be the only load on the server while it runs); 0 without /proc.
+
+    A backend's CPU stays counted after it exits: the postmaster's "children" times hold it.
+    """
     total, tick = 0, os.sysconf("SC_CLK_TCK")
     for pid in os.listdir("/proc") if os.path.isdir("/proc") else ():
         try:
@@ -68,7 +71,7 @@ def postgres_cpu_seconds() -> float:
                 fields = f.read().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue  # not a process, or gone meanwhile
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+        total += sum(int(f) for f in fields[11:15])  # utime, stime, and of exited children
     return total / tick
 
 
