@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -12,8 +13,9 @@ from sqlalchemy import select
 
 from tests.benchmarks import databases, spread
 from tests.benchmarks.lifecycle import TEAMS, Lifecycle, make_runtime, prepare_database, services_work
-from tests.benchmarks.lifecycle_sql import RawLifecycle, load_facts
+from tests.benchmarks.lifecycle_sql import RawLifecycle, SqlalchemyConnection, load_facts
 from tests.benchmarks.table import Result, median_spread
+from workflow.db import make_engine
 from workflow.people import User
 
 WORKERS = 8
@@ -59,14 +61,22 @@ def run_pgbench(url: str, variables: list[str], secs: float, clients: int = WORK
     raise RuntimeError(out.stdout + out.stderr)
 
 
-def raw_work(url: str, raw_args: tuple, threads: int = spread.THREADS):
-    """For `spread.run`: the same statements on plain psycopg connections, one per thread."""
-    raw = RawLifecycle(*raw_args)
-    conns = [psycopg.connect(databases.libpq_args(url)[1]) for _ in range(threads)]
+def raw_work(url: str, raw_args: tuple, threads: int = spread.THREADS, with_reads: bool = False,
+             via_sqlalchemy: bool = False):
+    """For `spread.run`: the same statements on plain psycopg connections, one per thread; with the
+    services' reads too, and through SQLAlchemy Core instead of psycopg, when asked."""
+    raw = RawLifecycle(*raw_args, with_reads=with_reads, named=via_sqlalchemy)
+    if via_sqlalchemy:
+        engine = make_engine(url, pool_size=threads)
+        conns = [SqlalchemyConnection(engine) for _ in range(threads)]
+    else:
+        engine, conns = None, [psycopg.connect(databases.libpq_args(url)[1]) for _ in range(threads)]
 
     def close() -> None:
         for c in conns:
             c.close()
+        if engine is not None:
+            engine.dispose()
     return (lambda n: raw.run(conns[n], n % len(TEAMS))), close
 
 
@@ -94,6 +104,17 @@ def with_cpu(result: Result, rounds: list[dict], places=("python", "postgres")) 
     return result
 
 
+def references(id_: str, driver: str, rounds: list[dict]) -> list[Result]:
+    """Reference rows against the raw baseline: the services' statements (writes and the reads they
+    need) by hand on the driver, and the same through SQLAlchemy Core: the floor of the stack."""
+    baseline = f"raw {driver}, same writes"
+    rows = [("reads", f"reference: the services' writes and reads by hand, raw {driver}"),
+            ("floor", "reference: the same statements through SQLAlchemy Core text(), no logic")]
+    return [replace(compare(id_, name, baseline, [r | {"services": r[key]} for r in rounds], "raw", 0),
+                    goal="(services: see above)", met=None)
+            for key, name in rows if all(key in r for r in rounds)]
+
+
 class LifecyclePg:
     ids = ("B1",)
 
@@ -118,14 +139,18 @@ class LifecyclePg:
         raw = spread.run(raw_work, (self.raw_url, self.raw_args), secs)
         # B2 sets SpiffWorkflow beside these (its round follows this one): the ceiling of its goal.
         ctx.shared["b1_round"] = {"pgbench": pgbench, "raw": raw.per_second}
+        # References: the services' reads added by hand, then the same statements through SQLAlchemy.
+        reads = spread.run(raw_work, (self.raw_url, self.raw_args, spread.THREADS, True), secs)
+        floor = spread.run(raw_work, (self.raw_url, self.raw_args, spread.THREADS, True, True), secs)
         return {"services": services.per_second, "errors": services.errors + raw.errors,
-                "pgbench": pgbench, "raw": raw.per_second, "cpu": {"services": services.cpu_ms, "raw": raw.cpu_ms}}
+                "pgbench": pgbench, "raw": raw.per_second, "reads": reads.per_second, "floor": floor.per_second,
+                "cpu": {"services": services.cpu_ms, "raw": raw.cpu_ms}}
 
     def results(self, rounds: list[dict]) -> list[Result]:
         workload = f"supply lifecycle via services, {WORKERS} workers ({spread.LAYOUT}), PG"
         return [compare("B1", workload, "pgbench script, same writes (-c 8 -j 2)", rounds, "pgbench", 0.4),
                 with_cpu(compare("B1", workload, f"raw psycopg, {spread.LAYOUT}, same writes", rounds, "raw", 0.7),
-                         rounds)]
+                         rounds)] + references("B1", "psycopg", rounds)
 
     def close(self, ctx) -> None:
         for url in ctx.shared.pop("b1_databases", []):

@@ -47,6 +47,21 @@ BUDGET = "UPDATE budgets SET committed = committed + :total WHERE department_id 
 OUTBOX = """INSERT INTO outbox_events (event_id, topic, aggregate_type, aggregate_id, payload, created_at)
     VALUES (:event_id, :topic, 'supply_request', :id, :payload, :now)"""
 
+# The reads the services add to those writes (`with_reads=True`): the catalog item and the
+# requester's name and department for a new request; at each action the request locked with its
+# requester, department, budget figures and lines in one statement (instead of LOCK), the old
+# findings cleared at submission, and the findings read for the answer after an approval.
+CATALOG = "SELECT * FROM catalog_items WHERE id = :item"
+PERSON = """SELECT u.id, u.username, u.full_name, d.id, d.code, d.name, d.name_zh FROM users u
+    JOIN departments d ON d.id = u.department_id WHERE u.id = :id"""
+LOAD = """SELECT r.*, u.username, u.full_name, u.role, u.department_id, d.code, d.name, d.name_zh,
+    b.amount, b.committed, b.spent, l.* FROM supply_requests r JOIN users u ON u.id = r.requester_id
+    JOIN departments d ON d.id = r.department_id
+    LEFT JOIN budgets b ON b.department_id = r.department_id AND b.year = r.budget_year
+    LEFT JOIN supply_lines l ON l.request_id = r.id WHERE r.id = :id ORDER BY l.position FOR UPDATE OF r"""
+CLEAR_FINDINGS = "DELETE FROM supply_findings WHERE request_id = :id"
+FINDINGS_OF = "SELECT * FROM supply_findings WHERE request_id = :id ORDER BY id"
+
 POLICY = "2026.1"
 
 
@@ -69,17 +84,23 @@ def load_facts(session) -> dict:
 
 
 class RawLifecycle:
-    """One lifecycle as plain DB-API calls; `sqlite=True` for sqlite3 (no FOR UPDATE, BEGIN IMMEDIATE)."""
+    """One lifecycle as plain DB-API calls; `sqlite=True` for sqlite3 (no FOR UPDATE, BEGIN IMMEDIATE).
 
-    def __init__(self, facts: dict, teams: list[tuple[int, int, int]], office: int, year: int, sqlite: bool = False):
+    `with_reads=True` adds the services' reads (above) to their writes; `named=True` keeps the
+    `:name` parameters, for `SqlalchemyConnection`.
+    """
+
+    def __init__(self, facts: dict, teams: list[tuple[int, int, int]], office: int, year: int, sqlite: bool = False,
+                 with_reads: bool = False, named: bool = False):
         self.facts, self.teams, self.office, self.year, self.sqlite = facts, teams, office, year, sqlite
+        self.with_reads, self.named = with_reads, named
         self.sql = {name: self._dialect(s) for name, s in globals().items() if name.isupper() and isinstance(s, str)
                     and name != "POLICY"}
 
     def _dialect(self, sql: str) -> str:
         if self.sqlite:
-            return sql.replace(" FOR UPDATE", "")
-        return re.sub(r"(?<!:):([a-z_]+)", r"%(\1)s", sql)
+            return re.sub(r" FOR UPDATE( OF \w+)?", "", sql)
+        return sql if self.named else re.sub(r"(?<!:):([a-z_]+)", r"%(\1)s", sql)
 
     def _value(self, v):
         if self.sqlite and isinstance(v, Decimal):
@@ -117,6 +138,8 @@ class RawLifecycle:
         f, cur = self.facts, conn.cursor()
         now = dt.datetime.now(dt.timezone.utc)
         self._begin(conn)
+        if self.with_reads:
+            self._x(cur, "CATALOG", item=f["item"]).fetchall()
         rid = self._x(cur, "CREATE", requester=requester, department=department, purpose="Air conditioner",
                       total=f["total"], year=self.year, now=now).fetchone()[0]
         self._x(cur, "LINE", id=rid, item=f["item"], description=f["description"], category=f["category"],
@@ -125,6 +148,8 @@ class RawLifecycle:
         number = f"SR-{self.year}-{rid:06d}"
         self._x(cur, "NUMBER", number=number, id=rid)
         self._audit(cur, rid, "create", None, "draft", requester, None, now)
+        if self.with_reads:
+            self._x(cur, "PERSON", id=requester).fetchall()
         conn.commit()
         base = {"number": number, "requester_id": requester, "department_id": department, "comment": ""}
         steps = [("submit", requester, "draft", "dept_review", "request.submitted"),
@@ -133,7 +158,9 @@ class RawLifecycle:
         for version, (action, actor, before, after, topic) in enumerate(steps, start=2):
             now = dt.datetime.now(dt.timezone.utc)
             self._begin(conn)
-            self._x(cur, "LOCK", id=rid).fetchone()
+            self._x(cur, "LOAD" if self.with_reads else "LOCK", id=rid).fetchall()
+            if action == "submit" and self.with_reads:
+                self._x(cur, "CLEAR_FINDINGS", id=rid)
             if action == "submit":
                 self._many(cur, "FINDING", [
                     {"id": rid, "line": g["line"], "rule": g["rule_id"], "outcome": g["outcome"],
@@ -152,6 +179,48 @@ class RawLifecycle:
             if after in ("dept_review", "office_review"):
                 events.append(self._event(rid, "task.assigned", now, level=after, version=version, **payload))
             self._many(cur, "OUTBOX", events)
+            if self.with_reads and action != "submit":
+                self._x(cur, "FINDINGS_OF", id=rid).fetchall()
             conn.commit()
         cur.close()
         return rid
+
+
+class SqlalchemyConnection:
+    """Just enough of a DB-API connection over a SQLAlchemy engine for `RawLifecycle(named=True)`:
+    the same statements, each run as `text()` through SQLAlchemy Core (its compiled cache, bind and
+    result processing, pool), so that the cost of the layer itself can be measured."""
+
+    def __init__(self, engine):
+        self.engine, self.conn, self.texts = engine, None, {}
+
+    def cursor(self) -> "SqlalchemyConnection":
+        if self.conn is None:
+            self.conn = self.engine.connect()
+        return self
+
+    def execute(self, sql: str, params=None) -> "SqlalchemyConnection":
+        if sql.startswith("BEGIN"):
+            return self  # the engine's own begin event issues BEGIN IMMEDIATE on SQLite
+        statement = self.texts.get(sql)
+        if statement is None:
+            statement = self.texts[sql] = text(sql)
+        self.result = self.cursor().conn.execute(statement, params or {})
+        return self
+
+    def executemany(self, sql: str, rows: list[dict]) -> None:
+        self.execute(sql, rows)
+
+    def fetchone(self):
+        return self.result.fetchone()
+
+    def fetchall(self):
+        return self.result.fetchall()
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None

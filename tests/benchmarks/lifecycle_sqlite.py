@@ -12,9 +12,10 @@ from sqlalchemy import select
 from tests import support
 from tests.benchmarks import spread
 from tests.benchmarks.lifecycle import TEAMS, Lifecycle, make_runtime, raise_budgets, services_work
-from tests.benchmarks.lifecycle_pg import WORKERS, compare, seconds, with_cpu
-from tests.benchmarks.lifecycle_sql import RawLifecycle, load_facts
+from tests.benchmarks.lifecycle_pg import WORKERS, compare, references, seconds, with_cpu
+from tests.benchmarks.lifecycle_sql import RawLifecycle, SqlalchemyConnection, load_facts
 from tests.benchmarks.table import Result
+from workflow.db import make_engine
 from workflow.people import User
 
 
@@ -32,14 +33,22 @@ PROCESSES, THREADS = 1, WORKERS
 LAYOUT = f"{PROCESSES} process x {THREADS} threads"
 
 
-def raw_work(path: str, raw_args: tuple, threads: int = THREADS):
-    """For `spread.run`: the same statements on plain sqlite3 connections, one per thread."""
-    raw = RawLifecycle(*raw_args, sqlite=True)
-    conns = [connect(path) for _ in range(threads)]
+def raw_work(path: str, raw_args: tuple, threads: int = THREADS, with_reads: bool = False,
+             via_sqlalchemy: bool = False):
+    """For `spread.run`: the same statements on plain sqlite3 connections, one per thread; with the
+    services' reads too, and through SQLAlchemy Core instead of sqlite3, when asked."""
+    raw = RawLifecycle(*raw_args, sqlite=True, with_reads=with_reads, named=via_sqlalchemy)
+    if via_sqlalchemy:
+        engine = make_engine(f"sqlite:///{path}")
+        conns = [SqlalchemyConnection(engine) for _ in range(threads)]
+    else:
+        engine, conns = None, [connect(path) for _ in range(threads)]
 
     def close() -> None:
         for c in conns:
             c.close()
+        if engine is not None:
+            engine.dispose()
     return (lambda n: raw.run(conns[n], n % len(TEAMS))), close
 
 
@@ -66,12 +75,16 @@ class LifecycleSqlite:
         secs = seconds(ctx)
         services = spread.run(services_work, (self.services_url, THREADS), secs, PROCESSES, THREADS)
         raw = spread.run(raw_work, (self.raw_path, self.raw_args), secs, PROCESSES, THREADS)
+        reads = spread.run(raw_work, (self.raw_path, self.raw_args, THREADS, True), secs, PROCESSES, THREADS)
+        floor = spread.run(raw_work, (self.raw_path, self.raw_args, THREADS, True, True), secs, PROCESSES, THREADS)
         return {"services": services.per_second, "raw": raw.per_second, "errors": services.errors + raw.errors,
+                "reads": reads.per_second, "floor": floor.per_second,
                 "cpu": {"services": services.cpu_ms, "raw": raw.cpu_ms}}
 
     def results(self, rounds: list[dict]) -> list[Result]:
         return [with_cpu(compare("B8", f"supply lifecycle via services, {WORKERS} workers ({LAYOUT}), SQLite WAL",
-                                 f"raw sqlite3, {LAYOUT}, same writes", rounds, "raw", 0.5), rounds, ("python",))]
+                                 f"raw sqlite3, {LAYOUT}, same writes", rounds, "raw", 0.5), rounds, ("python",))
+                ] + references("B8", "sqlite3", rounds)
 
     def close(self, ctx) -> None:
         pass  # the files live in the run's workdir, which the driver removes
