@@ -90,13 +90,14 @@ def transition_times(flows: dict, count: int) -> dict:
     return {size: {k: statistics.median(v) * 1000 for k, v in t.items()} for size, t in times.items()}
 
 
-def memory_probe(url: str, seconds: float, every: int) -> None:
-    """Run in a process of its own: B1 lifecycles, printing (lifecycles done, RSS KiB) every `every`."""
+def memory_probe(url: str, seconds: float, every: int, lifecycles: int = 0) -> None:
+    """Run in a process of its own: B1 lifecycles, printing (lifecycles done, RSS KiB) every `every`,
+    for `seconds`, or until `lifecycles` are done when that is given."""
     runtime = make_runtime(url, pool_size=8)
     lifecycle = Lifecycle(runtime)
     done, deadline = 0, time.monotonic() + seconds
     page = os.sysconf("SC_PAGE_SIZE") // 1024
-    while time.monotonic() < deadline:
+    while (done < lifecycles) if lifecycles else (time.monotonic() < deadline):
         for n in range(every):
             lifecycle.run(n % 2)
         done += every
@@ -184,3 +185,37 @@ class TransitionCost:
 
 
 WORKLOADS = [TransitionCost()]
+
+
+def memory_run(lifecycles: int) -> None:
+    """B3's memory goal at its full size: one process runs `lifecycles` lifecycles (100,000 take
+    some twenty minutes here, too long for the suite's rounds) in a fresh database; prints RSS."""
+    name = f"jieyue_bench_memory_{os.getpid()}"
+    support.pg_admin(f"CREATE DATABASE {name}")
+    try:
+        url = support.pg_url(name)
+        prepare_database(url)
+        every = max(1, lifecycles // 50)
+        code = ("import sys; from tests.benchmarks.transition_cost import memory_probe; "
+                "memory_probe(sys.argv[1], 0, int(sys.argv[2]), int(sys.argv[3]))")
+        began = time.monotonic()
+        out = subprocess.run([sys.executable, "-c", code, url, str(every), str(lifecycles)], capture_output=True,
+                             text=True, cwd=support.ROOT, check=True)
+        samples = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+        for sample in samples[::5] + samples[-1:]:
+            print(f"{sample['lifecycles']:>9,} lifecycles  RSS {sample['rss_kib'] / 1024:7.1f} MiB")
+        print(f"{samples[-1]['lifecycles']:,} lifecycles in {time.monotonic() - began:.0f} s; RSS "
+              f"{samples[0]['rss_kib'] / 1024:.0f} → {samples[-1]['rss_kib'] / 1024:.0f} MiB; slope after the "
+              f"first third {slope_per_10k(samples):.3f} MiB per 10,000 lifecycles (goal: flat, <= 1)")
+    finally:
+        support.pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    # `python -m tests.benchmarks.transition_cost --memory 100000`: the memory goal at full size.
+    if len(sys.argv) == 3 and sys.argv[1] == "--memory":
+        memory_run(int(sys.argv[2]))
+    else:
+        from tests.benchmarks.standalone import main
+
+        main(WORKLOADS)
