@@ -94,8 +94,10 @@ def _ping_when_idle(engine: Engine) -> None:
     connection was busy is noticed by that failure, which invalidates the whole pool, so what is
     skipped here is only the ping of connections that were in use a moment ago.
     """
+    @event.listens_for(engine.pool, "connect")
     @event.listens_for(engine.pool, "checkin")
     def _returned(_dbapi_conn, record):
+        # A connection just made, or just given back, needs no ping at its next checkout.
         record.info["idle_since"] = time.monotonic()
 
     @event.listens_for(engine.pool, "checkout")
