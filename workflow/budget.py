@@ -28,7 +28,12 @@ class Budget(Base):
 
     @property
     def remaining(self) -> Decimal:
-        return self.amount - self.committed - self.spent
+        return left(self.amount, self.committed, self.spent)
+
+
+def left(amount: Decimal, committed: Decimal, spent: Decimal) -> Decimal:
+    """What is left of a budget: one definition, for mapped budgets and plain rows alike."""
+    return amount - committed - spent
 
 
 def budget_for(session, department_id: int, year: int, *, lock: bool = False) -> Budget | None:
@@ -38,14 +43,15 @@ def budget_for(session, department_id: int, year: int, *, lock: bool = False) ->
     return session.scalar(stmt)
 
 
-_FIGURES = select(Budget.__table__.c.amount, Budget.__table__.c.committed, Budget.__table__.c.spent).where(
-    Budget.__table__.c.department_id == bindparam("d"), Budget.__table__.c.year == bindparam("y"))
+_B = Budget.__table__.c
+_FIGURES = select(_B.amount, _B.committed, _B.spent).where(_B.department_id == bindparam("d"),
+                                                          _B.year == bindparam("y"))
 
 
 def remaining(session, department_id: int, year: int) -> Decimal | None:
     """What is left of the department's budget for the year; None when it has none."""
     row = connection(session).execute(_FIGURES, {"d": department_id, "y": year}).first()
-    return None if row is None else row.amount - row.committed - row.spent
+    return None if row is None else left(row.amount, row.committed, row.spent)
 
 
 def set_budget(department_id: int, year: int, amount: Decimal, actor: Actor, uow) -> int:
@@ -89,7 +95,6 @@ def _move(session, department_id: int, year: int, committed: Decimal, spent: Dec
     connection(session).execute(_MOVE, {"d": department_id, "y": year, "c": committed, "s": spent})
 
 
-_B = Budget.__table__.c
 _MOVE = (Budget.__table__.update().where(_B.department_id == bindparam("d"), _B.year == bindparam("y"))
          .values(committed=_B.committed + bindparam("c", type_=Money), spent=_B.spent + bindparam("s", type_=Money)))
 

@@ -77,11 +77,10 @@ def _children(session, req: SupplyRequest) -> tuple[list, list]:
     Read as plain rows (several times cheaper than loading ORM objects) unless the collections are
     loaded or a line or finding is in the session: only then could unsaved state differ from the rows.
     """
-    if isinstance(req, SupplyRequest):
-        state = inspect(req)
-        if ("lines" in state.dict or "findings" in state.dict
-                or any(isinstance(o, (SupplyLine, SupplyFinding)) for o in session.identity_map.values())):
-            return req.lines, req.findings
+    state = inspect(req)
+    if ("lines" in state.dict or "findings" in state.dict
+            or any(isinstance(o, (SupplyLine, SupplyFinding)) for o in session.identity_map.values())):
+        return req.lines, req.findings
     found = connection(session)
     return supply_rows.lines_of(found, req.id), supply_rows.findings_of(found, req.id)
 
@@ -89,15 +88,16 @@ def _children(session, req: SupplyRequest) -> tuple[list, list]:
 _amount = SupplyLine.amount.fget  # one definition of a line's amount, for objects and rows alike
 
 
-def view(req: SupplyRequest | RequestRow, actor: Actor, session, lines=None, findings=None) -> dict:
-    """The request as the API answers it; `lines` and `findings` when the caller has them at hand."""
+def view(req: SupplyRequest | RequestRow, actor: Actor, session, findings=None) -> dict:
+    """The request as the API answers it; `findings` when the caller has them at hand."""
     requester = req.requester
-    dep = req.department if isinstance(req, RequestRow) else session.get(Department, req.department_id)
-    if lines is None:
-        lines, read = _children(session, req)
-        findings = read if findings is None else findings
-    elif findings is None:
-        findings = supply_rows.findings_of(connection(session), req.id)
+    if isinstance(req, RequestRow):  # it carries its department and lines
+        dep, lines = req.department, req.lines
+        if findings is None:
+            findings = supply_rows.findings_of(connection(session), req.id)
+    else:
+        dep = session.get(Department, req.department_id)
+        lines, findings = _children(session, req)
     return {
         "id": req.id, "number": req.number, "status": req.status, "version": req.version,
         "purpose": req.purpose, "needed_by": req.needed_by, "total": req.total,
@@ -199,7 +199,7 @@ def create_draft(purpose: str, needed_by, lines: list[LineInput], actor: Actor, 
             "updated_at": now, "submitted_at": None, "status_changed_at": now, "reminded_at": None}, built)
         audit.record(s, "supply_request", req.id, "create", actor, to_state="draft", first=True)
         # A new request has no findings: saying so spares the view a SELECT.
-        answer = view(req, actor, s, built, [])
+        answer = view(req, actor, s, [])
         uow.commit()
         return answer
 
@@ -254,8 +254,8 @@ def _entitled(s, req: SupplyRequest, action: str, actor: Actor) -> Actor:
     return reviewer(s, actor, action, req.status, req.department_id, req.requester_id)
 
 
-def _submit(s, req: RequestRow, lines: list[LineRow], actor: Actor, justification: str | None, doc) -> dict:
-    findings = evaluate(s, doc, lines, requester_id=req.requester_id, department_id=req.department_id,
+def _submit(s, req: RequestRow, actor: Actor, justification: str | None, doc) -> dict:
+    findings = evaluate(s, doc, req.lines, requester_id=req.requester_id, department_id=req.department_id,
                         year=req.budget_year, exclude_request_id=req.id, budget_remaining=req.budget_remaining)
     # The findings replace the last submission's.
     rows = [{"request_id": req.id, "line": f.line, "rule_id": f.rule_id, "outcome": f.outcome.value,
@@ -274,10 +274,10 @@ def _submit(s, req: RequestRow, lines: list[LineRow], actor: Actor, justificatio
                                     findings=[finding_view(f, actor.language) for f in findings])
     req.justification = justification
     req.policy_version = doc.version
-    for line in lines:
+    for line in req.lines:
         line.green = passes_hard_rules(line_item_facts(line), doc)
         line.single_use = bool(line.attributes.get("single_use"))
-    supply_rows.mark_lines(connection(s), lines)
+    supply_rows.mark_lines(connection(s), req.lines)
     req.needs_office_review = needs_exception or req.total >= doc.second_level_threshold
     # The answer shows these rows in this order (the order of their ids): no need to read them back.
     return {"blocked": None, "findings": [SimpleNamespace(**r) for r in rows]}
@@ -310,7 +310,7 @@ def act(request_id: int, action: str, version: int, actor: Actor, uow, *, commen
         if action in ("submit", "resubmit"):
             requester = req.requester
             context["skip_dept"] = requester.role == "dept_head" and requester.department_id == req.department_id
-            result = _submit(s, req, req.lines, actor, justification, doc)
+            result = _submit(s, req, actor, justification, doc)
             if result["blocked"]:
                 # The refusal is kept (findings and an audit line) so reports count blocked value;
                 # the request itself stays a draft at the same version.
@@ -334,7 +334,7 @@ def act(request_id: int, action: str, version: int, actor: Actor, uow, *, commen
                      comment=comment, policy_version=req.policy_version,
                      data={"justification": justification} if justification else None)
         _emit_events(s, req, action, before, after, actor, comment)
-        answer = view(req, actor, s, req.lines, findings)
+        answer = view(req, actor, s, findings)
         uow.commit()
         return answer
 

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import bindparam, select
 
-from .budget import Budget
+from .budget import Budget, left
 from .catalog import GREEN_ATTRIBUTES, CatalogItem
 from .errors import StaleVersion
 from .people import Department, User
@@ -44,16 +44,23 @@ class RequestRow:
     `status` is the state the flow's machine reads and sets, as on the mapped class.
     """
 
-    def __init__(self, mapping, lines: list[LineRow]):
-        self.__dict__.update({k: mapping[k] for k in _REQUEST_COLUMNS})
-        self.lines = lines
+    def __init__(self, columns: dict, requester, department, lines: list[LineRow], budget_remaining=None):
+        self.__dict__.update(columns)
+        self.requester, self.department, self.lines = requester, department, lines
+        self.budget_remaining = budget_remaining
+
+    @classmethod
+    def loaded(cls, mapping, lines: list[LineRow]) -> "RequestRow":
+        """From a row of `load`'s statement."""
         amount = mapping["budget_amount"]
-        self.budget_remaining = None if amount is None else amount - mapping["budget_committed"] - mapping["budget_spent"]
-        self.requester = SimpleNamespace(id=mapping["requester_id"], username=mapping["requester_username"],
-                                         full_name=mapping["requester_full_name"], role=mapping["requester_role"],
-                                         department_id=mapping["requester_department_id"])
-        self.department = SimpleNamespace(id=mapping["department_id"], code=mapping["department_code"],
-                                          name=mapping["department_name"], name_zh=mapping["department_name_zh"])
+        return cls({k: mapping[k] for k in _REQUEST_COLUMNS},
+                   SimpleNamespace(id=mapping["requester_id"], username=mapping["requester_username"],
+                                   full_name=mapping["requester_full_name"], role=mapping["requester_role"],
+                                   department_id=mapping["requester_department_id"]),
+                   SimpleNamespace(id=mapping["department_id"], code=mapping["department_code"],
+                                   name=mapping["department_name"], name_zh=mapping["department_name_zh"]),
+                   lines,
+                   None if amount is None else left(amount, mapping["budget_committed"], mapping["budget_spent"]))
 
 
 _REQUEST_COLUMNS = tuple(REQUESTS.c.keys())
@@ -86,7 +93,7 @@ def load(connection, request_id: int, *, for_update: bool = False) -> RequestRow
     if not rows:
         return None
     lines = [LineRow(**{k: row[f"line_{k}"] for k in _LINE_COLUMNS}) for row in rows if row["line_id"] is not None]
-    return RequestRow(rows[0], lines)
+    return RequestRow.loaded(rows[0], lines)
 
 
 _PERSON = (select(_USERS.c.id, _USERS.c.username, _USERS.c.full_name, _DEPARTMENTS.c.id.label("department_id"),
@@ -100,24 +107,20 @@ def insert(connection, request: dict, lines: list[LineRow]) -> RequestRow:
     # Readable number from the id: unique without a counter row every writer would queue on.
     number = f"SR-{request['budget_year']}-{request_id:06d}"
     connection.execute(_NUMBER, {"rid": request_id, "number": number})
-    rows = [line.columns() | {"request_id": request_id} for line in lines]
-    ids = connection.execute(_INSERT_LINES, rows).scalars().all() if len(rows) > 1 else [
-        connection.execute(_INSERT_LINE, rows[0]).scalar_one()]
+    ids = connection.execute(_INSERT_LINES, [line.columns() | {"request_id": request_id} for line in lines]).scalars()
     for line, line_id in zip(lines, ids):
         line.id, line.request_id = line_id, request_id
     person = connection.execute(_PERSON, {"id": request["requester_id"]}).mappings().one()
-    req = RequestRow.__new__(RequestRow)
-    req.__dict__.update({k: request.get(k) for k in _REQUEST_COLUMNS} | {"id": request_id, "number": number})
-    req.requester = SimpleNamespace(id=person["id"], username=person["username"], full_name=person["full_name"])
-    req.department = SimpleNamespace(id=person["department_id"], code=person["code"], name=person["name"],
-                                     name_zh=person["name_zh"])
-    return req
+    return RequestRow({k: request.get(k) for k in _REQUEST_COLUMNS} | {"id": request_id, "number": number},
+                      SimpleNamespace(id=person["id"], username=person["username"], full_name=person["full_name"]),
+                      SimpleNamespace(id=person["department_id"], code=person["code"], name=person["name"],
+                                      name_zh=person["name_zh"]),
+                      lines)
 
 
 _INSERT_REQUEST = REQUESTS.insert().returning(REQUESTS.c.id)
 _NUMBER = REQUESTS.update().where(REQUESTS.c.id == bindparam("rid")).values(number=bindparam("number"))
-_INSERT_LINE = LINES.insert().returning(LINES.c.id)
-# Several lines in one statement, their ids in the order given.
+# The lines in one statement, their ids in the order given.
 _INSERT_LINES = LINES.insert().returning(LINES.c.id, sort_by_parameter_order=True)
 
 
@@ -146,16 +149,10 @@ def findings_of(connection, request_id: int) -> list:
 
 def mark_lines(connection, lines: list[LineRow]) -> None:
     """Store each line's `green` and `single_use` as set at submission: one statement for all."""
-    flags = {(line.green, line.single_use) for line in lines}
-    if len(flags) == 1:
-        green, single_use = flags.pop()
-        connection.execute(_MARK_ALL, {"r": lines[0].request_id, "green": green, "single_use": single_use})
-    else:
-        connection.execute(_MARK_ONE, [{"lid": l.id, "green": l.green, "single_use": l.single_use} for l in lines])
+    connection.execute(_MARK, [{"lid": l.id, "green": l.green, "single_use": l.single_use} for l in lines])
 
 
-_MARK_ALL = LINES.update().where(LINES.c.request_id == bindparam("r"))
-_MARK_ONE = LINES.update().where(LINES.c.id == bindparam("lid"))
+_MARK = LINES.update().where(LINES.c.id == bindparam("lid"))
 
 
 def catalog_items(connection, ids: set[int]) -> dict[int, SimpleNamespace]:

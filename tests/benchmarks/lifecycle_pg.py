@@ -8,14 +8,12 @@ import subprocess
 from dataclasses import replace
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import select
 
 from tests.benchmarks import databases, spread
 from tests.benchmarks.lifecycle import TEAMS, Lifecycle, make_runtime, prepare_database, services_work
-from tests.benchmarks.lifecycle_sql import RawLifecycle, SqlalchemyConnection, load_facts
+from tests.benchmarks.lifecycle_sql import load_facts, raw_work
 from tests.benchmarks.table import Result, median_spread
-from workflow.db import make_engine
 from workflow.people import User
 
 WORKERS = 8
@@ -61,31 +59,12 @@ def run_pgbench(url: str, variables: list[str], secs: float, clients: int = WORK
     raise RuntimeError(out.stdout + out.stderr)
 
 
-def raw_work(url: str, raw_args: tuple, threads: int = spread.THREADS, with_reads: bool = False,
-             via_sqlalchemy: bool = False):
-    """For `spread.run`: the same statements on plain psycopg connections, one per thread; with the
-    services' reads too, and through SQLAlchemy Core instead of psycopg, when asked."""
-    raw = RawLifecycle(*raw_args, with_reads=with_reads, named=via_sqlalchemy)
-    if via_sqlalchemy:
-        engine = make_engine(url, pool_size=threads)
-        conns = [SqlalchemyConnection(engine) for _ in range(threads)]
-    else:
-        engine, conns = None, [psycopg.connect(databases.libpq_args(url)[1]) for _ in range(threads)]
-
-    def close() -> None:
-        for c in conns:
-            c.close()
-        if engine is not None:
-            engine.dispose()
-    return (lambda n: raw.run(conns[n], n % len(TEAMS))), close
-
-
 def compare(id_: str, workload: str, baseline: str, rounds: list[dict], base: str, goal: float) -> Result:
     """Services' lifecycles/s over the baseline's, per round: median, spread and verdict."""
-    ratio, spread = median_spread([r["services"] / r[base] for r in rounds])
+    ratio, span = median_spread([r["services"] / r[base] for r in rounds])
     svc, _ = median_spread([r["services"] for r in rounds])
     other, _ = median_spread([r[base] for r in rounds])
-    return Result(id_, workload, baseline, ratio, spread, f">= {goal} x", ratio >= goal,
+    return Result(id_, workload, baseline, ratio, span, f">= {goal} x", ratio >= goal,
                   f"{svc:.1f} vs {other:.1f} lifecycles/s; errors {sum(r['errors'] for r in rounds)}")
 
 
@@ -136,7 +115,7 @@ class LifecyclePg:
         secs = seconds(ctx)
         services = spread.run(services_work, (ctx.database_url,), secs)
         pgbench = run_pgbench(self.pgbench_url, self.variables, secs)
-        raw = spread.run(raw_work, (self.raw_url, self.raw_args), secs)
+        raw = spread.run(raw_work, (self.raw_url, self.raw_args, spread.THREADS), secs)
         # B2 sets SpiffWorkflow beside these (its round follows this one): the ceiling of its goal.
         ctx.shared["b1_round"] = {"pgbench": pgbench, "raw": raw.per_second}
         # References: the services' reads added by hand, then the same statements through SQLAlchemy.

@@ -12,12 +12,17 @@ import datetime as dt
 import hashlib
 import json
 import re
+import sqlite3
 import uuid
 from decimal import Decimal
 
+import psycopg
 from sqlalchemy import select, text
 
+from tests.benchmarks import databases
+from tests.benchmarks.lifecycle import TEAMS
 from workflow.catalog import CatalogItem
+from workflow.db import make_engine
 
 CREATE = """INSERT INTO supply_requests (requester_id, department_id, purpose, status, version, total,
     needs_office_review, budget_year, committed_amount, created_at, updated_at, status_changed_at)
@@ -224,3 +229,35 @@ class SqlalchemyConnection:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+
+
+def raw_connection(url: str):
+    """A plain DB-API connection for the raw baselines: psycopg, or sqlite3 with the pragmas
+    workflow.db sets on every SQLAlchemy connection (and no implicit BEGIN: the lifecycle issues
+    BEGIN IMMEDIATE itself, as workflow.db does)."""
+    if not url.startswith("sqlite"):
+        return psycopg.connect(databases.libpq_args(url)[1])
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30, check_same_thread=False, isolation_level=None)
+    for pragma in ("foreign_keys=ON", "journal_mode=WAL", "busy_timeout=30000"):
+        conn.execute(f"PRAGMA {pragma}")
+    return conn
+
+
+def raw_work(url: str, raw_args: tuple, threads: int, with_reads: bool = False, via_sqlalchemy: bool = False):
+    """For `spread.run`: the raw baseline's statements on plain connections, one per thread; with
+    the services' reads too, and through SQLAlchemy Core instead of the driver, when asked."""
+    sqlite = url.startswith("sqlite")
+    raw = RawLifecycle(*raw_args, sqlite=sqlite, with_reads=with_reads, named=via_sqlalchemy)
+    engine = None
+    if via_sqlalchemy:
+        engine = make_engine(url) if sqlite else make_engine(url, pool_size=threads)
+        conns = [SqlalchemyConnection(engine) for _ in range(threads)]
+    else:
+        conns = [raw_connection(url) for _ in range(threads)]
+
+    def close() -> None:
+        for c in conns:
+            c.close()
+        if engine is not None:
+            engine.dispose()
+    return (lambda n: raw.run(conns[n], n % len(TEAMS))), close

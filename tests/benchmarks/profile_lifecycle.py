@@ -15,14 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import event, select
 
 from tests import support
 from tests.benchmarks import databases
 from tests.benchmarks.lifecycle import TEAMS, Lifecycle, make_runtime, prepare_database, raise_budgets
-from tests.benchmarks.lifecycle_sql import RawLifecycle, load_facts
-from tests.benchmarks.lifecycle_sqlite import connect
+from tests.benchmarks.lifecycle_sql import RawLifecycle, load_facts, raw_connection
 from workflow.people import User
 
 
@@ -93,7 +91,7 @@ def raw_costs(runtime, url: str, lifecycles: int) -> tuple[float, float]:
     teams = [(users[r].id, users[h].id, users[r].department_id) for r, h in TEAMS]
     sqlite = url.startswith("sqlite")
     raw = RawLifecycle(facts, teams, users["logistics"].id, runtime.uow().office_year(), sqlite=sqlite)
-    conn = connect(url.removeprefix("sqlite:///")) if sqlite else psycopg.connect(databases.libpq_args(url)[1])
+    conn = raw_connection(url)
     try:
         wall, cpu = time.perf_counter(), time.process_time()
         for n in range(lifecycles):
