@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     api = Api(app)
     from . import act_links, cli, docs, errors, home, openapi
     from .auth_tokens.resources import blp as tokens
+    from .calendar.resources import blp as calendar
     from .catalog.resources import blp as catalog
     from .delegations.resources import blp as delegations
     from .fleet.resources import blp as fleet
@@ -66,7 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .trip_requests.resources import blp as trip_requests
 
     api_blueprints = (tokens, people, catalog, supply_requests, policy, purchase_orders, queue,
-                      fleet, trip_requests, notifications, delegations, reports)
+                      fleet, trip_requests, notifications, delegations, reports, calendar)
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)
     # The document is complete only now: put right what flask-smorest documents wrongly and list

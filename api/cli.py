@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -161,21 +160,40 @@ def seed_demo(password: str, year: int, supply_history: bool = True) -> bool:
     from workflow.demo_supply import seed_supply_history
 
     uow = _uow()
-    today = dt.datetime.now(uow.office_tz).date()
+    today = uow.today()
     seed_fleet(uow, today)
     if supply_history:  # tests start with no spend, so their figures are theirs alone
         seed_supply_history(_uow(), today)
     return True
 
 
+def _demo_office_day() -> None:
+    """The demo office closes for its year-end stocktaking: one entry on the working-calendar page."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from workflow import office_calendar
+
+    uow = _uow()
+    with uow:
+        admin = uow.session.scalar(select(people.User).where(people.User.username == "admin")).as_actor()
+    office_calendar.set_day(dt.date(uow.today().year, 12, 31), False, "Year-end stocktaking (demo)", admin, _uow())
+
+
 def register(app) -> None:
+    from .calendar import cli as calendar_cli
+
+    calendar_cli.register(app)
     register_delivery_commands(app)
     register_audit_commands(app)
+
     @app.cli.command("seed-demo")
     @click.option("--password", required=True, help="Password for every demo user (at least 8 characters).")
     def seed_demo_command(password):
         """Create demo departments, users, catalog and budgets."""
         if seed_demo(password, _uow().office_year()):
+            _demo_office_day()
             click.echo("Demo data created: users " + ", ".join(u[0] for u in DEMO_USERS))
         else:
             click.echo("Demo data already present; nothing changed.")
@@ -276,7 +294,7 @@ def register_delivery_commands(app) -> None:
             keys = [reporting.compile_snapshot(kind, runtime.uow(), period=period, group_by=group)
                     for kind, group in (("expenditure", "department"), ("consumption", None), ("vehicles", "vehicle"))]
         else:
-            keys = reporting.compile_nightly(runtime.uow, dt.datetime.now(runtime.uow().office_tz).date())
+            keys = reporting.compile_nightly(runtime.uow, runtime.uow().today())
         click.echo(f"Compiled {len(keys)} snapshot(s)")
 
     @app.cli.command("retry-failed")

@@ -122,7 +122,7 @@ def compile_reports() -> int:
     from workflow.reporting import compile_nightly
 
     rt = runtime()
-    return len(compile_nightly(rt.uow, dt.datetime.now(rt.uow().office_tz).date()))
+    return len(compile_nightly(rt.uow, rt.uow().today()))
 
 
 @app.task(name="jieyue.monthly_digest")
@@ -131,7 +131,7 @@ def monthly_digest() -> int | None:
     from workflow.reporting import monthly_digest as digest
 
     rt = runtime()
-    return digest(rt.uow(), dt.datetime.now(rt.uow().office_tz).date())
+    return digest(rt.uow(), rt.uow().today())
 
 
 @app.task(name="jieyue.send_message", max_retries=notifications.MAX_ATTEMPTS, **RETRY)

@@ -65,6 +65,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from workflow import clock
 from workflow.audit import AuditEvent
 from workflow.catalog import CatalogItem
 from workflow.fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
@@ -82,7 +83,7 @@ def office(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> 
 
 
 def office_today() -> dt.date:
-    return dt.datetime.now(SHANGHAI).date()
+    return clock.today(SHANGHAI)
 
 
 class ReportData:

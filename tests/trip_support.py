@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from workflow import clock
+
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 def at(days: int, hour: int, minute: int = 0) -> str:
     """An office-time ISO string `days` from today (always in the future for days >= 1)."""
-    day = dt.datetime.now(SHANGHAI).date() + dt.timedelta(days=days)
+    day = clock.today(SHANGHAI) + dt.timedelta(days=days)
     return dt.datetime.combine(day, dt.time(hour, minute), SHANGHAI).isoformat()
 
 

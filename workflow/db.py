@@ -11,6 +11,8 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from . import clock
+
 # Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -56,7 +58,8 @@ CENT = Decimal("0.01")
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    """Now in UTC, from the office's clock (workflow/clock.py), so tests can set the day."""
+    return clock.now()
 
 
 CONNECT_TIMEOUT_SECONDS = 5

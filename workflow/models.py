@@ -5,6 +5,7 @@ from .catalog import CatalogItem
 from .db import Base
 from .delegation import Delegation
 from .fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
+from .office_calendar import CalendarYear, OfficeDay
 from .notifications import DepartmentWebhook, Message, Notification, Preference
 from .outbox import OutboxEvent
 from .people import ApiToken, Department, User, WebSession
@@ -19,4 +20,5 @@ metadata = Base.metadata
 
 __all__ = ["AuditEvent", "Budget", "CatalogItem", "OutboxEvent", "ApiToken", "Department", "User",
            "Delivery", "PurchaseOrder", "SupplyFinding", "SupplyLine", "SupplyRequest", "Driver", "FuelLog",
-           "MaintenanceRecord", "Vehicle", "AvoidedTrip", "CommonDestination", "Trip", "TripRequest", "DepartmentWebhook", "Message", "Notification", "Preference", "Delegation", "ReportSnapshot", "ReductionTarget", "WebSession", "PolicyVersion", "metadata"]
+           "MaintenanceRecord", "Vehicle", "AvoidedTrip", "CommonDestination", "Trip", "TripRequest", "DepartmentWebhook", "Message", "Notification", "Preference", "Delegation", "ReportSnapshot", "ReductionTarget", "WebSession", "PolicyVersion", "OfficeDay",
+           "CalendarYear", "metadata"]

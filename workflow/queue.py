@@ -12,8 +12,9 @@ from functools import lru_cache
 from sqlalchemy import Integer, Numeric, String, and_, bindparam, cast, literal, null, select, tuple_, union_all
 
 from .access import Actor
-from .db import UTCDateTime
+from .db import UTCDateTime, utcnow
 from .delegation import active_delegators
+from .office_calendar import load as load_calendar
 from .reminders import due_at
 from .errors import InvalidInput
 from .fleet import Driver
@@ -29,6 +30,8 @@ ACTIONS = {
     "trip_close": ["close"],
     "trip_drive": ["depart", "arrive"],
 }
+# Items waiting for a decision: they fall due after the policy's working days.
+REVIEWS = ("supply_request", "trip_request")
 
 
 def encode_cursor(moment: dt.datetime, kind: str, row_id: int) -> str:
@@ -156,7 +159,7 @@ def _statement(actor: Actor, delegators: tuple[Actor, ...], with_cursor: bool, l
 def my_queue(actor: Actor, uow, *, cursor: str | None = None, limit: int = 50) -> dict:
     after = decode_cursor(cursor) if cursor else None
     with uow:
-        now = dt.datetime.now(uow.office_tz)
+        now = utcnow().astimezone(uow.office_tz)
         start = dt.datetime.combine(now.date(), dt.time(), uow.office_tz)
         delegators = tuple(u.as_actor() for u in active_delegators(uow.session, actor.id))
         stmt = _statement(actor, delegators, after is not None, limit)
@@ -167,10 +170,11 @@ def my_queue(actor: Actor, uow, *, cursor: str | None = None, limit: int = 50) -
             params.update(after_moment=after[0], after_kind=after[1], after_id=after[2])
         rows = uow.session.execute(stmt, params).all()
         items = [dict(r._mapping) | {"actions": ACTIONS[r.kind]} for r in rows]
-        now_utc = dt.datetime.now(dt.timezone.utc)
+        now_utc = utcnow()
+        calendar = load_calendar(uow.session) if any(i["kind"] in REVIEWS for i in items) else None
         for item in items:
-            if item["kind"] in ("supply_request", "trip_request"):
-                item["due_at"] = due_at(item["waiting_since"], uow.policy_document, uow.office_tz)
+            if item["kind"] in REVIEWS:
+                item["due_at"] = due_at(item["waiting_since"], uow.policy_document, uow.office_tz, calendar)
                 item["overdue"] = now_utc >= item["due_at"]
         last = items[-1] if len(items) == limit else None
         return {"items": items,

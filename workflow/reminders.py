@@ -1,7 +1,8 @@
 """Due times for queue items, reminders when they are overdue, escalation to the next level.
 
-An item waiting for review is due `queue.due_working_days` working days (Monday to Friday in
-the office's zone; public holidays are not known here) after it reached its level. Overdue, its
+An item waiting for review is due `queue.due_working_days` working days (the office's calendar,
+workflow/office_calendar.py: public holidays, adjusted weekends, the office's own days) after it
+reached its level. Overdue, its
 approvers get a `task.overdue` reminder once; still waiting one period later, a first-level item
 goes up to logistics (`escalate`). Both are written to the audit trail by the system user.
 """
@@ -16,6 +17,7 @@ from . import audit
 from .access import Actor
 from .db import utcnow
 from .machines import fire
+from .office_calendar import WorkingCalendar, load as load_calendar
 from .outbox import emit
 from .people import User, hash_password
 from .supply import SUPPLY_MACHINE, SupplyRequest
@@ -24,17 +26,8 @@ from .trips import TRIP_MACHINE, TripRequest
 FIRST_LEVEL = {"supply_request": "dept_review", "trip_request": "requested"}
 
 
-def add_working_days(moment: dt.datetime, days: int, zone) -> dt.datetime:
-    local = moment.astimezone(zone)
-    while days > 0:
-        local += dt.timedelta(days=1)
-        if local.weekday() < 5:
-            days -= 1
-    return local.astimezone(dt.timezone.utc)
-
-
-def due_at(waiting_since: dt.datetime, doc, zone) -> dt.datetime:
-    return add_working_days(waiting_since, doc.data["queue"]["due_working_days"], zone)
+def due_at(waiting_since: dt.datetime, doc, zone, calendar: WorkingCalendar) -> dt.datetime:
+    return calendar.add_working_days(waiting_since, doc.data["queue"]["due_working_days"], zone)
 
 
 def system_actor(s) -> Actor:
@@ -56,6 +49,7 @@ def remind_and_escalate(uow, now: dt.datetime | None = None) -> dict:
     counts = {"reminded": 0, "escalated": 0}
     with uow:
         s = uow.session
+        calendar = load_calendar(s)
         system = None
         for kind, model, machine in (("supply_request", SupplyRequest, SUPPLY_MACHINE),
                                      ("trip_request", TripRequest, TRIP_MACHINE)):
@@ -66,13 +60,13 @@ def remind_and_escalate(uow, now: dt.datetime | None = None) -> dict:
                 or_(model.reminded_at.is_(None), model.reminded_at < model.status_changed_at)
                 | (model.status == FIRST_LEVEL[kind])).order_by(model.id).with_for_update(skip_locked=True)).all()
             for req in rows:
-                due = due_at(req.status_changed_at, doc, zone)
+                due = due_at(req.status_changed_at, doc, zone, calendar)
                 if now < due:
                     continue
                 system = system or system_actor(s)
                 base = {"number": req.number, "requester_id": req.requester_id, "department_id": req.department_id,
                         "actor_id": system.id}
-                if req.status == FIRST_LEVEL[kind] and now >= add_working_days(due, period, zone):
+                if req.status == FIRST_LEVEL[kind] and now >= calendar.add_working_days(due, period, zone):
                     before, after = fire(machine, req, "escalate")
                     req.touch()
                     req.status_changed_at = req.updated_at

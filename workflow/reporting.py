@@ -74,7 +74,7 @@ def report(kind: str, actor: Actor, uow, *, period: str, baseline: str | None = 
     """A fresh snapshot when there is one, else computed now; `source` says which."""
     department_id = reports.scope(actor, department_id)
     with uow:
-        p, b = periods(period, baseline, dt.datetime.now(uow.office_tz).date())
+        p, b = periods(period, baseline, uow.today())
         s = uow.session
         key = _key(kind, p, b, group_by, department_id)
         if not live and (snap := snapshots.fresh(s, kind, key)):
@@ -87,7 +87,7 @@ def compile_snapshot(kind: str, uow, *, period: str, baseline: str | None = None
                      department_id: int | None = None) -> str:
     """Compute and store (replacing any earlier one); returns the snapshot key."""
     with uow:
-        p, b = periods(period, baseline, dt.datetime.now(uow.office_tz).date())
+        p, b = periods(period, baseline, uow.today())
         s = uow.session
         key = _key(kind, p, b, group_by, department_id)
         snapshots.store(s, kind, key, compute(kind, s, uow, p, b, group_by, department_id))
@@ -135,7 +135,7 @@ def target_progress(year: int, actor: Actor, uow, department_id: int | None = No
     department_id = reports.scope(actor, department_id)
     with uow:
         s = uow.session
-        today = dt.datetime.now(uow.office_tz).date()
+        today = uow.today()
         if year > today.year:
             raise BadQuery("year in the future", {"year": ["The year has not started."]})
         last = min(today, dt.date(year, 12, 31))

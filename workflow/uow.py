@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import clock
+
 
 class UnitOfWork:
     """`with uow:` opens a session; leaving without `commit()` rolls everything back.
@@ -52,7 +54,11 @@ class UnitOfWork:
 
     def office_year(self, moment: dt.datetime | None = None) -> int:
         """The year in the office's zone: which budget year and number series a thing belongs to."""
-        return (moment or dt.datetime.now(dt.timezone.utc)).astimezone(self.office_tz).year
+        return (moment or clock.now()).astimezone(self.office_tz).year
+
+    def today(self) -> dt.date:
+        """Today's date in the office's zone, from the office's clock."""
+        return clock.today(self.office_tz)
 
     def rollback(self) -> None:
         self.session.rollback()

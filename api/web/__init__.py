@@ -42,7 +42,7 @@ def register(app) -> None:
     def favicon():
         return app.send_static_file("favicon.svg")
     csrf.init_app(app)
-    from . import admin, approvals, auth, finance, fleet, pages, purchasing
+    from . import admin, approvals, auth, calendar, finance, fleet, pages, purchasing
 
-    for module in (auth, pages, approvals, purchasing, fleet, finance, admin):
+    for module in (auth, pages, approvals, purchasing, fleet, finance, admin, calendar):
         app.register_blueprint(module.blp)

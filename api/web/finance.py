@@ -47,7 +47,7 @@ def _monthly_rows(report: dict) -> list[dict]:
         period = parse(report["period"])
     except PeriodError:
         return report["groups"]
-    today = dt.datetime.now(_uow().office_tz).date()
+    today = _uow().today()
     rows = []
     for month in months(period):
         row = by_key.pop(month, None)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from api.fields import ID_MAX
 from workflow import dispatch, fleet, queue, trip_requests
+from workflow.db import utcnow
 from workflow.errors import DomainError
 
 from .auth import login_required, web_actor
@@ -144,7 +145,7 @@ def _vehicle_page(vehicle_id: int, *, fuel_values=None, fuel_errors=None, maint_
     vehicle = fleet.get_vehicle(vehicle_id, actor, _uow())
     fuel_logs = fleet.list_fuel_logs(vehicle_id, actor, _uow())
     maintenance = fleet.list_maintenance(vehicle_id, actor, _uow())
-    now = dt.datetime.now(_zone())
+    now = utcnow().astimezone(_zone())
     return render_template(
         "web/fleet_vehicle.html", vehicle=vehicle, fuel_logs=fuel_logs, maintenance=maintenance,
         kinds=MAINTENANCE_KINDS, added=request.args.get("added"),

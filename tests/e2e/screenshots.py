@@ -49,7 +49,7 @@ def main() -> None:
         from workflow.demo_supply import seed_supply_history
 
         runtime = app.extensions["jieyue"]
-        seed_supply_history(runtime.uow(), __import__("datetime").datetime.now(runtime.uow().office_tz).date())
+        seed_supply_history(runtime.uow(), runtime.uow().today())
     client = support.inprocess_client(app)
     req = _data(client)
     server = support.LiveServer(app)

@@ -86,7 +86,7 @@ def _trips(c, w: World) -> None:
 def _people(c, w: World, app) -> None:
     w.ids["token"] = _ok(c.call(None, "POST", "/api/v1/auth/tokens",
                                 json={"username": "staff1", "password": support.PASSWORD, "name": "spare"}))["id"]
-    starts = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)
+    starts = utcnow() + dt.timedelta(days=30)
     w.put("delegation", _ok(c.post("head1", "/api/v1/delegations", {
         "delegate": "logistics", "starts_at": starts.isoformat(), "ends_at": (starts + dt.timedelta(days=3)).isoformat()})))
     w.ids["destination"] = _ok(c.get("staff1", "/api/v1/destinations"))[0]["id"]

@@ -16,6 +16,7 @@ import subprocess
 import threading
 import time
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis
@@ -27,7 +28,8 @@ from tests.figures import record
 from tests.integration import private_pg, services
 from tests.integration.test_notifications import (  # noqa: F401 - fixtures shared with the notification tests
     HEAD1, _draft, _event_of, _no_settings_from_the_environment, broker_stack, redis_server, smtp, smtp_factory)
-from workflow import notifications
+from workflow import clock, notifications
+from workflow.db import utcnow
 from workflow.audit import AuditEvent
 from workflow.notifications import Message
 from workflow.outbox import OutboxEvent
@@ -226,7 +228,7 @@ def test_redis_restarted_while_notifications_flow_loses_none_and_doubles_none(br
         stack.redis.stop()
         time.sleep(2)
         stack.redis.start()
-        restarted = dt.datetime.now(dt.timezone.utc)
+        restarted = utcnow()
         back_at = time.monotonic()
         # 3. The worker reconnects by itself; then it takes tasks again, and people go on working.
         def resumed():
@@ -385,7 +387,7 @@ def _snapshot_counts(runtime) -> tuple[int, int]:
     return rows, most
 
 
-EXPECTED_SNAPSHOTS = 6 * len(nightly_periods(dt.date.today()))  # six reports for each period compiled nightly
+EXPECTED_SNAPSHOTS = 6 * len(nightly_periods(clock.today(ZoneInfo("Asia/Shanghai"))))  # six reports for each period compiled nightly
 
 
 def test_two_beat_processes_leave_one_report_snapshot_per_period(request, pg_app, pg_url, redis_server, tmp_path):
@@ -423,7 +425,7 @@ def test_two_beat_processes_leave_one_report_snapshot_per_period(request, pg_app
 
 def test_compile_reports_from_eight_threads_at_once_leaves_one_snapshot_per_period(pg_app):
     runtime = pg_app.extensions["jieyue"]
-    today = dt.datetime.now(runtime.uow().office_tz).date()
+    today = runtime.uow().today()
     assert _snapshot_counts(runtime) == (0, 0)  # all eight race to INSERT the same rows
     barrier = threading.Barrier(8)
     errors, done = [], []

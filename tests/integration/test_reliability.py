@@ -107,13 +107,14 @@ def test_five_hundred_concurrent_overlapping_bookings_leave_no_overlap(http, pg_
     import datetime as dt
 
     from workflow import dispatch, trip_requests
+    from workflow.db import utcnow
     from workflow.people import User
 
     runtime = pg_app.extensions["jieyue"]
     with runtime.uow() as uow:
         staff = uow.session.scalar(select(User).where(User.username == "staff1")).as_actor()
         head = uow.session.scalar(select(User).where(User.username == "head1")).as_actor()
-    start = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=20)
+    start = utcnow().replace(microsecond=0) + dt.timedelta(days=20)
     ids = []
     for n in range(500):  # through the services: the race is what is measured, not the set-up
         req = trip_requests.file_request(trip_requests.TripInput(

@@ -1,6 +1,7 @@
 """Out-of-office delegation, due times, reminders and escalation."""
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.trip_support import at
@@ -8,7 +9,8 @@ from workflow import people
 from workflow.audit import AuditEvent
 from workflow.db import utcnow
 from workflow.notifications import Notification
-from workflow.reminders import add_working_days, remind_and_escalate
+from workflow.office_calendar import NATIONAL
+from workflow.reminders import remind_and_escalate
 from workflow.supply import SupplyRequest
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -64,16 +66,9 @@ def test_only_approvers_delegate_and_not_to_themselves(client):
 
 def test_working_days_skip_the_weekend():
     friday = dt.datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
-    assert add_working_days(friday, 2, SHANGHAI) == dt.datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)
+    assert NATIONAL.add_working_days(friday, 2, SHANGHAI) == dt.datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)
     monday = dt.datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
-    assert add_working_days(monday, 2, SHANGHAI) == dt.datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
-
-
-def _age(runtime, req_id, days):
-    with runtime.uow() as uow:
-        row = uow.session.get(SupplyRequest, req_id)
-        row.status_changed_at = utcnow() - dt.timedelta(days=days)
-        uow.commit()
+    assert NATIONAL.add_working_days(monday, 2, SHANGHAI) == dt.datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
 
 
 def _count(runtime, model, *where):
@@ -81,18 +76,34 @@ def _count(runtime, model, *where):
         return uow.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def test_overdue_items_are_reminded_once_then_escalated_to_logistics(client, runtime):
+MINUTE = dt.timedelta(minutes=1)
+
+
+# Submitted on a Wednesday, on a Saturday (the day this test once failed on), and on the Friday
+# before the Spring Festival (the working Saturday after it counts, then nine days off).
+@pytest.mark.parametrize("submitted", [dt.datetime(2026, 6, 10, 10, 0, tzinfo=SHANGHAI),
+                                       dt.datetime(2026, 12, 5, 10, 0, tzinfo=SHANGHAI),
+                                       dt.datetime(2026, 2, 13, 16, 0, tzinfo=SHANGHAI)])
+def test_overdue_items_are_reminded_once_then_escalated_to_logistics(client, runtime, clock_at, submitted):
+    clock_at(submitted)
     req = _submitted(client)
+    due = NATIONAL.add_working_days(submitted, 2, SHANGHAI)  # the policy's two working days
+    second = NATIONAL.add_working_days(due, 2, SHANGHAI)
+    clock_at(due - MINUTE)
     assert remind_and_escalate(runtime.uow()) == {"reminded": 0, "escalated": 0}  # not due yet
     status, queue = client.get("head1", "/api/v1/queue")
     assert queue["items"][0]["overdue"] is False
-    _age(runtime, req["id"], 5)  # five calendar days: at least three working days
+    # The office's clock runs on while the test acts: the request went in a few seconds after `submitted`.
+    assert dt.timedelta(0) <= dt.datetime.fromisoformat(queue["items"][0]["due_at"]) - due < MINUTE
+    clock_at(due + MINUTE)
     assert remind_and_escalate(runtime.uow()) == {"reminded": 1, "escalated": 0}
     assert remind_and_escalate(runtime.uow()) == {"reminded": 0, "escalated": 0}  # once only
     assert _count(runtime, Notification, Notification.topic == "task.overdue") == 1
     status, queue = client.get("head1", "/api/v1/queue")
     assert queue["items"][0]["overdue"] is True
-    _age(runtime, req["id"], 9)  # a second period later
+    clock_at(second - MINUTE)
+    assert remind_and_escalate(runtime.uow()) == {"reminded": 0, "escalated": 0}
+    clock_at(second + MINUTE)  # a second period later
     assert remind_and_escalate(runtime.uow()) == {"reminded": 0, "escalated": 1}
     status, item = client.get("staff1", f"/api/v1/supply-requests/{req['id']}")
     assert item["status"] == "office_review"

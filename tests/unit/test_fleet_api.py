@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.trip_support import SHANGHAI, approved_trip, at, vehicle_and_driver
+from workflow import clock
 from workflow.fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
 from workflow.trips import CommonDestination
 
@@ -49,11 +50,11 @@ def new_user(client, username="driver3") -> None:
 
 
 def today() -> dt.date:
-    return dt.datetime.now(SHANGHAI).date()
+    return clock.today(SHANGHAI)
 
 
 def fuel_log(**changes) -> dict:
-    body = {"filled_at": dt.datetime.now(SHANGHAI).isoformat(), "quantity": "40.00", "cost": "320.00"}
+    body = {"filled_at": clock.now().astimezone(SHANGHAI).isoformat(), "quantity": "40.00", "cost": "320.00"}
     body.update(changes)
     return body
 
