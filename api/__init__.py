@@ -5,7 +5,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from workflow.runtime import Runtime
-from workflow.settings import Settings, load_dotenv_if_present
+from workflow.settings import INSTANCE_DIR, Settings, load_dotenv_if_present
 
 
 def _public(request) -> bool:
@@ -20,14 +20,19 @@ def create_app(config: dict | None = None) -> Flask:
     if not config.pop("SKIP_DOTENV", False):
         load_dotenv_if_present()
     overrides = {k.lower(): config.pop(k) for k in list(config) if k.lower() in Settings.__dataclass_fields__}
-    settings = Settings.from_env(**overrides)
+    # One instance folder for Flask and for the key made when SECRET_KEY is unset (tests point elsewhere).
+    instance = str(config.pop("INSTANCE_PATH", INSTANCE_DIR))
+    settings = Settings.from_env(instance_dir=instance, **overrides)
 
-    app = Flask(__name__, instance_relative_config=False)
+    app = Flask(__name__, instance_path=instance, instance_relative_config=False)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         TIMEZONE=settings.timezone,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         SESSION_COOKIE_SECURE=settings.cookie_secure,
+        # Set, not setdefault: Flask's defaults hold SAMESITE=None, so a setdefault never took.
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
         JSON_SORT_KEYS=False,
         API_TITLE="Jieyue",
         API_VERSION="v1",
@@ -78,14 +83,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(docs.blp)
     app.register_blueprint(home.blp)
     app.register_blueprint(act_links.blp)
-    from . import web
+    from . import security, web
     from .web.auth import web_actor
 
+    security.register(app)  # before web.register: a form from another site is refused before its CSRF check
     web.register(app)
-    from . import ratelimits, security
+    from . import ratelimits
     from .web import approvals as web_approvals, auth as web_auth, pages as web_pages
 
-    security.register(app)
     app.extensions["limiter"] = ratelimits.register(
         app, settings, login_blueprints=(tokens, web_auth.blp),
         action_blueprints=(supply_requests, trip_requests, purchase_orders, web_pages.blp, web_approvals.blp))

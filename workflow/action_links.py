@@ -34,7 +34,9 @@ def make(secret: str, *, kind: str, item_id: int, version: int, user_id: int, ac
 
 
 def read(secret: str, token: str, now: dt.datetime) -> dict:
-    """The link's contents, or Forbidden when it was altered or has expired."""
+    """The link's contents, or Forbidden when it was altered, signed with another key, or has expired."""
+    if not secret:  # never check against an empty key: anyone could sign with it
+        raise Forbidden("this link is not valid")
     try:
         body, sig = token.split(".")
         expected = _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())

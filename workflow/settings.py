@@ -6,6 +6,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The instance folder (Flask's instance_path too): the SQLite default and the generated signing key.
+INSTANCE_DIR = ROOT / "instance"
+# Once printed in the source, so known to anyone: never used to sign, in any environment.
 DEFAULT_SECRET = "dev-only-change-me"
 ENVIRONMENTS = ("development", "production")
 # Session cookies and e-mail action links are signed with SECRET_KEY: 32 characters of
@@ -18,14 +21,15 @@ class ConfigurationError(ValueError):
 
 
 def _default_database_url() -> str:
-    return f"sqlite:///{ROOT / 'instance' / 'jieyue.db'}"
+    return f"sqlite:///{INSTANCE_DIR / 'jieyue.db'}"
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=_default_database_url)
     redis_url: str | None = None
-    secret_key: str = DEFAULT_SECRET
+    # Unset: from_env makes one in the instance folder (development); production wants it set.
+    secret_key: str | None = None
     smtp_url: str | None = None
     mail_from: str = "jieyue@localhost"
     timezone: str = "Asia/Shanghai"
@@ -52,7 +56,9 @@ class Settings:
     allow_sqlite_in_production: bool = False
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None, instance_dir: Path | str | None = None,
+                 **overrides) -> "Settings":
+        """The settings of this process; without a SECRET_KEY, the one kept in `instance_dir` (made at first)."""
         env = os.environ if env is None else env
         values = {}
         for name in cls.__dataclass_fields__:
@@ -70,6 +76,14 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)
         settings.refuse_unsafe_production()
+        if settings.secret_key in (None, DEFAULT_SECRET):
+            from .signing_key import SigningKeyError, load_or_create
+
+            try:
+                key = load_or_create(Path(instance_dir or INSTANCE_DIR), MIN_SECRET_LENGTH)
+            except SigningKeyError as exc:
+                raise ConfigurationError(str(exc)) from None
+            settings = replace(settings, secret_key=key)
         return settings
 
     def refuse_unsafe_production(self) -> None:
@@ -86,9 +100,10 @@ class Settings:
     def _production_problems(self) -> list[str]:
         problems = []
         new_key = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
-        if self.secret_key == DEFAULT_SECRET:
-            problems.append(f"SECRET_KEY is the development default; set it to at least {MIN_SECRET_LENGTH} "
-                            f"random characters ({new_key})")
+        if self.secret_key in (None, DEFAULT_SECRET):
+            # A generated key lives on one machine; web and workers on several must share theirs.
+            problems.append(f"SECRET_KEY is the development default (unset, or the value once printed in the "
+                            f"source); set it to at least {MIN_SECRET_LENGTH} random characters ({new_key})")
         elif len(self.secret_key) < MIN_SECRET_LENGTH:
             problems.append(f"SECRET_KEY has {len(self.secret_key)} characters, fewer than {MIN_SECRET_LENGTH} "
                             f"({new_key})")

@@ -30,8 +30,6 @@ def register(app) -> None:
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent.parent / "translations"))
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # tied to the session instead
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     babel.init_app(app, locale_selector=_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     from flask_babel import get_locale
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from workflow import people
 from workflow.errors import Unauthorized
 
+from ..security import safe_next
 from .errors import pages_blueprint
 
 
@@ -38,11 +39,9 @@ def login_required(view):
     return wrapped
 
 
-def _safe_next(target: str | None) -> str:
-    # Only paths of this site: never an open redirect.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("web_pages.home")
+def _cookie_flags() -> dict:
+    # The same flags when the cookie is set and when it is deleted: a browser matches them.
+    return {"httponly": True, "samesite": "Lax", "secure": current_app.config.get("SESSION_COOKIE_SECURE", False)}
 
 
 @blp.route("/login", methods=["GET", "POST"])
@@ -56,9 +55,8 @@ def login():
             error = _("Wrong username or password.")
         else:
             session.clear()  # a new CSRF secret with the new session
-            response = redirect(_safe_next(request.args.get("next")))
-            response.set_cookie(COOKIE, token, max_age=HOURS * 3600, httponly=True, samesite="Lax",
-                                secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+            response = redirect(safe_next(request.args.get("next")))
+            response.set_cookie(COOKIE, token, max_age=HOURS * 3600, **_cookie_flags())
             return response
     return render_template("web/login.html", error=error), (401 if error else 200)
 
@@ -70,7 +68,7 @@ def logout():
         people.close_session(token, _runtime().uow())
     session.clear()
     response = redirect(url_for("web_auth.login"))
-    response.delete_cookie(COOKIE)
+    response.delete_cookie(COOKIE, **_cookie_flags())
     return response
 
 
@@ -80,4 +78,4 @@ def language():
     choice = request.form.get("language")
     if choice in ("en", "zh"):
         people.set_language(web_actor(), choice, _runtime().uow())
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
