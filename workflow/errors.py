@@ -50,6 +50,12 @@ class InvalidInput(DomainError):
     code = "validation_error"
 
 
+class UnsafeWebhookUrl(InvalidInput):
+    """A webhook URL that leads inside the office's network or to a special address (workflow/safe_urls.py)."""
+
+    code = "unsafe_webhook_url"
+
+
 class PolicyBlocked(DomainError):
     """A policy finding with outcome `block` (extra: findings)."""
 

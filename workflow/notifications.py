@@ -14,9 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .access import Actor
 from .delegation import active_delegates
 from .db import Base, UTCDateTime, utcnow
-from .errors import Forbidden, NotFound
+from .errors import Forbidden, NotFound, UnsafeWebhookUrl
 from .outbox import OutboxEvent
 from .people import Department, User
+from .safe_urls import Resolver, UnsafeUrl, check_url
 
 MAX_ATTEMPTS = 8
 
@@ -244,11 +245,13 @@ def requeue_failed(uow, message_ids: list[int] | None = None) -> list[int]:
         return [m.id for m in rows]
 
 
-def drain(new_uow, base_url: str, transports: dict, log=None, secret: str | None = None) -> int:
+def drain(new_uow, base_url: str, transports: dict, log=None, secret: str | None = None,
+          send_later=None) -> int:
     """Relay, plan and send in this process: the embedded default, where there is no broker.
 
     The same steps as the Celery tasks, run one after the other; a message that fails stays
-    pending (or failed) for `flask relay-outbox` or an administrator to retry.
+    pending (or failed) for `flask relay-outbox` or an administrator to retry. With `send_later`
+    the messages planned are handed to it (a background thread) instead of sent here.
     """
     from .delivery import plan_events, send_messages
 
@@ -257,7 +260,9 @@ def drain(new_uow, base_url: str, transports: dict, log=None, secret: str | None
         pass
     if ids:
         due = [message_id for message_id, _ in plan_events(ids, new_uow(), base_url, tuple(transports), secret)]
-        if due:
+        if due and send_later is not None:
+            send_later(due)
+        elif due:
             done = send_messages(due, new_uow(), transports)
             for message_id, exc in done.errors:
                 if log:
@@ -322,7 +327,11 @@ def preferences(actor: Actor, uow) -> dict:
                 "webhook_url": p.webhook_url if p else None}
 
 
-def set_preferences(actor: Actor, changes: dict, uow) -> dict:
+def set_preferences(actor: Actor, changes: dict, uow, allowed_hosts: frozenset[str] = frozenset(),
+                    resolve: Resolver | None = None) -> dict:
+    """Save the caller's channels; a webhook URL must lead to public addresses (or an allow-listed host)."""
+    if changes.get("webhook_url") is not None:
+        _refuse_unsafe("webhook_url", changes["webhook_url"], allowed_hosts, resolve)
     with uow:
         s = uow.session
         p = s.get(Preference, actor.id)
@@ -340,10 +349,13 @@ def set_preferences(actor: Actor, changes: dict, uow) -> dict:
     return preferences(actor, uow)
 
 
-def set_department_webhook(department_id: int, url: str | None, actor: Actor, uow) -> dict:
+def set_department_webhook(department_id: int, url: str | None, actor: Actor, uow,
+                           allowed_hosts: frozenset[str] = frozenset(), resolve: Resolver | None = None) -> dict:
     """An administrator points a department's approval tasks at its chat robot (None removes it)."""
     if not actor.is_("admin"):
         raise Forbidden("department webhooks are set by an administrator")
+    if url is not None:
+        _refuse_unsafe("url", url, allowed_hosts, resolve)
     with uow:
         s = uow.session
         if s.get(Department, department_id) is None:
@@ -358,3 +370,11 @@ def set_department_webhook(department_id: int, url: str | None, actor: Actor, uo
             hook.url = url
         uow.commit()
         return {"department_id": department_id, "url": url}
+
+
+def _refuse_unsafe(field_name: str, url: str, allowed_hosts: frozenset[str], resolve: Resolver | None) -> None:
+    """Checked before the unit of work opens: a slow DNS answer never holds a database transaction."""
+    try:
+        check_url(url, allowed_hosts, resolve)
+    except UnsafeUrl as exc:
+        raise UnsafeWebhookUrl("this webhook URL may not be used", {field_name: [str(exc)]}, security=True) from None

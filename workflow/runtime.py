@@ -1,9 +1,14 @@
 """What a process needs to run services: engine, session factory, policy document; built on demand."""
 from __future__ import annotations
 
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from policies import load_document
 
 from .db import make_engine, make_session_factory
+from .safe_urls import allowed_hosts
 from .settings import Settings
 from .uow import UnitOfWork
 
@@ -23,6 +28,10 @@ class Runtime:
         # Called after a commit that wrote outbox events; set by the web app when there is no
         # broker, so the embedded default delivers in-process through the same outbox path.
         self.on_outbox = None
+        # Read once here, so that a bad WEBHOOK_ALLOWED_HOSTS stops the start, not a later request.
+        self.webhook_hosts = allowed_hosts(settings.webhook_allowed_hosts)
+        self._courier: ThreadPoolExecutor | None = None  # started at the first message to send
+        self._courier_lock = threading.Lock()
 
     @property
     def policy_document(self):
@@ -60,18 +69,53 @@ class Runtime:
         return UnitOfWork(self.session_factory, self.policy_document, self.settings.timezone, self.on_outbox)
 
     def deliver_inline(self) -> None:
-        self.deliver_inline_count()
+        """After a commit without a broker: plan here (the inbox fills at once), send in the background.
+
+        Sending waits on other machines (a slow chat robot, a mail server); the request that
+        committed must not, so messages go to a one-thread courier and the answer leaves at once.
+        """
+        self._drain(send_later=self.send_in_background)
 
     def deliver_inline_count(self) -> int:
-        import logging
+        """Relay, plan and send now, in this thread (`flask relay-outbox`); returns the events relayed."""
+        return self._drain(send_later=None)
 
+    def send_in_background(self, message_ids: list[int]):
+        """Hand messages to the courier thread; returns its future (tests wait on it)."""
+        with self._courier_lock:
+            if self._courier is None:
+                # One thread: deliveries of the embedded default are few, and SQLite has one writer.
+                self._courier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jieyue-courier")
+            return self._courier.submit(self._send_now, list(message_ids))
+
+    def wait_for_deliveries(self, timeout: float = 30) -> None:
+        """Block until every message handed to the courier so far has been tried (for tests, the CLI)."""
+        with self._courier_lock:
+            courier = self._courier
+        if courier is not None:
+            courier.submit(lambda: None).result(timeout)  # one thread: behind everything queued before
+
+    def _send_now(self, message_ids: list[int]) -> None:
+        from .delivery import send_messages
+        from .transports import transports_for
+
+        log = logging.getLogger("jieyue.notifications")
+        try:
+            done = send_messages(message_ids, self._plain_uow(), transports_for(self.settings))
+        except Exception:  # noqa: BLE001 - the messages stay pending for `flask relay-outbox` or a retry
+            log.exception("in-process sending failed; the messages stay pending")
+            return
+        for message_id, exc in done.errors:
+            log.warning("message %s not sent: %s", message_id, exc)
+
+    def _drain(self, send_later) -> int:
         from . import notifications
         from .transports import transports_for
 
         log = logging.getLogger("jieyue.notifications")
         try:
             return notifications.drain(self._plain_uow, self.settings.base_url, transports_for(self.settings), log,
-                                       self.settings.secret_key)
+                                       self.settings.secret_key, send_later)
         except Exception:  # noqa: BLE001 - the change is committed; delivery waits in the outbox
             log.exception("in-process delivery failed; events stay in the outbox")
             return 0

@@ -2,13 +2,22 @@
 from __future__ import annotations
 
 import html
+import http.client
 import json
 import smtplib
-import urllib.request
+import socket
+import ssl
 from email.message import EmailMessage
 from urllib.parse import unquote, urlparse
 
+from .safe_urls import Resolver, Target, allowed_hosts, check_url
+
 TIMEOUT_SECONDS = 15
+# A chat robot answers in well under a second; a receiver that makes us wait longer is down or
+# hostile, and the message is retried later.
+WEBHOOK_CONNECT_SECONDS = 3
+WEBHOOK_READ_SECONDS = 5
+WEBHOOK_ANSWER_BYTES = 64 * 1024
 
 
 def smtp_sender(smtp_url: str, sender: str = "jieyue@localhost"):
@@ -46,17 +55,80 @@ def webhook_payload(msg) -> dict:
             "markdown": {"title": msg.subject, "content": f"**{msg.subject}**\n\n{msg.body}\n\n[{msg.link}]({msg.link})"}}
 
 
-def post_webhook(msg) -> None:
-    data = json.dumps(webhook_payload(msg), ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(msg.address, data=data, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
-    with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-        if response.status >= 300:
-            raise RuntimeError(f"webhook answered {response.status}")
+def webhook_sender(allowed: frozenset[str] = frozenset(), resolve: Resolver | None = None):
+    """A transport that posts to a webhook after checking its URL again (DNS may have changed).
+
+    It connects to the addresses it just checked, never looking the name up a second time, follows
+    no redirect (a 3xx is a failure) and gives up after a few seconds of connecting or waiting.
+    """
+
+    def send(msg) -> None:
+        target = check_url(msg.address, allowed, resolve)
+        data = json.dumps(webhook_payload(msg), ensure_ascii=False).encode("utf-8")
+        connection = _connect(target)
+        try:
+            connection.request("POST", target.path, body=data,
+                                headers={"Content-Type": "application/json; charset=utf-8"})
+            response = connection.getresponse()
+            response.read(WEBHOOK_ANSWER_BYTES)
+            if response.status >= 300:
+                raise RuntimeError(f"webhook answered {response.status}")
+        finally:
+            connection.close()
+
+    return send
+
+
+def _connect(target: Target) -> http.client.HTTPConnection:
+    """An open connection to the first of the checked addresses that answers (by name if allow-listed)."""
+    failure: OSError | None = None
+    for address in target.addresses or (target.host,):
+        connection = _pinned(target, address)
+        try:
+            connection.connect()
+            return connection
+        except OSError as exc:
+            connection.close()
+            failure = exc
+    raise failure
+
+
+def _pinned(target: Target, address: str) -> http.client.HTTPConnection:
+    cls = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
+    return cls(target.host, target.port, address)
+
+
+def _dial(address: str, port: int) -> socket.socket:
+    sock = socket.create_connection((address, port), WEBHOOK_CONNECT_SECONDS)
+    sock.settimeout(WEBHOOK_READ_SECONDS)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    """http.client's connection with its socket dialled to a checked address; Host stays the URL's."""
+
+    def __init__(self, host: str, port: int, address: str):
+        super().__init__(host, port, timeout=WEBHOOK_READ_SECONDS)
+        self.address = address
+
+    def connect(self):
+        self.sock = _dial(self.address, self.port)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """The same over TLS; the certificate is checked against the host's name, not the address dialled."""
+
+    def __init__(self, host: str, port: int, address: str):
+        super().__init__(host, port, timeout=WEBHOOK_READ_SECONDS, context=ssl.create_default_context())
+        self.address = address
+
+    def connect(self):
+        self.sock = self._context.wrap_socket(_dial(self.address, self.port), server_hostname=self.host)
 
 
 def transports_for(settings) -> dict:
-    found = {"webhook": post_webhook}
+    found = {"webhook": webhook_sender(allowed_hosts(settings.webhook_allowed_hosts))}
     if settings.smtp_url:
         found["email"] = smtp_sender(settings.smtp_url, settings.mail_from)
     return found

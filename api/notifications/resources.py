@@ -9,6 +9,10 @@ from workflow import notifications
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Notifications")
 DOC = {"security": [BEARER]}
+# The URL is judged by workflow/safe_urls.py alone (syntax and where it leads), so every refusal is
+# one answer: 422 `unsafe_webhook_url` naming the field.
+WEBHOOK_URL_DOC = {"format": "uri", "description": "http(s) to a host with public addresses only, or one listed "
+                   "in WEBHOOK_ALLOWED_HOSTS; otherwise 422 unsafe_webhook_url."}
 
 
 class InboxQuerySchema(PageQuerySchema):
@@ -38,8 +42,7 @@ class MarkedSchema(StrictSchema):
 class PreferencesSchema(StrictSchema):
     email = fields.Boolean()
     webhook = fields.Boolean()
-    webhook_url = fields.Url(allow_none=True, schemes={"http", "https"}, require_tld=False,
-                             validate=validate.Length(max=500))
+    webhook_url = fields.String(allow_none=True, validate=validate.Length(max=500), metadata=WEBHOOK_URL_DOC)
 
     @validates_schema
     def not_empty(self, data, **kwargs):
@@ -106,13 +109,12 @@ class Preferences(MethodView):
     @blp.response(200, PreferencesSchema)
     @blp.doc(**DOC)
     def put(self, body):
-        return notifications.set_preferences(current_actor(), body, uow())
+        return notifications.set_preferences(current_actor(), body, uow(), _webhook_hosts())
 
 
 class DepartmentWebhookSchema(StrictSchema):
     department_id = fields.Integer(dump_only=True)
-    url = fields.Url(required=True, allow_none=True, schemes={"http", "https"}, require_tld=False,
-                     validate=validate.Length(max=500))
+    url = fields.String(required=True, allow_none=True, validate=validate.Length(max=500), metadata=WEBHOOK_URL_DOC)
 
 
 @blp.route("/departments/<int:department_id>/webhook")
@@ -123,7 +125,14 @@ class DepartmentWebhook(MethodView):
     @blp.doc(**DOC)
     def put(self, body, department_id):
         """The department's chat-robot webhook for its approval tasks (administrators; null removes it)."""
-        return notifications.set_department_webhook(department_id, body["url"], current_actor(), uow())
+        return notifications.set_department_webhook(department_id, body["url"], current_actor(), uow(),
+                                                    _webhook_hosts())
+
+
+def _webhook_hosts() -> frozenset[str]:
+    from flask import current_app
+
+    return current_app.extensions["jieyue"].webhook_hosts
 
 
 @blp.route("/failed-messages")
@@ -154,12 +163,6 @@ class RetryFailed(MethodView):
 
 
 def _send_requeued(runtime, ids):
-    """Without a broker, send at once; with one, the workers' sweep sends them within minutes."""
-    if runtime.settings.redis_url is None:
-        from workflow.transports import transports_for
-
-        for message_id in ids:
-            try:
-                notifications.send(message_id, runtime.uow(), transports_for(runtime.settings))
-            except Exception:  # noqa: BLE001 - recorded on the message
-                pass
+    """Without a broker, send in the background at once; with one, the workers' sweep sends them within minutes."""
+    if runtime.settings.redis_url is None and ids:
+        runtime.send_in_background(ids)

@@ -149,11 +149,16 @@ class SmtpSink:
 # ---- webhooks ------------------------------------------------------------------------------
 
 class WebhookSink:
-    """A threaded HTTP server on 127.0.0.1 that stores the JSON body of each POST and answers 200."""
+    """A threaded HTTP server on 127.0.0.1 that stores the JSON body of each POST and answers 200.
 
-    def __init__(self):
+    `delay` seconds pass before each answer (a slow robot); `status` and `headers` change the answer
+    (a redirect: 302 and {"Location": ...}). The Host header of each request is kept in `hosts`.
+    """
+
+    def __init__(self, delay: float = 0.0, status: int = 200, headers: dict | None = None):
         self.bodies: list[dict] = []
         self.paths: list[str] = []
+        self.hosts: list[str] = []
         lock = self._lock = threading.Lock()
         sink = self
 
@@ -170,7 +175,12 @@ class WebhookSink:
                 with lock:
                     sink.bodies.append(body)
                     sink.paths.append(self.path)
-                self.send_response(200)
+                    sink.hosts.append(self.headers.get("Host", ""))
+                if delay:
+                    time.sleep(delay)
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
                 self.wfile.write(b'{"errcode": 0}')

@@ -106,7 +106,8 @@ def inline_stack(request, pg_url):
     """Factory: the app on a live server without REDIS_URL (delivery in-process after each commit)."""
 
     def make(smtp_url: str):
-        app, http = _app_on_live_server(request, pg_url, SMTP_URL=smtp_url)
+        # The webhook receiver listens on 127.0.0.1: only the administrator's allow-list lets it in.
+        app, http = _app_on_live_server(request, pg_url, SMTP_URL=smtp_url, WEBHOOK_ALLOWED_HOSTS="127.0.0.1")
         assert app.extensions["jieyue"].settings.redis_url is None
         assert app.extensions["jieyue"].on_outbox is not None
         return SimpleNamespace(app=app, runtime=app.extensions["jieyue"], http=http)
@@ -342,6 +343,7 @@ def test_returned_request_reaches_a_personal_webhook_and_email_once_and_replanni
     event = _event(stack.runtime, req["id"], "request.returned")
 
     services.wait_until(lambda: webhook.snapshot() and smtp.about(event.event_id), 20, what="webhook and e-mail")
+    stack.runtime.wait_for_deliveries()  # sent in the background: let it record both as sent
     bodies, mails = webhook.snapshot(), smtp.about(event.event_id)
     print(f"\n[webhook] webhook bodies {len(bodies)}, e-mails for the returned event {len(mails)}")
     assert len(bodies) == 1 and len(mails) == 1
@@ -357,7 +359,7 @@ def test_returned_request_reaches_a_personal_webhook_and_email_once_and_replanni
     again = notifications.plan(event.id, stack.runtime.uow(), BASE_URL, tuple(transports))
     rows = _messages(stack.runtime, event.event_id)
     statuses = [notifications.send(r.id, stack.runtime.uow(), transports) for r in rows]
-    # In-process sends are synchronous; still watch a moment for a stray late request.
+    # Watch a moment for a stray late request.
     services.stays(lambda: len(webhook.snapshot()) == 1 and len(smtp.about(event.event_id)) == 1, 1)
     print(f"[webhook] second plan returned {again}; second send returned {statuses}; "
           f"webhook bodies {len(webhook.snapshot())}, e-mails {len(smtp.about(event.event_id))}")
@@ -374,6 +376,7 @@ def test_mail_that_cannot_be_sent_fails_visibly_and_an_admin_retry_sends_it(inli
     stack = inline_stack(f"smtp://127.0.0.1:{port}")
     http = stack.http
     req = _submit(http, _draft(http))  # answers 200 although the mail cannot go
+    stack.runtime.wait_for_deliveries()  # the one attempt, made in the background
     event = _event(stack.runtime, req["id"], "task.assigned")
     [row] = _messages(stack.runtime, event.event_id)
     print(f"\n[smtp down] after the submission: status {row.status}, attempts {row.attempts}, "
@@ -402,6 +405,7 @@ def test_mail_that_cannot_be_sent_fails_visibly_and_an_admin_retry_sends_it(inli
     status, retried = http.post("admin", "/api/v1/failed-messages/retry", {})
     assert status == 200 and retried == {"requeued": [row.id]}, retried
     services.wait_until(lambda: smtp.about(event.event_id), 20, what="the retried e-mail")
+    stack.runtime.wait_for_deliveries()
     [row] = _messages(stack.runtime, event.event_id)
     print(f"[smtp down] after the retry: status {row.status}, attempts {row.attempts}, "
           f"e-mails {len(smtp.about(event.event_id))}")

@@ -1,9 +1,21 @@
 """Planning notifications: recipients, languages, action links, department webhooks, no doubles."""
+import pytest
 from sqlalchemy import select
+
+from tests import support
 
 from workflow import notifications
 from workflow.notifications import Message
 from workflow.outbox import OutboxEvent
+
+
+@pytest.fixture
+def app(sqlite_template, tmp_path):
+    # The department hook below is on this machine: saved only because an administrator allows it.
+    app = support.make_app(support.sqlite_copy(sqlite_template, tmp_path), WEBHOOK_ALLOWED_HOSTS="127.0.0.1")
+    yield app
+    app.extensions["jieyue"].wait_for_deliveries()
+    app.extensions["jieyue"].engine.dispose()
 
 
 def _submit(client):
