@@ -250,7 +250,7 @@ def review(req: TripRequest, action: str, actor: Actor, s, doc, *, comment=None)
         if req.requester_id != actor.id and not actor.is_("fleet"):
             raise Forbidden("only the requester or the fleet manager cancels")
     else:
-        actor = reviewer(s, actor, action, req.status, req.department_id, req.requester_id)
+        actor = reviewer(s, actor, action, "trip_request", req)
     before, after = fire(TRIP_MACHINE, req, action, **context)
     req.touch()
     req.status_changed_at = req.updated_at
