@@ -103,6 +103,15 @@ def first_level_people(s, entity_type: str, entity_id: int) -> set[int]:
     return {person for row in rows for person in row if person is not None}
 
 
+def _capacities(s, actor: Actor, req):
+    """The ways the caller may review `req`, their own right first; delegations read only if needed."""
+    if may_review(actor, req.status, req.department_id):
+        yield actor
+    for delegator in active_delegators(s, actor.id):
+        if delegator.id != req.requester_id and may_review(delegator.as_actor(), req.status, req.department_id):
+            yield replace(actor, on_behalf_of_id=delegator.id)
+
+
 def reviewer(s, actor: Actor, action: str, entity_type: str, req) -> Actor:
     """Who reviews `req` (a supply or trip request): the caller in their own right, or on behalf of a
     colleague who delegated to them; never the requester, never one person at both levels.
@@ -111,18 +120,19 @@ def reviewer(s, actor: Actor, action: str, entity_type: str, req) -> Actor:
     """
     if req.requester_id == actor.id:
         raise Forbidden("nobody approves their own request", security=True)
-    capacities = [actor] if may_review(actor, req.status, req.department_id) else []
-    capacities += [replace(actor, on_behalf_of_id=delegator.id) for delegator in active_delegators(s, actor.id)
-                   if delegator.id != req.requester_id
-                   and may_review(delegator.as_actor(), req.status, req.department_id)]
-    if not capacities:
-        raise Forbidden(f"you may not {action} an item in {req.status}")
+    capacities = _capacities(s, actor, req)
     if req.status not in SECOND_LEVEL:
-        return capacities[0]
-    earlier = first_level_people(s, entity_type, req.id)
+        found = next(capacities, None)
+        if found is None:
+            raise Forbidden(f"you may not {action} an item in {req.status}")
+        return found
+    earlier, entitled = first_level_people(s, entity_type, req.id), False
     for capacity in capacities:
         if not {capacity.id, capacity.on_behalf_of_id} & earlier:
             return capacity
+        entitled = True
+    if not entitled:
+        raise Forbidden(f"you may not {action} an item in {req.status}")
     raise SameApprover("the first level of this request was decided by you or for you: "
                        "someone else decides the second", security=True)
 
