@@ -53,8 +53,13 @@ def error_body(status: int, code: str, message: str, errors: dict | None = None,
     return jsonify(body), status
 
 
+def status_of(exc: domain.DomainError) -> int:
+    # The nearest class in the table: a refinement (SameApprover of Forbidden) keeps its family's status.
+    return next((STATUS[c] for c in type(exc).__mro__ if c in STATUS), 400)
+
+
 def _domain_error(exc: domain.DomainError):
-    status = STATUS.get(type(exc), 400)
+    status = status_of(exc)
     extra = dict(exc.extra)
     if extra.pop("security", False):
         security_log.warning("refused: %s", exc.message)

@@ -57,7 +57,11 @@ DEFAULT_DOCUMENT: dict = {
         # An avoided car trip is counted as this many litres of petrol per 100 km, out and back.
         "avoided_trip_litres_per_100km": 8.0,
     },
-    "queue": {"due_working_days": 2},
+    "queue": {
+        "due_working_days": 2,
+        # An approver's out-of-office delegation lasts at most this many days (issue 14).
+        "delegation_max_days": 90,
+    },
 }
 
 OUTCOMES = ("pass", "warn", "exception", "block")

@@ -201,7 +201,8 @@ class ReportData:
         return self._add(AvoidedTrip(requester_id=self.user["staff1"], department_id=self.dept[dept],
                                      purpose_category="meeting", destination="Nearby office",
                                      distance_km=Decimal(distance_km), suggested_mode=mode, policy_version="2026.1",
-                                     created_at=at))
+                                     created_at=at, destination_key="nearby office",
+                                     trip_day=at.astimezone(SHANGHAI).date()))
 
 
 # ---- the datasets described in the module docstring ------------------------------------------

@@ -114,7 +114,7 @@ def act(request_id: int, action: str, body: dict, actor: Actor, uow) -> dict:
             if action in TRIP_STEPS:
                 TRIP_STEPS[action](s, req, body, actor, doc)
             else:
-                _review_or_cancel(s, req, action, body, actor, doc)
+                _review_or_cancel(s, req, action, body, actor, doc, uow.office_tz)
         except PolicyBlocked:
             uow.commit()  # a refused resubmission still counts as an avoided trip
             raise
@@ -122,9 +122,9 @@ def act(request_id: int, action: str, body: dict, actor: Actor, uow) -> dict:
         return trip_requests.view(req, actor, s)
 
 
-def _review_or_cancel(s, req, action, body, actor, doc):
+def _review_or_cancel(s, req, action, body, actor, doc, zone):
     trip_id = req.trip_id
-    trip_requests.review(req, action, actor, s, doc, comment=body.get("comment"))
+    trip_requests.review(req, action, actor, s, doc, zone, comment=body.get("comment"))
     if action == "cancel" and trip_id is not None:
         req.trip_id = None
         trip = s.get(Trip, trip_id)

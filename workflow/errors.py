@@ -64,3 +64,17 @@ class PolicyBlocked(DomainError):
 
 class JustificationRequired(DomainError):
     code = "justification_required"
+
+
+class SameApprover(Forbidden):
+    """One person at both approval levels of a request (directly, through a delegate, or both)."""
+
+    code = "same_approver"
+
+
+class DelegationRefused(InvalidInput):
+    """A delegation the rules do not allow; `code` names the rule (delegate_not_eligible, ...)."""
+
+    def __init__(self, code: str, message: str, errors: dict | None = None, **extra):
+        super().__init__(message, errors, **extra)
+        self.code = code

@@ -251,7 +251,7 @@ def _entitled(s, req: SupplyRequest, action: str, actor: Actor) -> Actor:
         if req.requester_id != actor.id:
             raise Forbidden(f"only the requester may {action}")
         return actor
-    return reviewer(s, actor, action, req.status, req.department_id, req.requester_id)
+    return reviewer(s, actor, action, "supply_request", req)
 
 
 def _submit(s, req: RequestRow, actor: Actor, justification: str | None, doc) -> dict:

@@ -13,13 +13,13 @@ from policies.travel import TripFacts, evaluate_trip
 from . import audit
 from .access import OFFICE_WIDE_READERS, Actor, visible
 from .compliance import finding_view
-from .db import utcnow
+from .db import connection, utcnow
 from .delegation import active_delegators, reviewer
 from .errors import Forbidden, InvalidInput, JustificationRequired, NotFound, PolicyBlocked, StaleVersion
 from .machines import allowed, fire
 from .outbox import emit
 from .people import Department, User
-from .trips import TRIP_MACHINE, AvoidedTrip, CommonDestination, Trip, TripRequest
+from .trips import TRIP_MACHINE, AvoidedTrip, CommonDestination, Trip, TripRequest, destination_key
 
 # The buyer reads every supply request to order it, but has no business with anyone's trips.
 TRIP_READERS = (OFFICE_WIDE_READERS - {"procurement"}) | {"fleet"}
@@ -156,16 +156,30 @@ def _evaluate(s, req: TripRequest, doc, actor: Actor):
     return []
 
 
-def _refuse(s, req: TripRequest, blocked, doc, actor: Actor) -> PolicyBlocked:
-    """Keep the refused trip as an avoided car trip (the caller commits), and the 422 to answer."""
+def _refuse(s, req: TripRequest, blocked, doc, actor: Actor, zone) -> PolicyBlocked:
+    """Keep the refused trip as an avoided car trip (the caller commits), and the 422 to answer.
+
+    Counted once per requester, destination and day of the trip: sent again, it adds nothing.
+    """
     mode = next((f.params.get("mode") for f in blocked if f.rule_id == "VU-135"), None)
     if mode:
-        s.add(AvoidedTrip(requester_id=req.requester_id, department_id=req.department_id,
-                          purpose_category=req.purpose_category, destination=req.destination,
-                          distance_km=req.distance_km, suggested_mode=mode, policy_version=doc.version,
-                          created_at=utcnow()))
+        connection(s).execute(_insert_ignoring(s), {
+            "requester_id": req.requester_id, "department_id": req.department_id,
+            "purpose_category": req.purpose_category, "destination": req.destination,
+            "distance_km": req.distance_km, "suggested_mode": mode, "policy_version": doc.version,
+            "created_at": utcnow(), "destination_key": destination_key(req.destination),
+            "trip_day": req.depart_at.astimezone(zone).date()})
     return PolicyBlocked("a policy refuses this trip by car",
                          findings=[_stored_finding_view(d, actor.language) for d in req.findings])
+
+
+def _insert_ignoring(s):
+    """INSERT ... ON CONFLICT DO NOTHING in the session's dialect: the unique key decides, even under a race."""
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(AvoidedTrip.__table__).on_conflict_do_nothing()
 
 
 def _skip_dept(s, req: TripRequest) -> bool:
@@ -191,7 +205,7 @@ def file_request(given: TripInput, actor: Actor, uow) -> dict:
                           status_changed_at=now, findings=[])
         blocked = _evaluate(s, req, doc, actor)
         if blocked:
-            refusal = _refuse(s, req, blocked, doc, actor)
+            refusal = _refuse(s, req, blocked, doc, actor, uow.office_tz)
             uow.commit()  # only the avoided trip is kept; no request row
             raise refusal
         s.add(req)
@@ -234,8 +248,10 @@ def revise_request(request_id: int, version: int, changes: dict, actor: Actor, u
 
 # ---- review actions ------------------------------------------------------------------------
 
-def review(req: TripRequest, action: str, actor: Actor, s, doc, *, comment=None) -> None:
-    """approve, return, reject, resubmit or cancel a locked trip request (the caller commits)."""
+def review(req: TripRequest, action: str, actor: Actor, s, doc, zone, *, comment=None) -> None:
+    """approve, return, reject, resubmit or cancel a locked trip request (the caller commits).
+
+    `zone` is the office's: the day of a refused trip is counted in it."""
     if action in ("return", "reject") and not (comment and comment.strip()):
         raise InvalidInput(f"{action} needs a comment", {"comment": ["Required when returning or rejecting."]})
     context = {"needs_office": req.needs_office_review}
@@ -244,13 +260,13 @@ def review(req: TripRequest, action: str, actor: Actor, s, doc, *, comment=None)
             raise Forbidden("only the requester resubmits")
         blocked = _evaluate(s, req, doc, actor)
         if blocked:
-            raise _refuse(s, req, blocked, doc, actor)
+            raise _refuse(s, req, blocked, doc, actor, zone)
         context["skip_dept"] = _skip_dept(s, req)
     elif action == "cancel":
         if req.requester_id != actor.id and not actor.is_("fleet"):
             raise Forbidden("only the requester or the fleet manager cancels")
     else:
-        actor = reviewer(s, actor, action, req.status, req.department_id, req.requester_id)
+        actor = reviewer(s, actor, action, "trip_request", req)
     before, after = fire(TRIP_MACHINE, req, action, **context)
     req.touch()
     req.status_changed_at = req.updated_at

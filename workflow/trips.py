@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
@@ -134,7 +135,13 @@ class TripRequest(Base):
 
 
 class AvoidedTrip(Base):
-    """A trip request refused by VU-135: the car trip that did not happen, for the reports."""
+    """A trip request refused by VU-135: the car trip that did not happen, for the reports.
+
+    One row per requester, destination and day of the trip (its departure, in the office's zone),
+    however often the same short trip is sent again: the unique key keeps the count honest, and the
+    writer inserts with ON CONFLICT DO NOTHING. The destination is compared by `destination_key`
+    (`destination_key()` below), so spacing, case or full-width letters make no second trip.
+    """
 
     __tablename__ = "avoided_trips"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -146,4 +153,12 @@ class AvoidedTrip(Base):
     suggested_mode: Mapped[str] = mapped_column(String(32))
     policy_version: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    __table_args__ = (Index("ix_avoided_trips_created", "created_at"),)
+    destination_key: Mapped[str] = mapped_column(String(200))
+    trip_day: Mapped[dt.date]
+    __table_args__ = (Index("ix_avoided_trips_created", "created_at"),
+                      Index("uq_avoided_trips_once", "requester_id", "destination_key", "trip_day", unique=True))
+
+
+def destination_key(destination: str) -> str:
+    """A destination as the avoided-trip count compares it: NFKC, whitespace collapsed, case folded."""
+    return " ".join(unicodedata.normalize("NFKC", destination).split()).casefold()[:200]

@@ -38,6 +38,9 @@ class Delegations(MethodView):
     @blp.arguments(DelegationInSchema)
     @blp.response(201, DelegationSchema)
     @blp.alt_response(403, schema=ApiErrorSchema, description="Only approvers delegate their approvals")
+    @blp.alt_response(422, schema=ApiErrorSchema, description=(
+        "Refused delegation: delegate_not_eligible (a head's to a head or logistics, logistics' to logistics), "
+        "delegation_too_long (beyond queue.delegation_max_days), delegation_in_past, or validation_error"))
     @blp.doc(**DOC, responses={201: {"links": {
         "RevokeDelegation": link("revokeDelegation", {"delegation_id": "$response.body#/id"})}}})
     def post(self, body):

@@ -395,6 +395,7 @@ PARAMETER_LABELS = {
     "travel.booking_buffer_minutes": _l("Free margin around each booking (minutes)"),
     "travel.avoided_trip_litres_per_100km": _l("Petrol counted per avoided trip (L/100 km)"),
     "queue.due_working_days": _l("Working days before an approval is overdue"),
+    "queue.delegation_max_days": _l("Longest out-of-office delegation (days)"),
 }
 SECTION_TITLES = {"procurement": _l("Green procurement"), "travel": _l("Official vehicles and travel"),
                   "queue": _l("Approval queue")}

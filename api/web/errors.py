@@ -9,9 +9,9 @@ from workflow.errors import DomainError
 
 
 def status_of(exc: DomainError) -> int:
-    from api.errors import STATUS
+    from api.errors import status_of as api_status
 
-    return STATUS.get(type(exc), 400)
+    return api_status(exc)
 
 
 def invalid_form(exc: ValidationError):

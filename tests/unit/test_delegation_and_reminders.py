@@ -8,6 +8,7 @@ from tests.trip_support import at
 from workflow import people
 from workflow.audit import AuditEvent
 from workflow.db import utcnow
+from workflow.delegation import Delegation
 from workflow.notifications import Notification
 from workflow.office_calendar import NATIONAL
 from workflow.reminders import remind_and_escalate
@@ -25,12 +26,13 @@ def _submitted(client, user="staff1"):
 
 
 def test_a_delegate_sees_the_items_and_acts_on_behalf_with_both_in_the_audit(client, runtime):
-    people.create_user("deputy1", "test-pass-2026", "staff", runtime.uow(), department_code="GEN")
+    # Another department's head: a head's approvals go to a head or logistics only (issue 14).
+    people.create_user("deputy1", "test-pass-2026", "dept_head", runtime.uow(), department_code="LOG")
     req = _submitted(client)
     status, _ = client.post("deputy1", f"/api/v1/supply-requests/{req['id']}/actions/approve", {"version": req["version"]})
     assert status in (403, 404)  # not before the delegation
     status, d = client.post("head1", "/api/v1/delegations", {
-        "delegate": "deputy1", "starts_at": (utcnow() - dt.timedelta(hours=1)).isoformat(), "ends_at": at(5, 18)})
+        "delegate": "deputy1", "starts_at": utcnow().isoformat(), "ends_at": at(5, 18)})
     assert status == 201, d
     status, queue = client.get("deputy1", "/api/v1/queue")
     assert [(i["id"], i["on_behalf_of"]) for i in queue["items"]] == [(req["id"], "head1")]
@@ -42,14 +44,19 @@ def test_a_delegate_sees_the_items_and_acts_on_behalf_with_both_in_the_audit(cli
 
 
 def test_a_revoked_or_expired_delegation_gives_nothing(client, runtime):
-    people.create_user("deputy2", "test-pass-2026", "staff", runtime.uow(), department_code="GEN")
+    deputy = people.create_user("deputy2", "test-pass-2026", "dept_head", runtime.uow(), department_code="LOG")
     _submitted(client)
-    status, d = client.post("head1", "/api/v1/delegations", {
-        "delegate": "deputy2", "starts_at": at(-3, 9), "ends_at": at(-1, 9)})
-    assert status == 201
+    # A delegation that ended yesterday (one starting in the past can no longer be made: issue 14).
+    with runtime.uow() as uow:
+        head1 = uow.session.scalar(select(people.User.id).where(people.User.username == "head1"))
+        uow.session.add(Delegation(delegator_id=head1, delegate_id=deputy, created_at=utcnow(),
+                                   starts_at=dt.datetime.fromisoformat(at(-3, 9)),
+                                   ends_at=dt.datetime.fromisoformat(at(-1, 9))))
+        uow.commit()
     assert client.get("deputy2", "/api/v1/queue")[1]["items"] == []
     status, d = client.post("head1", "/api/v1/delegations", {
-        "delegate": "deputy2", "starts_at": at(-1, 9), "ends_at": at(3, 9)})
+        "delegate": "deputy2", "starts_at": at(0, 0), "ends_at": at(3, 9)})
+    assert status == 201, d
     assert len(client.get("deputy2", "/api/v1/queue")[1]["items"]) == 1
     assert client.call("head1", "DELETE", f"/api/v1/delegations/{d['id']}")[0] == 204
     assert client.get("deputy2", "/api/v1/queue")[1]["items"] == []
