@@ -1,7 +1,7 @@
 """avoided trips counted once: one row per requester, destination and day of the trip (issue 14)
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 import datetime as dt
 import os
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
