@@ -19,6 +19,7 @@ STATUS = {
     domain.IllegalStep: 409,
     domain.Conflict: 409,
     domain.InvalidInput: 422,
+    domain.PriceFromCatalog: 422,
     domain.BadQuery: 400,
     domain.PolicyBlocked: 422,
     domain.JustificationRequired: 422,

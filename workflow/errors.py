@@ -50,6 +50,12 @@ class InvalidInput(DomainError):
     code = "validation_error"
 
 
+class PriceFromCatalog(InvalidInput):
+    """A price sent for a catalog line: the catalog alone prices its items."""
+
+    code = "price_from_catalog"
+
+
 class PolicyBlocked(DomainError):
     """A policy finding with outcome `block` (extra: findings)."""
 
