@@ -252,3 +252,22 @@ def test_a_held_receipt_is_not_counted_in_the_expenditure_report_until_accepted(
     assert spend() == before
     client.post("logistics", f"{HELD}/{held['id']}/accept", {"comment": "ok"})
     assert spend() == before + Decimal("420.00")
+
+
+def test_logistics_sees_a_held_receipt_on_the_queue_page_and_decides_it_there(csrf_app):  # noqa: F811
+    from tests import support
+
+    api = support.inprocess_client(csrf_app)
+    po, held = _held(api)
+    buyer = _post(_browser(csrf_app, "buyer"), f"/app/receipts/{held['id']}/accept", {"comment": "mine"},
+                  page="/app/purchasing")
+    assert buyer.status_code == 403
+    logistics = _browser(csrf_app, "logistics")
+    page = logistics.get("/app/queue").get_data(as_text=True)
+    assert "超出批准金额的到货" in page and f"/app/receipts/{held['id']}/accept" in page
+    empty = _post(logistics, f"/app/receipts/{held['id']}/reject", {"comment": " "}, page="/app/queue")
+    assert empty.status_code == 422
+    done = _post(logistics, f"/app/receipts/{held['id']}/reject", {"comment": "Not the agreed price"}, page="/app/queue")
+    assert done.status_code == 302
+    status, order = api.get("buyer", f"{ORDERS}/{po['id']}")
+    assert order["held"] == [] and order["status"] == "placed"
