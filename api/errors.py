@@ -20,6 +20,7 @@ STATUS = {
     domain.Conflict: 409,
     domain.InvalidInput: 422,
     domain.UnsafeWebhookUrl: 422,
+    domain.PriceFromCatalog: 422,
     domain.BadQuery: 400,
     domain.PolicyBlocked: 422,
     domain.JustificationRequired: 422,

@@ -58,8 +58,23 @@ def _office_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
 
 
+class _Money(fields.Decimal):
+    """CNY with two decimals. Given more, it is refused, never rounded: "1.234" is not "1.23"
+    (marshmallow's `places` would round it before any validator could see the third decimal).
+    Trailing zeros are not decimals: "1.230" is 1.23."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            number = Decimal(str(value)) if not isinstance(value, bool) else None
+        except ArithmeticError:
+            number = None  # the parent reports it as not a number
+        if number is not None and number.is_finite() and number.normalize().as_tuple().exponent < -2:
+            raise ValidationError("At most 2 decimal places: a price or amount is refused, not rounded.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def Money(**kwargs):
-    return fields.Decimal(places=2, as_string=True, **kwargs)
+    return _Money(places=2, as_string=True, **kwargs)
 
 
 class _Quantity(fields.Decimal):
@@ -154,5 +169,5 @@ def OrderedQuantity(**kwargs):
 
 
 def UnitPrice(**kwargs):
-    """A price per unit in CNY: not negative, two decimals."""
-    return Money(validate=[validate.Range(0, 10**9), at_most_places(2)], **kwargs)
+    """A price per unit in CNY: not negative, at most two decimals (more is refused by Money)."""
+    return Money(validate=validate.Range(0, 10**9), **kwargs)

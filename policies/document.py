@@ -12,6 +12,10 @@ DEFAULT_DOCUMENT: dict = {
     "procurement": {
         # A request at or above this total (CNY) needs the second-level (logistics) approval.
         "second_level_threshold": "5000.00",
+        # A receipt whose real amount exceeds the approved amount by more than this share (%) is
+        # held until logistics accepts it; so is one whose real amount reaches second_level_threshold
+        # on a request approved at the first level only.
+        "receipt_tolerance_pct": 10,
         # "All printing and copy paper recycled": the recycled-fibre share that counts as recycled.
         "paper_min_recycled_content_pct": 100,
         # Toner, ink and drums pass when remanufactured or at least this recycled.
@@ -96,6 +100,11 @@ class PolicyDocument:
     def second_level_threshold(self) -> Decimal:
         return Decimal(str(self.procurement["second_level_threshold"]))
 
+    @property
+    def receipt_tolerance(self) -> Decimal:
+        """The share above the approved amount a receipt may reach unheld: 10 % is Decimal("0.10")."""
+        return Decimal(str(self.procurement["receipt_tolerance_pct"])) / 100
+
 
 def _positive_number(value) -> bool:
     try:
@@ -137,4 +146,7 @@ def load_document(override: dict | str | Path | None = None) -> PolicyDocument:
     for rule, outcome in data["procurement"]["outcomes"].items():
         if outcome not in OUTCOMES:
             raise PolicyDocumentError(f"procurement.outcomes.{rule} must be one of {OUTCOMES}")
+    tolerance = data["procurement"]["receipt_tolerance_pct"]
+    if not (_positive_number(tolerance) or (not isinstance(tolerance, bool) and tolerance in (0, "0"))):
+        raise PolicyDocumentError("procurement.receipt_tolerance_pct must be a number, 0 or more")
     return PolicyDocument(data)

@@ -56,6 +56,12 @@ class UnsafeWebhookUrl(InvalidInput):
     code = "unsafe_webhook_url"
 
 
+class PriceFromCatalog(InvalidInput):
+    """A price sent for a catalog line: the catalog alone prices its items."""
+
+    code = "price_from_catalog"
+
+
 class PolicyBlocked(DomainError):
     """A policy finding with outcome `block` (extra: findings)."""
 

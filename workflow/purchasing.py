@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, event, select
+from sqlalchemy import ForeignKey, Index, String, event, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import audit, budget
@@ -43,13 +43,20 @@ class Delivery(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     received_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # accepted (spend), held (waits for logistics, not spend) or rejected (never spend). See receipts.py.
+    status: Mapped[str] = mapped_column(String(20), default="accepted", server_default="accepted")
+    hold_reasons: Mapped[str | None] = mapped_column(String(64))  # space-separated: above_tolerance second_level
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_comment: Mapped[str | None] = mapped_column(String(2000))
     # Copied from the line and its request at receipt, so the reports read deliveries alone.
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     category: Mapped[str | None] = mapped_column(String(32))
     unit: Mapped[str | None] = mapped_column(String(32))
     green: Mapped[bool | None]
     single_use: Mapped[bool | None]
-    __table_args__ = (Index("ix_deliveries_received_at", "received_at"),)
+    __table_args__ = (Index("ix_deliveries_received_at", "received_at"),
+                      Index("ix_deliveries_status_received_at", "status", "received_at"))
 
     @classmethod
     def of(cls, line: SupplyLine, department_id: int, **values) -> "Delivery":
@@ -70,6 +77,14 @@ def _copy_line_values(mapper, connection, delivery: Delivery) -> None:
     delivery.department_id, delivery.category, delivery.unit, delivery.green, delivery.single_use = row
 
 
+def delivery_view(d: Delivery) -> dict:
+    return {"id": d.id, "purchase_order_id": d.purchase_order_id, "line_id": d.line_id, "quantity": d.quantity,
+            "unit_price": d.unit_price, "amount": d.amount, "status": d.status,
+            "hold_reasons": (d.hold_reasons or "").split(), "received_at": d.received_at,
+            "received_by_id": d.received_by_id, "decided_by_id": d.decided_by_id, "decided_at": d.decided_at,
+            "decision_comment": d.decision_comment}
+
+
 def view(po: PurchaseOrder, session) -> dict:
     numbers = dict(session.execute(select(SupplyRequest.id, SupplyRequest.number).where(
         SupplyRequest.id.in_({l.request_id for l in po.lines}))).all())
@@ -77,6 +92,8 @@ def view(po: PurchaseOrder, session) -> dict:
         "id": po.id, "number": po.number, "supplier": po.supplier, "status": po.status, "total": po.total,
         "created_at": po.created_at, "created_by_id": po.created_by_id,
         "spend": sum((l.spend for l in po.lines), Decimal("0.00")),
+        "held": [delivery_view(d) for d in session.scalars(select(Delivery).where(
+            Delivery.purchase_order_id == po.id, Delivery.status == "held").order_by(Delivery.id))],
         "lines": [{"line_id": l.id, "request_id": l.request_id, "request_number": numbers.get(l.request_id),
                    "item_id": l.item_id, "description": l.description, "unit": l.unit, "quantity": l.quantity,
                    "unit_price": l.unit_price, "received_quantity": l.received_quantity, "spend": l.spend}
@@ -139,8 +156,84 @@ def place_order(supplier: str, line_ids: list[int], actor: Actor, uow) -> dict:
         return view(po, s)
 
 
+def _held_by_line(s, line_ids) -> dict[int, tuple[Decimal, Decimal]]:
+    """line id -> (quantity, amount) of its deliveries waiting for logistics."""
+    rows = s.execute(select(Delivery.line_id, func.sum(Delivery.quantity), func.sum(Delivery.amount))
+                     .where(Delivery.line_id.in_(line_ids), Delivery.status == "held").group_by(Delivery.line_id))
+    return {line_id: (Decimal(str(q)), Decimal(str(a))) for line_id, q, a in rows}
+
+
+def _second_level_accepted(s, line_ids) -> bool:
+    """Whether logistics already accepted a real amount of these lines at the second level."""
+    return s.scalar(select(Delivery.id).where(Delivery.line_id.in_(line_ids), Delivery.status == "accepted",
+                                              Delivery.hold_reasons.contains("second_level")).limit(1)) is not None
+
+
+def _hold_reasons(s, doc, requests: dict, deliveries: list[dict], lines: dict) -> dict[int, list[str]]:
+    """Why each delivery (by its index) must wait for logistics; none for those booked at once.
+
+    above_tolerance: its real amount exceeds the approved amount (quantity x the approved unit
+    price) by more than the policy's tolerance. second_level: the request was approved at the
+    first level only and its real amount (received, held, this delivery, and what is still to come
+    at the approved price) reaches the second-level threshold.
+    """
+    reasons = {n: [] for n in range(len(deliveries))}
+    limit = 1 + doc.receipt_tolerance
+    for n, d in enumerate(deliveries):
+        if d["amount"] > (d["approved"] * limit).quantize(CENT):
+            reasons[n].append("above_tolerance")
+    for req in requests.values():
+        if req.needs_office_review:
+            continue
+        ids = [l.id for l in req.lines]
+        held, real = _held_by_line(s, ids), Decimal("0.00")
+        for l in req.lines:
+            held_quantity, held_amount = held.get(l.id, (Decimal("0"), Decimal("0.00")))
+            to_come = ((l.quantity - l.received_quantity - held_quantity) * l.unit_price).quantize(CENT)
+            real += l.spend + held_amount + to_come
+        mine = [n for n, d in enumerate(deliveries) if lines[d["line_id"]].request_id == req.id]
+        # This receipt's deliveries are among what was still to come, at the approved price.
+        real += sum((deliveries[n]["amount"] - deliveries[n]["approved"] for n in mine), Decimal("0.00"))
+        if real >= doc.second_level_threshold and not _second_level_accepted(s, ids):
+            for n in mine:
+                reasons[n].append("second_level")
+    return reasons
+
+
+def book(s, po: PurchaseOrder, line: SupplyLine, req: SupplyRequest, quantity: Decimal, amount: Decimal) -> None:
+    """A delivery counted: received quantity, spend, and the budget moved from committed to spent."""
+    released = min((quantity * line.unit_price).quantize(CENT), req.committed_amount)
+    line.received_quantity += quantity
+    line.spend += amount
+    req.committed_amount -= released
+    budget.record_spend(s, req.department_id, req.budget_year, released, amount)
+
+
+def settle(s, po: PurchaseOrder, requests, actor: Actor, now) -> str:
+    """Requests received in full move on (the rest of their estimate back to the budget); the
+    order's status follows its lines. Returns the order's status before."""
+    for req in requests:
+        if req.status == "ordered" and all(l.received_quantity >= l.quantity for l in req.lines):
+            before, after = fire(SUPPLY_MACHINE, req, "receive")
+            req.status_changed_at = now
+            if req.committed_amount:  # estimate above actual: the rest goes back to the budget
+                budget.release_amount(s, req.department_id, req.budget_year, req.committed_amount)
+                req.committed_amount = Decimal("0.00")
+            audit.record(s, "supply_request", req.id, "receive", actor, from_state=before, to_state=after,
+                         data={"purchase_order": po.number})
+    before = po.status
+    if any(l.received_quantity for l in po.lines):
+        po.status = "received" if all(l.received_quantity >= l.quantity for l in po.lines) else "partially_received"
+    return before
+
+
 def receive(po_id: int, deliveries: list[dict], actor: Actor, uow) -> dict:
-    """Record delivered quantities and actual prices; spend = quantity × actual price."""
+    """Record delivered quantities and actual prices; spend = quantity × actual price.
+
+    A delivery beyond the approved amount (see _hold_reasons) is kept as `held`: not spend, not
+    received, until logistics accepts it (receipts.decide). The answer's `receipt_status` says
+    accepted, held (all of it) or partly_held.
+    """
     _require_buyer(actor)
     if not deliveries:
         raise InvalidInput("nothing delivered", {"lines": ["At least one line."]})
@@ -152,6 +245,7 @@ def receive(po_id: int, deliveries: list[dict], actor: Actor, uow) -> dict:
         if po.status == "received":
             raise InvalidInput("already received in full", {"lines": ["The order is complete."]})
         lines = {l.id: l for l in po.lines}
+        held = _held_by_line(s, list(lines))
         errors, seen = {}, set()
         for n, d in enumerate(deliveries):
             line = lines.get(d["line_id"])
@@ -159,48 +253,50 @@ def receive(po_id: int, deliveries: list[dict], actor: Actor, uow) -> dict:
                 errors[f"lines.{n}.line_id"] = ["Not a line of this order."]
             elif d["line_id"] in seen:
                 errors[f"lines.{n}.line_id"] = ["Each line once per delivery."]
-            elif line.received_quantity + d["quantity"] > line.quantity:
-                errors[f"lines.{n}.quantity"] = [f"More than ordered: {line.quantity - line.received_quantity} outstanding."]
+            elif line.received_quantity + held.get(line.id, (0, 0))[0] + d["quantity"] > line.quantity:
+                left = line.quantity - line.received_quantity - held.get(line.id, (0, 0))[0]
+                errors[f"lines.{n}.quantity"] = [f"More than ordered: {left} outstanding (held receipts count)."]
             seen.add(d["line_id"])
         if errors:
             raise InvalidInput("delivery does not match the order", errors)
         req_ids = sorted({lines[d["line_id"]].request_id for d in deliveries})
         requests = {r.id: r for r in s.scalars(select(SupplyRequest).where(SupplyRequest.id.in_(req_ids))
                                                .order_by(SupplyRequest.id).with_for_update())}
+        priced = [d | {"amount": (d["quantity"] * d["unit_price"]).quantize(CENT),
+                       "approved": (d["quantity"] * lines[d["line_id"]].unit_price).quantize(CENT)} for d in deliveries]
+        reasons = _hold_reasons(s, uow.policy_document, requests, priced, lines)
         now = utcnow()
-        touched = set()
-        for d in deliveries:
+        held_rows, touched = [], set()
+        for n, d in enumerate(priced):
             line = lines[d["line_id"]]
             req = requests[line.request_id]
-            amount = (d["quantity"] * d["unit_price"]).quantize(CENT)
-            released = min((d["quantity"] * line.unit_price).quantize(CENT), req.committed_amount)
-            line.received_quantity += d["quantity"]
-            line.spend += amount
-            req.committed_amount -= released
-            if line.request_id not in touched:
-                req.touch()
-                touched.add(line.request_id)
-            budget.record_spend(s, req.department_id, req.budget_year, released, amount)
-            s.add(Delivery.of(line, req.department_id, purchase_order_id=po.id, quantity=d["quantity"],
-                              unit_price=d["unit_price"], amount=amount, received_by_id=actor.id, received_at=now))
-        for req in requests.values():
-            if req.status == "ordered" and all(l.received_quantity >= l.quantity for l in req.lines):
-                before, after = fire(SUPPLY_MACHINE, req, "receive")
-                req.status_changed_at = now
-                if req.committed_amount:  # estimate above actual: the rest goes back to the budget
-                    budget.release_amount(s, req.department_id, req.budget_year, req.committed_amount)
-                    req.committed_amount = Decimal("0.00")
-                audit.record(s, "supply_request", req.id, "receive", actor, from_state=before, to_state=after,
-                             data={"purchase_order": po.number})
-        before = po.status
-        po.status = "received" if all(l.received_quantity >= l.quantity for l in po.lines) else "partially_received"
+            if not reasons[n]:
+                book(s, po, line, req, d["quantity"], d["amount"])
+                if req.id not in touched:
+                    req.touch()
+                    touched.add(req.id)
+            row = Delivery.of(line, req.department_id, purchase_order_id=po.id, quantity=d["quantity"],
+                              unit_price=d["unit_price"], amount=d["amount"], received_by_id=actor.id,
+                              received_at=now, status="held" if reasons[n] else "accepted",
+                              hold_reasons=" ".join(reasons[n]) or None)
+            s.add(row)
+            if reasons[n]:
+                held_rows.append((row, d))
+        before = settle(s, po, requests.values(), actor, now)
+        s.flush()
+        for row, d in held_rows:
+            audit.record(s, "delivery", row.id, "hold", actor, to_state="held",
+                         data={"purchase_order": po.number, "line_id": row.line_id, "reasons": row.hold_reasons.split(),
+                               "amount": str(row.amount), "approved": str(d["approved"])})
         audit.record(s, "purchase_order", po.id, "receive", actor, from_state=before, to_state=po.status,
                      data={"lines": [{"line_id": d["line_id"], "quantity": str(d["quantity"]),
-                                      "unit_price": str(d["unit_price"])} for d in deliveries]})
+                                      "unit_price": str(d["unit_price"])} for d in deliveries],
+                           "held": [row.id for row, _ in held_rows]})
         emit(s, "order.received", "purchase_order", po.id, number=po.number, status=po.status,
              request_ids=req_ids, actor_id=actor.id)
         uow.commit()
-        return view(po, s)
+        status = "accepted" if not held_rows else ("held" if len(held_rows) == len(priced) else "partly_held")
+        return view(po, s) | {"receipt_status": status}
 
 
 def get_order(po_id: int, actor: Actor, uow) -> dict:

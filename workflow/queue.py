@@ -19,6 +19,7 @@ from .reminders import due_at
 from .errors import InvalidInput
 from .fleet import Driver
 from .people import Department, User
+from .purchasing import Delivery, PurchaseOrder
 from .supply import SupplyLine, SupplyRequest
 from .trips import Trip, TripRequest
 
@@ -29,6 +30,7 @@ ACTIONS = {
     "trip_dispatch": ["dispatch", "cancel"],
     "trip_close": ["close"],
     "trip_drive": ["depart", "arrive"],
+    "held_receipt": ["accept", "reject"],
 }
 # Items waiting for a decision: they fall due after the policy's working days.
 REVIEWS = ("supply_request", "trip_request")
@@ -82,6 +84,21 @@ def _supply_lines():
             .where(r.status == "approved", line.purchase_order_id.is_(None)))
 
 
+def _held_receipts(actor_id: int):
+    """Deliveries above their approval, for logistics (never those of the caller's own requests)."""
+    r, d = SupplyRequest, Delivery
+    return (select(literal("held_receipt").label("kind"), _behalf(None), d.id.label("id"), r.number.label("number"),
+                   d.status.label("status"), SupplyLine.description.label("title"), d.amount.label("amount"),
+                   r.version.label("version"), User.username.label("requester"), Department.code.label("department"),
+                   _none(String).label("destination"), _none(UTCDateTime).label("depart_at"),
+                   _none(Numeric(7, 2)).label("distance_km"), PurchaseOrder.supplier.label("supplier"),
+                   r.id.label("request_id"), d.received_at.label("waiting_since"))
+            .join(SupplyLine, SupplyLine.id == d.line_id).join(r, r.id == SupplyLine.request_id)
+            .join(PurchaseOrder, PurchaseOrder.id == d.purchase_order_id)
+            .join(User, User.id == r.requester_id).join(Department, Department.id == r.department_id)
+            .where(d.status == "held", r.requester_id != actor_id))
+
+
 def _trips(where, kind, waiting=None, behalf=None):
     t = TripRequest
     return (select(literal(kind).label("kind"), _behalf(behalf), t.id.label("id"), t.number.label("number"), t.status.label("status"),
@@ -112,7 +129,9 @@ def _parts(actor: Actor, today: tuple, delegators=()) -> list:
     parts = _reviews(actor, actor.id)
     for colleague in delegators:
         parts += _reviews(colleague, actor.id, behalf=colleague.username)
-    if actor.role == "procurement":
+    if actor.role == "logistics":
+        parts.append(_held_receipts(actor.id))
+    elif actor.role == "procurement":
         parts.append(_supply_lines())
     elif actor.role == "fleet":
         parts += [_trips(TripRequest.status == "approved", "trip_dispatch"),

@@ -47,7 +47,8 @@ def _spend_by(s, period: Period, zone, dialect: str, group_by: str, department_i
     key = {"department": Delivery.department_id, "category": Delivery.category,
            "month": month_key(Delivery.received_at, dialect, zone, period.start)}[group_by]
     stmt = (select(key.label("k"), func.sum(Delivery.amount))
-            .where(Delivery.received_at >= start, Delivery.received_at < end).group_by(key))
+            .where(Delivery.received_at >= start, Delivery.received_at < end, Delivery.status == "accepted")
+            .group_by(key))
     if department_id:
         stmt = stmt.where(Delivery.department_id == department_id)
     return {k: money(v) for k, v in s.execute(stmt)}
@@ -98,7 +99,7 @@ def _consumed(s, period: Period, zone, doc, department_id: int | None) -> dict:
         func.sum(case((Delivery.single_use.is_(True), Delivery.quantity), else_=0)),
         func.sum(Delivery.amount),
         func.sum(case((Delivery.green.is_(True), Delivery.amount), else_=0)))
-        .where(Delivery.received_at >= start, Delivery.received_at < end))
+        .where(Delivery.received_at >= start, Delivery.received_at < end, Delivery.status == "accepted"))
     swapped = (select(func.sum(SupplyLine.quantity * SupplyLine.unit_price))
                .join(SupplyRequest, SupplyRequest.id == SupplyLine.request_id)
                .where(SupplyLine.swapped_from_item_id.is_not(None), SupplyRequest.submitted_at >= start,

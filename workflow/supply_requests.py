@@ -19,7 +19,7 @@ from .compliance import evaluate, finding_view, line_item_facts
 from .db import connection, utcnow
 from .delegation import active_delegators, reviewer
 from .errors import (Forbidden, InvalidInput, JustificationRequired, NotFound, PolicyBlocked,
-                     StaleVersion)
+                     PriceFromCatalog, StaleVersion)
 from .machines import allowed, fire, triggers
 from .outbox import emit_all
 from .people import Department
@@ -156,14 +156,22 @@ def _build_lines(session, inputs: list[LineInput]) -> list[LineRow]:
         raise InvalidInput("a request needs at least one line", {"lines": ["At least one line is required."]})
     ids = {i.item_id for i in inputs if i.item_id} | {i.swapped_from_item_id for i in inputs if i.swapped_from_item_id}
     items = supply_rows.catalog_items(connection(session), ids)
-    lines, errors = [], {}
+    lines, errors, priced = [], {}, False
     for n, given in enumerate(inputs):
         item = items.get(given.item_id) if given.item_id else None
+        if given.item_id and given.unit_price is not None:
+            # Refused rather than ignored: a caller who thinks it sets the price should learn it does not.
+            errors[f"lines.{n}.unit_price"] = ["A catalog item's price comes from the catalog: leave it out."]
+            priced = True
+            continue
         if given.item_id and (item is None or not item.active):
             errors[f"lines.{n}.item_id"] = ["Unknown catalog item."]
             continue
         if given.swapped_from_item_id and given.swapped_from_item_id not in items:
             errors[f"lines.{n}.swapped_from_item_id"] = ["Unknown catalog item."]
+            continue
+        if item is None and (problem := estimate_problem(given.unit_price)):
+            errors[f"lines.{n}.unit_price"] = [problem]
             continue
         if item is not None:
             line = supply_rows.line_from_item(item, given.quantity)
@@ -180,8 +188,19 @@ def _build_lines(session, inputs: list[LineInput]) -> list[LineRow]:
                              received_quantity=Decimal("0"), spend=Decimal("0.00"), green=False, single_use=False)
         lines.append(line)
     if errors:
-        raise InvalidInput("invalid lines", errors)
+        raise (PriceFromCatalog if priced else InvalidInput)("invalid lines", errors)
     return lines
+
+
+def estimate_problem(price: Decimal | None) -> str | None:
+    """What is wrong with the estimated unit price of an item outside the catalog, if anything."""
+    if price is None:
+        return "Required for an item outside the catalog."
+    if not price.is_finite() or price <= 0:
+        return "An item outside the catalog needs an estimated price above 0."
+    if price.normalize().as_tuple().exponent < -2:
+        return "At most 2 decimal places: a price is refused, not rounded."
+    return None
 
 
 def create_draft(purpose: str, needed_by, lines: list[LineInput], actor: Actor, uow) -> dict:

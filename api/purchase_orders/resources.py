@@ -5,9 +5,10 @@ from flask_smorest import Blueprint
 from api.auth import BEARER, current_actor, uow
 from api.fields import ApiErrorSchema
 from api.openapi import link
-from workflow import purchasing
+from workflow import purchasing, receipts
 
-from .schemas import DeliveryInSchema, PurchaseOrderInSchema, PurchaseOrderQuerySchema, PurchaseOrderSchema
+from .schemas import (DeliveryInSchema, HeldReceiptSchema, PurchaseOrderInSchema, PurchaseOrderQuerySchema,
+                      PurchaseOrderSchema, ReceiptDecisionSchema)
 
 blp = Blueprint("purchase_orders", __name__, url_prefix="/api/v1/purchase-orders",
                 description="Unified purchasing")
@@ -51,9 +52,42 @@ class PurchaseOrder(MethodView):
 class Receive(MethodView):
     @blp.arguments(DeliveryInSchema)
     @blp.response(200, PurchaseOrderSchema)
+    @blp.alt_response(202, schema=PurchaseOrderSchema,
+                      description="Received, but held (all or part, see receipt_status and held) for logistics")
     @blp.alt_response(422, schema=ApiErrorSchema, description="Quantities that do not match the order")
     @blp.alt_response(403, schema=ApiErrorSchema, description="The procurement officer only")
     @blp.doc(security=[BEARER], operationId="receivePurchaseOrder", responses={200: NEXT})
     def post(self, body, po_id):
-        """Record what arrived and what it really cost."""
-        return purchasing.receive(po_id, body["lines"], current_actor(), uow())
+        """Record what arrived and what it really cost.
+
+        A line whose real amount exceeds its approved amount by more than the policy's
+        receipt_tolerance_pct, or that brings a first-level request to the second-level threshold,
+        is held: 202, receipt_status `held` or `partly_held`, and the held deliveries listed under
+        `held` until logistics accepts or rejects them.
+        """
+        order = purchasing.receive(po_id, body["lines"], current_actor(), uow())
+        return order, (200 if order["receipt_status"] == "accepted" else 202)
+
+
+@blp.route("/held-receipts")
+class HeldReceipts(MethodView):
+    @blp.response(200, HeldReceiptSchema(many=True))
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Logistics only")
+    @blp.doc(security=[BEARER])
+    def get(self):
+        """Receipts above their approval waiting for logistics, oldest first (also in logistics' queue)."""
+        return receipts.list_held(current_actor(), uow())
+
+
+@blp.route("/held-receipts/<int:delivery_id>/<string:action>")
+class HeldReceiptDecision(MethodView):
+    @blp.arguments(ReceiptDecisionSchema)
+    @blp.response(200, HeldReceiptSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Logistics only, never on their own request")
+    @blp.alt_response(404, schema=ApiErrorSchema, description="No such delivery or decision")
+    @blp.alt_response(409, schema=ApiErrorSchema, description="Not held (already decided)")
+    @blp.doc(security=[BEARER], operationId="decideHeldReceipt",
+             parameters=[{"in": "path", "name": "action", "schema": {"type": "string", "enum": list(receipts.DECISIONS)}}])
+    def post(self, body, delivery_id, action):
+        """accept (the amount becomes spend) or reject (it never counts), with a comment; audited."""
+        return receipts.decide(delivery_id, action, body["comment"], current_actor(), uow())

@@ -33,6 +33,27 @@ class OrderLineSchema(StrictSchema):
     spend = Money()
 
 
+class HeldReceiptSchema(StrictSchema):
+    """One delivery of one line: held ones wait for logistics (see workflow/receipts.py)."""
+    id = fields.Integer()
+    purchase_order_id = fields.Integer()
+    line_id = fields.Integer()
+    quantity = Quantity()
+    unit_price = Money()
+    amount = Money()
+    status = fields.String(metadata={"enum": ["accepted", "held", "rejected"]})
+    hold_reasons = fields.List(fields.String(metadata={"enum": ["above_tolerance", "second_level"]}))
+    received_at = OfficeDateTime()
+    received_by_id = fields.Integer()
+    decided_by_id = fields.Integer(allow_none=True)
+    decided_at = OfficeDateTime(allow_none=True)
+    decision_comment = fields.String(allow_none=True)
+
+
+class ReceiptDecisionSchema(StrictSchema):
+    comment = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
 class PurchaseOrderSchema(StrictSchema):
     id = fields.Integer()
     number = fields.String()
@@ -43,6 +64,10 @@ class PurchaseOrderSchema(StrictSchema):
     created_at = OfficeDateTime()
     created_by_id = fields.Integer()
     lines = fields.List(fields.Nested(OrderLineSchema))
+    held = fields.List(fields.Nested(HeldReceiptSchema),
+                       metadata={"description": "Deliveries waiting for logistics: not received, not spend."})
+    receipt_status = fields.String(metadata={"enum": ["accepted", "held", "partly_held"],
+                                             "description": "In the answer to a receipt only."})
 
 
 class PurchaseOrderQuerySchema(PageQuerySchema):

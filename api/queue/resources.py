@@ -16,7 +16,7 @@ class QueueQuerySchema(PageQuerySchema):
 
 class QueueItemSchema(StrictSchema):
     kind = fields.String(metadata={"enum": list(queue.ACTIONS)})
-    id = fields.Integer(metadata={"description": "The request's id; for supply_line, the line's id."})
+    id = fields.Integer(metadata={"description": "The request's id; for supply_line, the line's id; for held_receipt, the delivery's id."})
     request_id = fields.Integer()
     number = fields.String()
     status = fields.String()
@@ -47,7 +47,8 @@ class Queue(MethodView):
     @blp.response(200, QueuePageSchema)
     @blp.doc(security=[BEARER])
     def get(self, query):
-        """Department heads: their department's first-level reviews; logistics: second-level reviews;
+        """Department heads: their department's first-level reviews; logistics: second-level reviews
+        and held receipts (accept or reject at /purchase-orders/held-receipts/{id}/{action});
         procurement: approved lines not yet ordered; fleet: trips to dispatch and to close;
         drivers: today's trips."""
         return queue.my_queue(current_actor(), uow(), cursor=query.get("cursor"), limit=query["limit"])

@@ -34,7 +34,9 @@ class LineInSchema(StrictSchema):
 
     @validates_schema
     def catalog_or_described(self, data, **kwargs):
-        given = [f for f in OFF_CATALOG if f in data]
+        # A unit_price beside an item_id passes here so that the service refuses it with its own
+        # code (price_from_catalog): the catalog alone prices its items.
+        given = [f for f in OFF_CATALOG if f in data and f != "unit_price"]
         if "item_id" in data:
             if given or "attributes" in data:
                 raise ValidationError("Give either item_id, or a described item, not both.", "item_id")
@@ -42,6 +44,8 @@ class LineInSchema(StrictSchema):
             missing = {f: ["Required for an item outside the catalog."] for f in OFF_CATALOG if f not in data}
             if missing:
                 raise ValidationError(missing)
+            if data["unit_price"] <= 0:
+                raise ValidationError({"unit_price": ["An item outside the catalog needs an estimated price above 0."]})
 
 
 def document_line_choice(schemas: dict) -> None:

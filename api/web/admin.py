@@ -379,6 +379,7 @@ def targets_page():
 
 PARAMETER_LABELS = {
     "procurement.second_level_threshold": _l("Total needing the second-level approval (CNY)"),
+    "procurement.receipt_tolerance_pct": _l("Receipt above the approved amount held for logistics beyond (%)"),
     "procurement.paper_min_recycled_content_pct": _l("Recycled fibre for paper to count as recycled (%)"),
     "procurement.consumable_min_recycled_content_pct": _l("Recycled share for toner and ink to pass (%)"),
     "procurement.max_energy_grade": _l("Worst energy grade allowed (1 is best)"),

@@ -1,14 +1,16 @@
-"""Approvers' pages: the queue (supply and trips, oldest first, overdue marked) and bulk approval."""
+"""Approvers' pages: the queue (supply, trips, held receipts; oldest first, overdue marked) and its actions."""
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import abort, current_app, redirect, render_template, request, url_for
+from marshmallow import ValidationError
 
 from api.fields import ID_MAX
-from workflow import dispatch, queue, supply_requests
+from api.purchase_orders.schemas import ReceiptDecisionSchema
+from workflow import dispatch, queue, receipts, supply_requests
 from workflow.errors import DomainError
 
 from .auth import login_required, web_actor
-from .errors import pages_blueprint
+from .errors import invalid_form, pages_blueprint
 
 
 blp = pages_blueprint("web_approvals", __name__)
@@ -49,3 +51,17 @@ def bulk_approve():
         except ValueError:
             results.append({"number": value, "ok": False, "message": "not an item of the queue"})
     return render_template("web/bulk_result.html", results=results)
+
+
+@blp.post("/app/receipts/<int:delivery_id>/<action>")
+@login_required
+def decide_receipt(delivery_id: int, action: str):
+    """Logistics accepts or rejects a held receipt from the queue, with a comment (the API's limits)."""
+    if action not in receipts.DECISIONS:
+        abort(404)
+    try:
+        given = ReceiptDecisionSchema().load({"comment": (request.form.get("comment") or "").strip()})
+    except ValidationError as exc:
+        return invalid_form(exc)
+    receipts.decide(delivery_id, action, given["comment"], web_actor(), _uow())
+    return redirect(url_for("web_approvals.queue"))

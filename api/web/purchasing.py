@@ -141,8 +141,13 @@ def orders():
 
 
 def _with_outstanding(order: dict) -> dict:
+    """Outstanding: ordered less received less held (a held receipt arrived; logistics decides on it)."""
+    held: dict = {}
+    for d in order.get("held", ()):
+        held[d["line_id"]] = held.get(d["line_id"], Decimal("0")) + d["quantity"]
     for line in order["lines"]:
-        line["outstanding"] = max(line["quantity"] - line["received_quantity"], Decimal("0"))
+        line["outstanding"] = max(line["quantity"] - line["received_quantity"] - held.get(line["line_id"], 0),
+                                  Decimal("0"))
     return order
 
 

@@ -58,6 +58,13 @@ def _supply(c, w: World) -> None:
     po = _ok(c.post("buyer", "/api/v1/purchase-orders", {"supplier": line["supplier"], "line_ids": [line["id"]]}))
     w.put("po", po)
     w.ids["line_ordered"] = line["id"]
+    # A receipt at twice the approved price: held for logistics (issue 14, point 2).
+    held = act("head1", act("staff1", new("Pens delivered dear"), "submit"), "approve")["lines"][0]
+    dear = _ok(c.post("buyer", "/api/v1/purchase-orders", {"supplier": held["supplier"], "line_ids": [held["id"]]}))
+    dear = _ok(c.post("buyer", f"/api/v1/purchase-orders/{dear['id']}/receive", {"lines": [{
+        "line_id": held["id"], "quantity": held["quantity"], "unit_price": str(2 * float(held["unit_price"]))}]}),
+        expected=(202,))
+    w.ids["held_receipt"] = dear["held"][0]["id"]
 
 
 def _trips(c, w: World) -> None:

@@ -44,6 +44,8 @@ VARIANTS = {
     "/api/v1/trip-requests/<int:request_id>/actions/<string:action>": TRIP_ACTIONS,
     "/app/supply/<int:request_id>/<action>": SUPPLY_ACTIONS,
     "/app/trips/<int:request_id>/<action>": ("approve", "return", "reject", "cancel"),
+    "/api/v1/purchase-orders/held-receipts/<int:delivery_id>/<string:action>": ("accept", "reject"),
+    "/app/receipts/<int:delivery_id>/<action>": ("accept", "reject"),
 }
 
 
@@ -118,6 +120,11 @@ API = {
     "GET /api/v1/purchase-orders/<int:po_id>": May({"buyer", "logistics", "finance", "admin"}, on="po"),
     "POST /api/v1/purchase-orders/<int:po_id>/receive": May({"buyer"}, on="po", body=lambda w: {
         "lines": [{"line_id": w.ids["line_ordered"], "quantity": "2", "unit_price": "3.50"}]}),
+    "GET /api/v1/purchase-orders/held-receipts": May({"logistics"}),
+    "POST /api/v1/purchase-orders/held-receipts/<int:delivery_id>/accept": May(
+        {"logistics"}, on="held_receipt", body=lambda w: {"comment": "quote attached"}),
+    "POST /api/v1/purchase-orders/held-receipts/<int:delivery_id>/reject": May(
+        {"logistics"}, on="held_receipt", body=lambda w: {"comment": "not the agreed price"}),
     "GET /api/v1/queue": May(LOGGED_IN, why="one's own work"),
     "POST /api/v1/reports/<string:kind>/compile": May({"finance", "admin"}, body=lambda w: {"period": str(w.year)}),
     "GET /api/v1/reports/consumption": May(HEAD1_REPORTS, query=lambda w: {"period": str(w.year), **GEN_ONLY(w)}),
@@ -209,6 +216,10 @@ WEB = {
     "POST /app/queue/bulk-approve": May(LOGGED_IN, body=lambda w: {"item": f"supply_request:{w.ids['sr_review']}:1"},
                                         why="each item is checked on its own; see the IDOR test"),
     "POST /app/evaluate": May(LOGGED_IN, body=FORM_LINE),
+    "POST /app/receipts/<int:delivery_id>/accept": May({"logistics"}, on="held_receipt",
+                                                       body=lambda w: {"comment": "quote attached"}),
+    "POST /app/receipts/<int:delivery_id>/reject": May({"logistics"}, on="held_receipt",
+                                                       body=lambda w: {"comment": "not the agreed price"}),
     "GET /app/supply/new": May(LOGGED_IN),
     "POST /app/supply/new": May(LOGGED_IN, body=FORM_LINE),
     "GET /app/supply/<int:request_id>": May(WEB_READERS, on="sr_review"),
@@ -319,6 +330,7 @@ def fill(rule, variant, may: May, w: World) -> str:
             "destination_id": lambda: w.ids["destination"], "notification_id": lambda: w.ids["notification"],
             "kind": lambda: "expenditure", "token": lambda: w.act_token, "action": lambda: variant,
             "filename": lambda: "swagger-ui.css" if "docs" in rule.rule else "app.css",
+            "delivery_id": lambda: w.ids["held_receipt"],
         }[name]()
     return rule.build(values, append_unknown=False)[1]
 
