@@ -14,7 +14,7 @@ SHELL_READ = re.compile(r"\$\{?([A-Z][A-Z0-9_]*)")
 SHELL_ASSIGNED = re.compile(r"^\s*(?:export\s+|local\s+)?([A-Z][A-Z0-9_]*)=", re.M)
 COMPOSE_READ = re.compile(r"(?<!\$)\$\{([A-Z][A-Z0-9_]*)")
 # Not configuration: set by the system, the shell or pytest, or only passed through.
-NOT_CONFIGURATION = {"PATH", "HOME", "PWD", "LANG", "PYTHONPATH", "BASH_SOURCE", "PYTEST_CURRENT_TEST"}
+NOT_CONFIGURATION = {"PATH", "HOME", "PWD", "LANG", "PYTHONPATH", "BASH_SOURCE", "PYTEST_CURRENT_TEST", "LD_PRELOAD"}
 
 
 def _documented() -> set[str]:
