@@ -12,7 +12,7 @@ import re
 
 from flask import request
 
-from workflow.errors import BadQuery
+from workflow.errors import BadQuery, DomainError
 
 # Our deepest body (a supply request's lines) is three levels; 32 leaves room and stops a bomb.
 MAX_JSON_DEPTH = 32
@@ -67,12 +67,16 @@ def _check_json_body() -> None:
 
 def check_request() -> None:
     if request.path.startswith("/api/v1/"):
-        # Who is calling comes first on the API (a missing token is a 401 whatever the body).
+        # Who is calling comes first on the API: a caller without a valid token gets its 401 (from
+        # the app's own hook, after the rate limit has counted it), whatever the body holds.
         from . import _public
         from .auth import current_actor
 
         if not _public(request):
-            current_actor()
+            try:
+                current_actor()
+            except DomainError:
+                return
     for location, values in (("query", request.args), ("form", request.form)):
         for key, value in values.items(multi=True):
             if key == "next":
