@@ -5,6 +5,7 @@ from flask import current_app, render_template, request
 from flask_babel import gettext as _
 
 from api.fields import ID_MAX, is_id
+from api.ratelimits import BULK_MAX_ITEMS, bulk_items
 from workflow import dispatch, queue, supply_requests
 from workflow.errors import BadQuery, DomainError
 
@@ -30,8 +31,6 @@ def queue_page():
 @login_required
 def bulk_approve():
     """Approve the selected items one by one: each is checked and audited on its own."""
-    from api.ratelimits import BULK_MAX_ITEMS, bulk_items
-
     actor = web_actor()
     items = bulk_items()
     if len(items) > BULK_MAX_ITEMS:  # each item costs one action against the rate limit, too
