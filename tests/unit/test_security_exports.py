@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from api.reports import export
 from api.reports.export import cell
 from tests import support
+from tests.figures import record
 from tests.report_data import ReportData, office
 
 HOSTILE = ["=1+1", "=HYPERLINK(\"http://evil.example\",\"x\")", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
@@ -125,6 +126,8 @@ def test_every_export_endpoint_neutralises_hostile_plates(app, client, runtime, 
     firsts = {r[0] for r in rows if r}
     assert {"'" + p for p in plates} <= firsts, firsts
     assert not [v for row in rows for v in row if _dangerous(v)]
+    record("8", f"hostile plates in the {where} {fmt} export", ", ".join(sorted(p for p in firsts if p in
+                                                                                   {"'" + q for q in plates})))
 
 
 @pytest.mark.parametrize("text, shown", [("bad\x01plate", "bad\ufffdplate"), ("\x1b=1+1", "\ufffd=1+1"),

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import support
+from tests.figures import record
 from workflow import action_links
 from workflow.db import utcnow
 from workflow.models import metadata
@@ -72,11 +73,14 @@ def test_deeply_nested_json_is_400_and_writes_nothing(client, app, user, path):
     if user:
         client.token(user)
     before = counts(app)
+    answers = {}
     for case, data in DEEP.items():
         status, body = raw(app, client, user, "POST", path, data)
         assert status == 400, (case, body)
         assert body["code"] == "bad_request" and body["errors"], (case, body)
+        answers[case] = status
     assert counts(app) == before
+    record("8", f"deeply nested JSON to {path}", f"{answers}, nothing written")
 
 
 def test_nesting_as_deep_as_our_bodies_is_still_read_by_the_schema(client, app):
