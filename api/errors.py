@@ -79,6 +79,9 @@ def _http_error(exc: HTTPException):
     message = data.get("message") or exc.description or exc.name
     if exc.code == 422 and messages:
         message = "The input is not valid: see errors."
+    elif exc.code == 400 and messages:
+        # A query out of its bounds (limit=500): refused, not clamped; the errors say the range.
+        message = "The query is not valid: see errors."
     return error_body(exc.code, code, message, errors)
 
 
@@ -127,4 +130,7 @@ def register(app) -> None:
     app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(InterfaceError, _database_unavailable)
     app.before_request(_path_ids_in_range)
+    from . import wellformed
+
+    wellformed.register(app)  # before the rate limits: the login limit reads the body
     app.register_error_handler(Exception, _unexpected)

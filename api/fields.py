@@ -12,12 +12,24 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 ID_MAX = 2**31 - 1
 
 
+def is_id(text: str) -> bool:
+    """Text a form may hand to int() as an id: ASCII digits, ten at most ("²".isdigit() is true but
+    int("²") raises, and int() refuses strings of more than 4,300 digits)."""
+    return text.isascii() and text.isdigit() and len(text) <= 10
+
+
 class StrictSchema(Schema):
     """Unknown fields are an error, never silently dropped or copied onto a model."""
 
     class Meta:
         unknown = RAISE
         ordered = True
+
+
+def not_blank(value: str) -> None:
+    """Required text says something: spaces, tabs or newlines alone are no purpose and no name."""
+    if not value.strip():
+        raise ValidationError("Must not be blank.")
 
 
 class OfficeDateTime(fields.DateTime):

@@ -52,6 +52,8 @@ DEFAULT_DOCUMENT: dict = {
         "exemptions": ["cargo", "emergency", "mobility", "no_transit", "hosting_visitors", "severe_weather"],
         # VU-FUEL: consumption above norm × (1 + tolerance) is flagged after the trip.
         "fuel_tolerance_pct": 15,
+        # A trip request lasting longer than this (departure to return) is a typo, not a trip.
+        "max_trip_days": 30,
         # Bookings keep this margin before and after a trip free for the same vehicle and driver.
         "booking_buffer_minutes": 30,
         # For ranking candidate vehicles by expected cost (CNY per litre or kWh).

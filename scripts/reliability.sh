@@ -18,6 +18,10 @@ candidates=(
   tests/unit/test_unresponsive_database.py
   tests/integration/test_fuzz_api.py
   tests/unit/test_web_security.py
+  # Issue 14: limits per person across processes, malformed input, exports that cannot run code.
+  tests/integration/test_security_limits.py
+  tests/unit/test_security_input.py
+  tests/unit/test_security_exports.py
   # The notification tests' own fault cases (issue 4) are point-6 figures too.
   tests/integration/test_notifications.py::test_submissions_while_redis_is_down_succeed_and_are_mailed_exactly_once_when_it_returns
   tests/integration/test_notifications.py::test_send_task_of_a_worker_killed_mid_delivery_is_redelivered_and_mails_exactly_once

@@ -137,8 +137,17 @@ def _fill_distance(s, given: TripInput) -> None:
             given.distance_km = dest.distance_km
     if given.distance_km is None:
         raise InvalidInput("distance needed", {"distance_km": ["Give the one-way distance, or a destination_id."]})
-    if given.return_at <= given.depart_at:
+
+
+def _check_period(depart_at: dt.datetime, return_at: dt.datetime, doc, *, departure_given: bool = True) -> None:
+    """A departure still to come, a return after it, and no longer than the policy's longest trip."""
+    if departure_given and depart_at < utcnow():
+        raise InvalidInput("departure in the past", {"depart_at": ["Must not be in the past."]})
+    if return_at <= depart_at:
         raise InvalidInput("return before departure", {"return_at": ["Must be after depart_at."]})
+    days = doc.travel["max_trip_days"]
+    if return_at - depart_at > dt.timedelta(days=float(days)):
+        raise InvalidInput("trip too long", {"return_at": [f"At most {days} days after depart_at."]})
 
 
 def _evaluate(s, req: TripRequest, doc, actor: Actor):
@@ -195,6 +204,7 @@ def file_request(given: TripInput, actor: Actor, uow) -> dict:
         s = uow.session
         doc = uow.policy_document
         _fill_distance(s, given)
+        _check_period(given.depart_at, given.return_at, doc)
         now = utcnow()
         req = TripRequest(version=1, requester_id=actor.id, department_id=actor.department_id, status="new",
                           purpose_category=given.purpose_category, purpose=given.purpose, origin=given.origin,
@@ -237,8 +247,8 @@ def revise_request(request_id: int, version: int, changes: dict, actor: Actor, u
             if dest is None:
                 raise InvalidInput("unknown destination", {"destination_id": ["Unknown common destination."]})
             req.distance_km = dest.distance_km
-        if req.return_at <= req.depart_at:
-            raise InvalidInput("return before departure", {"return_at": ["Must be after depart_at."]})
+        if {"depart_at", "return_at"} & set(changes):
+            _check_period(req.depart_at, req.return_at, uow.policy_document, departure_given="depart_at" in changes)
         req.touch()
         audit.record(s, "trip_request", req.id, "edit", actor, from_state=req.status, to_state=req.status,
                      data={"fields": sorted(changes)})

@@ -14,7 +14,7 @@ blp = Blueprint("catalog", __name__, url_prefix="/api/v1/catalog/items", descrip
 
 @blp.route("")
 class Items(MethodView):
-    @blp.arguments(CatalogQuerySchema, location="query")
+    @blp.arguments(CatalogQuerySchema, location="query", error_status_code=400)
     @blp.response(200, CatalogItemSchema(many=True))
     # Any listed item can be asked for: a link to a request for one of it (the whole request, since
     # a generated line beside it would name an item that does not exist).

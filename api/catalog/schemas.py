@@ -1,18 +1,18 @@
 """Catalog item schemas; also used by the CSV/XLSX import to check every row."""
 from marshmallow import fields, validate
 
-from api.fields import ID_MAX, Money, PageQuerySchema, StrictSchema
+from api.fields import not_blank, ID_MAX, Money, PageQuerySchema, StrictSchema
 from workflow.catalog import CATEGORIES
 
 
 class CatalogItemInSchema(StrictSchema):
-    sku = fields.String(required=True, validate=validate.Length(1, 64))
-    name = fields.String(required=True, validate=validate.Length(1, 200))
+    sku = fields.String(required=True, validate=[validate.Length(1, 64), not_blank])
+    name = fields.String(required=True, validate=[validate.Length(1, 200), not_blank])
     name_zh = fields.String(load_default="", validate=validate.Length(0, 200))
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    unit = fields.String(required=True, validate=validate.Length(1, 32))
+    unit = fields.String(required=True, validate=[validate.Length(1, 32), not_blank])
     unit_price = Money(required=True, validate=validate.Range(0, 10**11))
-    supplier = fields.String(required=True, validate=validate.Length(1, 200))
+    supplier = fields.String(required=True, validate=[validate.Length(1, 200), not_blank])
     recyclable = fields.Boolean(load_default=False)
     recycled_content_pct = fields.Integer(load_default=0, validate=validate.Range(0, 100))
     single_use = fields.Boolean(load_default=False)

@@ -1,7 +1,7 @@
 """Schemas of the fleet."""
 from marshmallow import fields, validate
 
-from api.fields import OfficeDate, Money, OfficeDateTime, StrictSchema, UnitPrice
+from api.fields import not_blank, OfficeDate, Money, OfficeDateTime, StrictSchema, UnitPrice
 from workflow.fleet import ENERGIES, KINDS, LICENCE_CLASSES, VEHICLE_STATUSES
 
 Kilometres = lambda **kw: fields.Decimal(as_string=True, places=1, validate=validate.Range(0, 10_000_000), **kw)  # noqa: E731
@@ -9,7 +9,7 @@ Kilometres = lambda **kw: fields.Decimal(as_string=True, places=1, validate=vali
 
 class VehicleSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
-    plate = fields.String(required=True, validate=validate.Length(2, 16))
+    plate = fields.String(required=True, validate=[validate.Length(2, 16), not_blank])
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     energy = fields.String(required=True, validate=validate.OneOf(ENERGIES))
     seats = fields.Integer(required=True, validate=validate.Range(1, 80),
@@ -74,7 +74,7 @@ class FuelLogSchema(StrictSchema):
 
 class DestinationSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(1, 200))
+    name = fields.String(required=True, validate=[validate.Length(1, 200), not_blank])
     name_zh = fields.String(validate=validate.Length(0, 200))
     distance_km = fields.Decimal(as_string=True, places=2, required=True,
                                  validate=validate.Range(0, 5000, min_inclusive=False))

@@ -73,7 +73,7 @@ class RetriedSchema(StrictSchema):
 
 @blp.route("/notifications")
 class Inbox(MethodView):
-    @blp.arguments(InboxQuerySchema, location="query")
+    @blp.arguments(InboxQuerySchema, location="query", error_status_code=400)
     @blp.response(200, InboxSchema)
     @blp.doc(**DOC)
     def get(self, query):

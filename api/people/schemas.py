@@ -1,7 +1,7 @@
 """Schemas of users, departments and budgets."""
 from marshmallow import fields, validate
 
-from api.fields import Money, StrictSchema
+from api.fields import not_blank, Money, StrictSchema
 from workflow.access import ROLES
 
 
@@ -29,7 +29,7 @@ class UserInSchema(StrictSchema):
 class DepartmentSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9_-]{1,32}$"))
-    name = fields.String(required=True, validate=validate.Length(1, 200))
+    name = fields.String(required=True, validate=[validate.Length(1, 200), not_blank])
     name_zh = fields.String(validate=validate.Length(0, 200))
     headcount = fields.Integer(required=True, validate=validate.Range(0, 100_000))
 

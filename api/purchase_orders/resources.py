@@ -22,7 +22,7 @@ NEXT = {"links": {"ReadOrder": link("getPurchaseOrder", {"po_id": "$response.bod
 
 @blp.route("")
 class PurchaseOrders(MethodView):
-    @blp.arguments(PurchaseOrderQuerySchema, location="query")
+    @blp.arguments(PurchaseOrderQuerySchema, location="query", error_status_code=400)
     @blp.response(200, PurchaseOrderSchema(many=True))
     @blp.alt_response(403, schema=ApiErrorSchema, description="For procurement, finance, logistics and administrators")
     @blp.doc(security=[BEARER])

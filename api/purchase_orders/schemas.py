@@ -1,11 +1,11 @@
 """Schemas of purchase orders and deliveries."""
 from marshmallow import fields, validate
 
-from api.fields import ID_MAX, Money, OfficeDateTime, OrderedQuantity, PageQuerySchema, Quantity, StrictSchema, UnitPrice
+from api.fields import not_blank, ID_MAX, Money, OfficeDateTime, OrderedQuantity, PageQuerySchema, Quantity, StrictSchema, UnitPrice
 
 
 class PurchaseOrderInSchema(StrictSchema):
-    supplier = fields.String(required=True, validate=validate.Length(1, 200))
+    supplier = fields.String(required=True, validate=[validate.Length(1, 200), not_blank])
     line_ids = fields.List(fields.Integer(validate=validate.Range(1, ID_MAX)), required=True,
                            validate=validate.Length(1, 500))
 

@@ -43,7 +43,7 @@ class QueuePageSchema(StrictSchema):
 
 @blp.route("")
 class Queue(MethodView):
-    @blp.arguments(QueueQuerySchema, location="query")
+    @blp.arguments(QueueQuerySchema, location="query", error_status_code=400)
     @blp.response(200, QueuePageSchema)
     @blp.doc(security=[BEARER])
     def get(self, query):

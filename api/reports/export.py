@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from decimal import Decimal
 
 COLUMNS = {
     "key": ("Group", "分组"), "department": ("Department", "部门"), "category": ("Category", "类别"),
@@ -58,37 +60,55 @@ def preamble(kind: str, report: dict) -> list[list]:
             ["Currency / 币种: CNY; paper in reams of 500 sheets / 用纸单位：令（500张）"], []]
 
 
+# OWASP "CSV injection": a spreadsheet runs a cell that starts with one of these as a formula
+# (=HYPERLINK(...), +cmd|..., -2+3, @SUM(...)); Excel also reads the full-width forms a Chinese
+# input method types. Department names, categories and plates are typed by people, so every
+# text cell of every export passes through `cell`.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def cell(value):
+    """One cell of an export: numbers (and text that is exactly a number, like "-12.50") as they
+    are; text a spreadsheet would run as a formula behind a single quote, so it is shown, not run."""
+    if value is None or isinstance(value, (bool, int, float, Decimal)):
+        return value
+    # Control characters XML cannot carry would make the XLSX writer fail: shown as the replacement character.
+    text = _NOT_IN_XML.sub("\ufffd", str(value))
+    if text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _rows(kind: str, report: dict) -> list[list]:
+    """Everything an export writes, every value through `cell`."""
+    headers, rows = table(kind, report)
+    return [[cell(v) for v in row] for row in preamble(kind, report) + [headers] + rows]
+
+
 def to_csv(kind: str, report: dict) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerows(preamble(kind, report))
-    headers, rows = table(kind, report)
-    writer.writerow(headers)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    writer.writerows(["" if v is None else v for v in row] for row in _rows(kind, report))
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
 
 
-def to_xlsx(kind: str, report: dict) -> bytes:
-    from decimal import Decimal, InvalidOperation
+def _number_in_excel(value):
+    # Numbers as numbers, so finance can add them up in Excel; a negative one stays a number.
+    if isinstance(value, str) and _NUMBER.fullmatch(value) or isinstance(value, Decimal):
+        return float(Decimal(value))
+    return value
 
+
+def to_xlsx(kind: str, report: dict) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
     sheet = book.active
     sheet.title = kind
-    for row in preamble(kind, report):
-        sheet.append(row)
-    headers, rows = table(kind, report)
-    sheet.append(headers)
-    for row in rows:
-        cells = []
-        for v in row:
-            try:  # numbers as numbers, so finance can add them up in Excel
-                cells.append(float(Decimal(str(v))) if v is not None and not isinstance(v, bool) and
-                             str(v).replace(".", "", 1).lstrip("-").isdigit() else v)
-            except InvalidOperation:
-                cells.append(v)
-        sheet.append(cells)
+    for row in _rows(kind, report):
+        sheet.append([_number_in_excel(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

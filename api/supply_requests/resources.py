@@ -37,7 +37,7 @@ def to_lines(lines: list[dict]) -> list[service.LineInput]:
 
 @blp.route("")
 class SupplyRequests(MethodView):
-    @blp.arguments(SupplyRequestQuerySchema, location="query")
+    @blp.arguments(SupplyRequestQuerySchema, location="query", error_status_code=400)
     @blp.response(200, SupplyRequestSchema(many=True))
     @blp.doc(security=[BEARER])
     def get(self, query):

@@ -1,7 +1,7 @@
 """Schemas of supply requests, their lines, findings and actions."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.fields import ID_MAX, OfficeDate, Money, OfficeDateTime, OrderedQuantity, PageQuerySchema, Quantity, StrictSchema, UnitPrice
+from api.fields import not_blank, ID_MAX, OfficeDate, Money, OfficeDateTime, OrderedQuantity, PageQuerySchema, Quantity, StrictSchema, UnitPrice
 from workflow.catalog import CATEGORIES
 from workflow.supply import STATES
 
@@ -24,9 +24,9 @@ class AttributesSchema(StrictSchema):
 class LineInSchema(StrictSchema):
     item_id = fields.Integer(validate=validate.Range(1, ID_MAX))
     quantity = OrderedQuantity(required=True)
-    description = fields.String(validate=validate.Length(1, 200))
+    description = fields.String(validate=[validate.Length(1, 200), not_blank])
     category = fields.String(validate=validate.OneOf(CATEGORIES))
-    unit = fields.String(validate=validate.Length(1, 32))
+    unit = fields.String(validate=[validate.Length(1, 32), not_blank])
     unit_price = UnitPrice()
     attributes = fields.Nested(AttributesSchema)
     swapped_from_item_id = fields.Integer(validate=validate.Range(1, ID_MAX),
@@ -70,14 +70,14 @@ def document_line_choice(schemas: dict) -> None:
 
 
 class SupplyRequestInSchema(StrictSchema):
-    purpose = fields.String(required=True, validate=validate.Length(1, 500))
+    purpose = fields.String(required=True, validate=[validate.Length(1, 500), not_blank])
     needed_by = OfficeDate(allow_none=True)
     lines = fields.List(fields.Nested(LineInSchema), required=True, validate=validate.Length(1, 100))
 
 
 class SupplyRequestPatchSchema(StrictSchema):
     version = fields.Integer(required=True, validate=validate.Range(1, ID_MAX))
-    purpose = fields.String(validate=validate.Length(1, 500))
+    purpose = fields.String(validate=[validate.Length(1, 500), not_blank])
     needed_by = OfficeDate(allow_none=True)
     lines = fields.List(fields.Nested(LineInSchema), validate=validate.Length(1, 100))
 

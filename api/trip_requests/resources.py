@@ -33,7 +33,7 @@ DISPATCH_FIRST = {"links": {"DispatchFirst": link(
 
 @blp.route("")
 class TripRequests(MethodView):
-    @blp.arguments(TripRequestQuerySchema, location="query")
+    @blp.arguments(TripRequestQuerySchema, location="query", error_status_code=400)
     @blp.response(200, TripRequestSchema(many=True))
     @blp.doc(**DOC)
     def get(self, query):

@@ -1,7 +1,7 @@
 """Schemas of trip requests, their actions, candidates and carpool suggestions."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.fields import ID_MAX, Money, OfficeDateTime, PageQuerySchema, StrictSchema, UnitPrice
+from api.fields import not_blank, ID_MAX, Money, OfficeDateTime, PageQuerySchema, StrictSchema, UnitPrice
 from api.supply_requests.schemas import DepartmentRefSchema, FindingSchema, PersonSchema
 from policies import DEFAULT_DOCUMENT
 from workflow.trips import TRIP_STATES
@@ -21,9 +21,9 @@ def Reading(**kw):
 class TripRequestInSchema(StrictSchema):
     purpose_category = fields.String(required=True, validate=validate.OneOf(PURPOSES),
                                      metadata={"description": "Personal use is not a category."})
-    purpose = fields.String(required=True, validate=validate.Length(1, 500))
-    origin = fields.String(load_default="Office", validate=validate.Length(1, 200))
-    destination = fields.String(required=True, validate=validate.Length(1, 200))
+    purpose = fields.String(required=True, validate=[validate.Length(1, 500), not_blank])
+    origin = fields.String(load_default="Office", validate=[validate.Length(1, 200), not_blank])
+    destination = fields.String(required=True, validate=[validate.Length(1, 200), not_blank])
     destination_id = fields.Integer(validate=validate.Range(1, ID_MAX),
                                     metadata={"description": "A common destination: fills distance_km."})
     distance_km = Km(metadata={"description": "One way."})
@@ -50,9 +50,9 @@ def document_distance_choice(schemas: dict) -> None:
 class TripRequestPatchSchema(StrictSchema):
     version = fields.Integer(required=True, validate=validate.Range(1, ID_MAX))
     purpose_category = fields.String(validate=validate.OneOf(PURPOSES))
-    purpose = fields.String(validate=validate.Length(1, 500))
-    origin = fields.String(validate=validate.Length(1, 200))
-    destination = fields.String(validate=validate.Length(1, 200))
+    purpose = fields.String(validate=[validate.Length(1, 500), not_blank])
+    origin = fields.String(validate=[validate.Length(1, 200), not_blank])
+    destination = fields.String(validate=[validate.Length(1, 200), not_blank])
     destination_id = fields.Integer(allow_none=True, validate=validate.Range(1, ID_MAX))
     distance_km = Km()
     passengers = fields.Integer(validate=validate.Range(1, 80))

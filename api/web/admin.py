@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
+from api.fields import is_id
 from workflow import budget, catalog, destinations, people, reporting, targets
 from workflow.access import ROLES
 from workflow.catalog import CATEGORIES
@@ -17,7 +18,7 @@ from workflow.errors import DomainError, Forbidden
 
 from .auth import login_required, web_actor
 
-from .errors import error_page, pages_blueprint, status_of
+from .errors import error_page, id_in_query, pages_blueprint, status_of
 
 blp = pages_blueprint("web_admin", __name__)
 LANGUAGES = (("en", "English"), ("zh", "简体中文"))
@@ -146,9 +147,7 @@ def _item_fields() -> dict:
 
 
 def _catalog_page(values=None, errors=None, message=None, import_problems=None, import_message=None, status=200):
-    after = request.args.get("after", "")
-    after_id = int(after) if after.isdigit() else 0
-    items = catalog.list_items(_uow(), after_id=after_id, limit=CATALOG_PAGE)
+    items = catalog.list_items(_uow(), after_id=id_in_query("after") or 0, limit=CATALOG_PAGE)
     return render_template("web/admin_catalog.html", items=items, categories=CATEGORIES,
                            more=items[-1]["id"] if len(items) == CATALOG_PAGE else None,
                            values=values or {"active": True}, errors=errors or {}, message=message,
@@ -323,7 +322,7 @@ def budgets():
         dep = request.form.get("department_id", "")
         amount = (request.form.get("amount") or "").strip()
         try:
-            if not dep.isdigit():
+            if not is_id(dep):
                 raise ValidationError({"department_id": [_("Choose a department.")]})
             fields = BudgetInSchema().load({"amount": amount})
             budget.set_budget(int(dep), year, fields["amount"], web_actor(), _uow())
@@ -393,6 +392,7 @@ PARAMETER_LABELS = {
     "travel.purposes": _l("Trip purposes"),
     "travel.exemptions": _l("Exemptions from the 1-3-5 rule"),
     "travel.fuel_tolerance_pct": _l("Fuel use above the norm flagged beyond (%)"),
+    "travel.max_trip_days": _l("Longest trip a request may ask for (days)"),
     "travel.booking_buffer_minutes": _l("Free margin around each booking (minutes)"),
     "travel.avoided_trip_litres_per_100km": _l("Petrol counted per avoided trip (L/100 km)"),
     "queue.due_working_days": _l("Working days before an approval is overdue"),

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from api.fields import ID_MAX
+from api.fields import ID_MAX, is_id
 from api.purchase_orders.schemas import ReceiptDecisionSchema
+from api.ratelimits import BULK_MAX_ITEMS, bulk_items
 from workflow import dispatch, queue, receipts, supply_requests
-from workflow.errors import DomainError
+from workflow.errors import BadQuery, DomainError
 
 from .auth import login_required, web_actor
 from .errors import invalid_form, pages_blueprint
@@ -32,12 +34,16 @@ def queue_page():
 def bulk_approve():
     """Approve the selected items one by one: each is checked and audited on its own."""
     actor = web_actor()
+    items = bulk_items()
+    if len(items) > BULK_MAX_ITEMS:  # each item costs one action against the rate limit, too
+        raise BadQuery("too many items", {"item": [_("At most %(most)s items at once; %(given)s were selected.",
+                                                     most=BULK_MAX_ITEMS, given=len(items))]})
     results = []
-    for value in request.form.getlist("item"):
-        kind, _, rest = value.partition(":")
-        item_id, _, version = rest.partition(":")
+    for value in items:
+        kind, _sep, rest = value.partition(":")
+        item_id, _sep, version = rest.partition(":")
         try:
-            if not (item_id.isdigit() and version.isdigit() and int(item_id) <= ID_MAX and int(version) <= ID_MAX):
+            if not (is_id(item_id) and is_id(version) and int(item_id) <= ID_MAX and int(version) <= ID_MAX):
                 raise ValueError(value)
             if kind == "supply_request":
                 done = supply_requests.act(int(item_id), "approve", int(version), actor, _uow())

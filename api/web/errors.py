@@ -5,7 +5,7 @@ from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from workflow.errors import DomainError
+from workflow.errors import BadQuery, DomainError
 
 
 def status_of(exc: DomainError) -> int:
@@ -24,6 +24,23 @@ def invalid_form(exc: ValidationError):
 
 def error_page(exc: DomainError):
     return render_template("web/error.html", message=exc.message, errors=exc.errors), status_of(exc)
+
+
+def id_in_query(name: str) -> int | None:
+    """A page's cursor id from the query string: None when absent, else an id in the columns' range.
+
+    Anything else is a 400 saying the range: a page never silently starts over from the top.
+    """
+    from flask import request
+
+    from api.fields import ID_MAX, is_id
+
+    value = request.args.get(name, "")
+    if not value:
+        return None
+    if not (is_id(value) and 1 <= int(value) <= ID_MAX):
+        raise BadQuery(f"bad {name}", {name: [_("A whole number from 1 to %(most)s.", most=ID_MAX)]})
+    return int(value)
 
 
 def pages_blueprint(name: str, import_name: str) -> Blueprint:

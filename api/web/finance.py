@@ -7,7 +7,7 @@ from flask import current_app, render_template, request
 from flask_babel import gettext as _
 
 from policies.periods import PeriodError, months, parse
-from api.fields import ID_MAX
+from api.fields import ID_MAX, is_id
 from workflow import people, reporting
 from workflow.errors import BadQuery, DomainError, Forbidden
 
@@ -33,7 +33,7 @@ def _query() -> dict:
     """The period picker's values (period defaults to the office's current year)."""
     period = (request.args.get("period") or "").strip() or str(_uow().office_year())
     department = (request.args.get("department_id") or "").strip()
-    if department and not (department.isdigit() and int(department) <= ID_MAX):
+    if department and not (is_id(department) and int(department) <= ID_MAX):
         raise BadQuery("bad department", {"department_id": [_("Choose a department from the list.")]})
     return {"period": period[:30], "baseline": (request.args.get("baseline") or "").strip()[:30] or None,
             "department_id": int(department) if department else None,

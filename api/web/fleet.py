@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from api.fields import ID_MAX
+from api.fields import ID_MAX, is_id
 from workflow import dispatch, fleet, queue, trip_requests
 from workflow.db import utcnow
 from workflow.errors import DomainError
@@ -64,7 +64,7 @@ def _by_trip(requests: list[dict]) -> list[dict]:
 
 def _version(form) -> int | None:
     raw = (form.get("version") or "").strip()
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= ID_MAX else None
+    return int(raw) if is_id(raw) and 0 < int(raw) <= ID_MAX else None
 
 
 # ---- the dispatch board ----------------------------------------------------------------------
@@ -109,7 +109,7 @@ def dispatch_trip(request_id: int):
     pool = form.getlist("carpool_ids")
     version = _version(form)
     # Ids within the columns' range: a longer number names no row (and PostgreSQL would refuse it).
-    if version is None or not all(v.isdigit() and 0 < int(v) <= ID_MAX for v in picked + pool):
+    if version is None or not all(is_id(v) and 0 < int(v) <= ID_MAX for v in picked + pool):
         return _board(request_id, _("Choose a vehicle and a driver from the lists, then press Dispatch again."), 422)
     body = {"version": version, "vehicle_id": int(picked[0]), "driver_id": int(picked[1]),
             "carpool_ids": [int(v) for v in pool], "comment": (form.get("comment") or "").strip()[:2000] or None}

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from api.errors import flatten
-from api.fields import ID_MAX, OrderedQuantity
+from api.fields import ID_MAX, OrderedQuantity, is_id
 from api.supply_requests.schemas import ActionSchema, SupplyRequestInSchema
 from api.trip_requests.schemas import TripActionSchema, TripRequestInSchema
 
@@ -61,10 +61,10 @@ def _lines_from_form(form) -> tuple[list[LineInput], dict]:
         except ValidationError as exc:
             errors[f"lines.{len(lines)}.quantity"] = exc.messages
             continue
-        if not item.isdigit() or int(item) > ID_MAX:
+        if not is_id(item) or int(item) > ID_MAX:
             errors[f"lines.{len(lines)}.item_id"] = [_("Choose an item.")]
             continue
-        swap = swapped[n] if n < len(swapped) and swapped[n].isdigit() and int(swapped[n]) <= ID_MAX else None
+        swap = swapped[n] if n < len(swapped) and is_id(swapped[n]) and int(swapped[n]) <= ID_MAX else None
         lines.append(LineInput(quantity=quantity, item_id=int(item), swapped_from_item_id=int(swap) if swap else None))
     try:
         limit(lines)

@@ -8,10 +8,11 @@ from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from api.fields import is_id
 from workflow import purchasing, supply_requests
 
 from .auth import login_required, web_actor
-from .errors import pages_blueprint
+from .errors import id_in_query, pages_blueprint
 
 
 blp = pages_blueprint("web_purchasing", __name__)
@@ -121,7 +122,7 @@ def place():
         return _waiting_page(_("Give the supplier's name (at most 200 characters)."), 422)
     if not raw_ids:
         return _waiting_page(_("Select at least one line to order."), 422)
-    if not all(v.isdigit() and int(v) > 0 for v in raw_ids):
+    if not all(is_id(v) and int(v) > 0 for v in raw_ids):
         return _waiting_page(_("The selected lines are not valid; reload the page and try again."), 422)
     order = purchasing.place_order(supplier, [int(v) for v in raw_ids], web_actor(), _uow())
     return redirect(url_for("web_purchasing.order", po_id=order["id"]))
@@ -133,9 +134,7 @@ def place():
 @login_required
 @role_required("procurement", _for_buyer)
 def orders():
-    before = request.args.get("before", "")
-    rows = purchasing.list_orders(web_actor(), _uow(), before_id=int(before) if before.isdigit() else None,
-                                  limit=50)
+    rows = purchasing.list_orders(web_actor(), _uow(), before_id=id_in_query("before"), limit=50)
     return render_template("web/purchasing_orders.html", orders=rows,
                            next_before=rows[-1]["id"] if len(rows) == 50 else None)
 
