@@ -23,6 +23,21 @@ POINTS = {
     "7": "Fuzzing",
     "8": "Input limits",
 }
+# What each test file of the later issues covers, for the count of its tests by file.
+FILES = {
+    "tests/unit/test_security_separation_of_duties.py": "14.1 Two levels, two people; delegation limits",
+    "tests/unit/test_security_prices.py": "14.2 Prices from the catalog; receipts held above tolerance",
+    "tests/integration/test_security_prices.py": "14.2 The same over HTTP on PostgreSQL, with a race",
+    "tests/unit/test_security_web.py": "14.3, 14.5, 14.10 Redirects, the signing key, cookies and caching",
+    "tests/unit/test_security_webhooks.py": "14.4 Webhooks cannot reach inside",
+    "tests/integration/test_security_webhooks.py": "14.4 The same over HTTP on PostgreSQL",
+    "tests/integration/test_security_limits.py": "14.6 Limits per person across processes (Redis)",
+    "tests/unit/test_security_input.py": "14.7 Malformed input is 4xx",
+    "tests/unit/test_security_avoided_trips.py": "14.8 A refused short trip counts once",
+    "tests/integration/test_security_avoided_trips_pg.py": "14.8 The same under concurrent sends on PostgreSQL",
+    "tests/unit/test_security_exports.py": "14.9 Exports that cannot run code",
+    "tests/unit/test_office_calendar.py": "20 The office's working calendar",
+}
 
 
 def outcomes(junit: Path) -> dict[str, str]:
@@ -67,7 +82,7 @@ def render(rows: list[dict], results: dict[str, str]) -> str:
     lines = [
         "# Reliability and security figures",
         "",
-        "What the issue-7 tests measured in one run (`bash scripts/reliability.sh` writes this file).",
+        "What the reliability and security tests (issues 7, 14 and 20) measured in one run (`bash scripts/reliability.sh` writes this file).",
         "",
         f"- Date: {dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
         f"- Commit: {commit()}",
@@ -84,6 +99,15 @@ def render(rows: list[dict], results: dict[str, str]) -> str:
         mark = state if state == "passed" else f"**{state.upper()}**"
         lines.append(f"| {row['point']}. {POINTS.get(row['point'], '')} | {cell(row['name'])} | {cell(row['figure'])} "
                      f"| `{cell(row['test'])}` | {mark} |")
+    by_file: dict[str, dict[str, int]] = {}
+    for node, state in results.items():
+        tally = by_file.setdefault(node.split("::", 1)[0], {})
+        tally[state] = tally.get(state, 0) + 1
+    lines += ["", "## Tests by file", "", "| file | covers | passed | not passed |", "|---|---|---|---|"]
+    for path, tally in sorted(by_file.items()):
+        bad = sum(n for state, n in tally.items() if state != "passed")
+        lines.append(f"| `{path}` | {cell(FILES.get(path, ''))} | {tally.get('passed', 0)} | "
+                     f"{bad if not bad else f'**{bad}**'} |")
     silent = sorted(t for t, s in results.items() if s in ("failed", "error") and t not in seen)
     if silent:
         lines += ["", "Failed before recording a figure:", ""] + [f"- **{results[t].upper()}** `{t}`" for t in silent]
