@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -185,8 +186,14 @@ def test_cr_lf_in_the_login_target_never_500s_nor_splits_the_header(app):
                                                         "csrf_token": _csrf(web, "/login")})
         assert resp.status_code < 500, (target, resp.status_code)
         location = resp.headers.get("Location", "")
-        assert "\r" not in location and "\n" not in location and "evil" not in location, (target, location)
+        # Read as a browser reads it (api/security.safe_next): at most a path of this site is left.
+        assert "\r" not in location and "\n" not in location and _stays_here(location), (target, location)
         assert not [c for c in resp.headers.getlist("Set-Cookie") if c.startswith("x=")], target
+
+
+def _stays_here(location: str) -> bool:
+    parts = urlsplit(location)
+    return parts.netloc in ("", "localhost") and parts.path.startswith("/") and not parts.path.startswith("//")
 
 
 def test_cr_lf_in_the_language_switch_target_never_500s(app):
@@ -196,7 +203,7 @@ def test_cr_lf_in_the_language_switch_target_never_500s(app):
                                            "csrf_token": _csrf(web, "/app/requests")})
         assert resp.status_code < 500, (target, resp.status_code)
         location = resp.headers.get("Location", "")
-        assert "\r" not in location and "\n" not in location and "evil" not in location, (target, location)
+        assert "\r" not in location and "\n" not in location and _stays_here(location), (target, location)
 
 
 # ---- page bounds: 400 saying the range, never clamped ----------------------------------------------
