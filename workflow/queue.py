@@ -15,7 +15,7 @@ from .access import Actor
 from .db import UTCDateTime
 from .delegation import active_delegators
 from .reminders import due_at
-from .errors import InvalidInput
+from .errors import BadQuery
 from .fleet import Driver
 from .people import Department, User
 from .supply import SupplyLine, SupplyRequest
@@ -43,7 +43,7 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str, int]:
             raise ValueError
         return parsed, kind, int(row_id)
     except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("bad cursor", {"cursor": ["Not a cursor this API gave out."]})
+        raise BadQuery("bad cursor", {"cursor": ["Not a cursor this API gave out."]})
 
 
 def _none(type_):
