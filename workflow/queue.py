@@ -16,7 +16,7 @@ from .db import UTCDateTime, utcnow
 from .delegation import active_delegators
 from .office_calendar import load as load_calendar
 from .reminders import due_at
-from .errors import InvalidInput
+from .errors import BadQuery
 from .fleet import Driver
 from .people import Department, User
 from .purchasing import Delivery, PurchaseOrder
@@ -48,7 +48,7 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str, int]:
             raise ValueError
         return parsed, kind, int(row_id)
     except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("bad cursor", {"cursor": ["Not a cursor this API gave out."]})
+        raise BadQuery("bad cursor", {"cursor": ["Not a cursor this API gave out."]})
 
 
 def _none(type_):

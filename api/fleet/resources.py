@@ -17,7 +17,7 @@ DOC = {"security": [BEARER]}
 
 @blp.route("/vehicles")
 class Vehicles(MethodView):
-    @blp.arguments(VehicleQuerySchema, location="query", error_status_code=400)
+    @blp.arguments(VehicleQuerySchema, location="query")
     @blp.response(200, VehicleSchema(many=True))
     @blp.alt_response(403, schema=ApiErrorSchema,
                       description="The fleet is for the fleet manager, logistics, finance and drivers")
@@ -37,7 +37,7 @@ class Vehicles(MethodView):
 
 @blp.route("/vehicles/costs")
 class AllVehicleCosts(MethodView):
-    @blp.arguments(CostQuerySchema, location="query", error_status_code=400)
+    @blp.arguments(CostQuerySchema, location="query")
     @blp.response(200, VehicleCostSchema(many=True))
     @blp.alt_response(403, schema=ApiErrorSchema,
                       description="For the fleet manager, administrators, finance and logistics")

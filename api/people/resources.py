@@ -59,7 +59,7 @@ class Departments(MethodView):
 
 @blp.route("/budgets")
 class Budgets(MethodView):
-    @blp.arguments(BudgetQuerySchema, location="query", error_status_code=400)
+    @blp.arguments(BudgetQuerySchema, location="query")
     @blp.response(200, BudgetSchema(many=True))
     @blp.alt_response(403, schema=ApiErrorSchema,
                       description="Budgets are for finance, administrators, logistics and department heads")
