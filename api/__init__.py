@@ -40,7 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         API_SPEC_OPTIONS={
-            "info": {"description": "Green procurement and official-vehicle use (节约型机关)."},
+            "info": {"description": "Green procurement and official-vehicle use for a conservation-minded office (jieyuexing jiguan)."},
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         },
     )

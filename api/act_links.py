@@ -7,16 +7,17 @@ from workflow import action_links, dispatch, supply_requests, trip_requests
 from workflow.db import utcnow
 from workflow.errors import DomainError, Forbidden
 from workflow.people import User
+from workflow.texts import N_, language, text
 
 from .web.errors import status_of
 
 blp = Blueprint("act_links", __name__, url_prefix="/act")
 
+# Message ids of the page's words; the page is in the approver's language, not the browser's.
 WORDS = {
-    "approve": ("Approve", "批准"), "return": ("Return", "退回"), "reject": ("Reject", "不予批准"),
-    "confirm": ("Confirm", "确认"), "comment": ("Comment", "意见"), "needed": ("(required)", "（必填）"),
-    "done": ("Done: {number} is now {status}.", "已完成：{number} 当前状态为 {status}。"),
-    "failed": ("Not done: {message}", "未完成：{message}"),
+    "approve": N_("Approve"), "return": N_("Return"), "reject": N_("Reject"),
+    "confirm": N_("Confirm"), "comment": N_("Comment"), "needed": N_("(required)"),
+    "done": N_("Done: {number} is now {status}."), "failed": N_("Not done: {message}"),
 }
 
 PAGE = """<!doctype html>
@@ -56,7 +57,7 @@ def _item(runtime, link, actor) -> dict:
 
 
 def _render(lang, title, status=200, **context):
-    words = {k: v[1 if lang == "zh" else 0] for k, v in WORDS.items()}
+    words = {k: text(v, lang) for k, v in WORDS.items()}
     return render_template_string(PAGE, lang=lang, title=title, words=words, **context), status
 
 
@@ -66,13 +67,12 @@ def act(token: str):
         runtime, link, actor = _load(token)
     except DomainError as exc:
         return _render("en", "Jieyue", 403, message=exc.message)
-    lang = "zh" if actor.language.startswith("zh") else "en"
-    title = WORDS[link["action"]][1 if lang == "zh" else 0]
-    words = {k: v[1 if lang == "zh" else 0] for k, v in WORDS.items()}
+    lang = language(actor.language)
+    title = text(WORDS[link["action"]], lang)
     try:
         item = _item(runtime, link, actor)
     except DomainError as exc:
-        return _render(lang, title, 404, message=words["failed"].format(message=exc.message))
+        return _render(lang, title, 404, message=text(WORDS["failed"], lang, message=exc.message))
     if request.method == "GET":
         return _render(lang, title, item=item, form=True, needs_comment=link["action"] in ("return", "reject"))
     comment = (request.form.get("comment") or "").strip()[:2000] or None
@@ -84,5 +84,6 @@ def act(token: str):
             item = dispatch.act(link["item_id"], link["action"], {"version": link["version"], "comment": comment},
                                 actor, runtime.uow())
     except DomainError as exc:
-        return _render(lang, title, status_of(exc), item=item, message=words["failed"].format(message=exc.message))
-    return _render(lang, title, item=item, message=words["done"].format(number=item["number"], status=item["status"]))
+        return _render(lang, title, status_of(exc), item=item, message=text(WORDS["failed"], lang, message=exc.message))
+    done = text(WORDS["done"], lang, number=item["number"], status=item["status"])
+    return _render(lang, title, item=item, message=done)

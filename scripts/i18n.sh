@@ -3,7 +3,7 @@
 # Edit api/translations/zh/LC_MESSAGES/messages.po, then run this again; commit both .po and .mo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-.venv/bin/pybabel extract -F babel.cfg -k _ -k gettext -k N_ -o /tmp/jieyue-messages.pot . >/dev/null
+.venv/bin/pybabel extract -F babel.cfg -k _ -k _l -k gettext -k N_ -k NC_:1c,2 -o /tmp/jieyue-messages.pot . >/dev/null
 if [ -f api/translations/zh/LC_MESSAGES/messages.po ]; then
   .venv/bin/pybabel update -i /tmp/jieyue-messages.pot -d api/translations -l zh --no-fuzzy-matching >/dev/null
 else

@@ -7,12 +7,12 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from policies import ItemFacts, LineFacts, RequestFacts, evaluate_supply_request
-from policies.messages import render
 
 from .budget import remaining
 from .catalog import GREEN_ATTRIBUTES, CatalogItem
 from .supply import SupplyLine, SupplyRequest
 from .db import connection
+from .texts import finding
 
 # Requests whose paper and toner count against the requester's yearly quota.
 COUNTED_STATES = ("dept_review", "office_review", "approved", "ordered", "received")
@@ -92,5 +92,5 @@ def finding_view(f, language: str) -> dict:
     """A finding (policy value or stored row) as the API shows it, message in the caller's language."""
     outcome = getattr(f.outcome, "value", f.outcome)
     return {"rule_id": f.rule_id, "outcome": outcome, "line": f.line,
-            "message": render(f.message_key, f.params, language), "message_key": f.message_key,
+            "message": finding(f.message_key, f.params, language), "message_key": f.message_key,
             "params": f.params, "suggestions": list(f.suggestions)}

@@ -18,6 +18,7 @@ from .notifications import (MAX_ATTEMPTS, DepartmentWebhook, Message, Notificati
                             _department, _link, recipients)
 from .outbox import OutboxEvent
 from .people import Department, User
+from .texts import language as catalog_language
 
 # First key of the PostgreSQL advisory locks that mark a message as being sent (the second is its id).
 SENDING_LOCK = 0x6A79  # "jy"
@@ -81,7 +82,7 @@ def _rows_for(event, people, users, prefs, dep, hooks, base_url, channels, secre
     values = dict(event.payload)
     for uid in people:
         user = users[uid]
-        lang = "zh" if user.language.startswith("zh") else "en"
+        lang = catalog_language(user.language)
         title, body = compose(event.topic, values | _department(dep, lang), lang)
         inbox_rows.append({"user_id": uid, "event_id": event.event_id, "topic": event.topic, "title": title,
                            "body": body, "link": link, "created_at": now, "read_at": None})

@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from . import events
 from .access import Actor
 from .delegation import active_delegates
 from .db import Base, UTCDateTime, utcnow
@@ -18,6 +19,7 @@ from .errors import Forbidden, NotFound, UnsafeWebhookUrl
 from .outbox import OutboxEvent
 from .people import Department, User
 from .safe_urls import Resolver, UnsafeUrl, check_url
+from .texts import N_, text
 
 MAX_ATTEMPTS = 8
 
@@ -138,27 +140,30 @@ def recipients(s, event: OutboxEvent, cache: dict | None = None) -> list[int]:
     `cache`, shared by the events of one planning batch, answers each role and delegation
     question once per batch rather than once per event.
     """
-    p = event.payload
     topic = event.topic
-    if topic in ("task.assigned", "task.overdue"):
-        if p.get("level") in ("dept_review", "requested"):
-            people = _users_with_role(s, "dept_head", p["department_id"], cache)
+    if topic not in events.PAYLOADS:
+        return []  # a topic nobody is told of (a test's own, or one since retired)
+    p = events.read(topic, event.payload)
+    if isinstance(p, events.TaskDue):
+        if p.level in ("dept_review", "requested"):
+            people = _users_with_role(s, "dept_head", p.department_id, cache)
         else:
             people = _users_with_role(s, "logistics", cache=cache)
-        people = [u for u in people if u != p.get("requester_id")]
+        people = [u for u in people if u != p.requester_id]
         people += _delegates(s, people, cache)  # out of office: the colleague hears of it too
     elif topic in ("request.approved", "request.returned", "request.rejected",
                    "trip.approved", "trip.returned", "trip.rejected"):
-        people = [p["requester_id"]]
-    elif topic in ("order.placed", "order.received"):
+        assert isinstance(p, (events.RequestMoved, events.TripRequestMoved))
+        people = [p.requester_id]
+    elif isinstance(p, (events.OrderPlaced, events.OrderReceived)):
         from .supply import SupplyRequest
 
-        people = list(s.scalars(select(SupplyRequest.requester_id).where(SupplyRequest.id.in_(p["request_ids"]))))
-    elif topic == "trip.dispatched":
-        people = list(p["requester_ids"]) + [p["driver_user_id"]]
-    elif topic == "trip.fuel_anomaly":
+        people = list(s.scalars(select(SupplyRequest.requester_id).where(SupplyRequest.id.in_(p.request_ids))))
+    elif isinstance(p, events.TripDispatched):
+        people = list(p.requester_ids) + [p.driver_user_id]
+    elif isinstance(p, events.FuelAnomaly):
         people = _users_with_role(s, "fleet", cache=cache)
-    elif topic == "report.monthly_digest":
+    elif isinstance(p, events.MonthlyDigest):
         people = _users_with_role(s, "finance", cache=cache) + _users_with_role(s, "dept_head", cache=cache)
     else:
         people = []
@@ -181,18 +186,21 @@ def _department(dep, lang: str) -> dict:
     return {"department": (dep.name_zh or dep.name) if lang == "zh" else dep.name}
 
 
+# The actions an approver's e-mail offers as signed links, and their words (message ids).
+ACTION_WORDS = {"approve": N_("Approve"), "return": N_("Return"), "reject": N_("Reject")}
+
+
 def _action_lines(event: OutboxEvent, uid: int, base_url: str, secret: str | None, lang: str) -> str:
     """For an approver's e-mail: signed approve / return / reject links (see action_links)."""
     if not secret or event.topic not in ("task.assigned", "task.overdue") or "version" not in event.payload:
         return ""
     from . import action_links
 
-    words = {"approve": ("Approve", "批准"), "return": ("Return", "退回"), "reject": ("Reject", "不予批准")}
     lines = []
-    for action, (en, zh) in words.items():
+    for action, word in ACTION_WORDS.items():
         token = action_links.make(secret, kind=event.aggregate_type, item_id=event.aggregate_id,
                                   version=event.payload["version"], user_id=uid, action=action, now=utcnow())
-        lines.append(f"{zh if lang == 'zh' else en}: {base_url.rstrip('/')}/act/{token}")
+        lines.append(f"{text(word, lang)}: {base_url.rstrip('/')}/act/{token}")
     return "\n" + "\n".join(lines)
 
 

@@ -1,4 +1,4 @@
-"""The office's working calendar: China's public holidays and adjusted working weekends (调休),
+"""The office's working calendar: China's public holidays and adjusted working weekends (tiaoxiu),
 plus the office's own closures and extra working days.
 
 Every count of working days (due times, reminders, escalation, and later statistics and

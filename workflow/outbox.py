@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .append_only import append
 from .db import Base, UTCDateTime, utcnow
+from .events import Payload, UnknownTopic, build
 
 
 class OutboxEvent(Base):
@@ -29,18 +30,34 @@ class OutboxEvent(Base):
     __table_args__ = (Index("ix_outbox_unpublished", "published_at", "id"),)
 
 
-def emit(session, topic: str, aggregate_type: str, aggregate_id: int, **payload) -> "EmittedEvent":
-    """Write a domain event in the session's transaction: the relay sees it only once that commits."""
-    row = _row(topic, aggregate_type, aggregate_id, payload)
+def emit(session, topic: str, aggregate_type: str, aggregate_id: int, payload: Payload | None = None,
+         **fields) -> "EmittedEvent":
+    """Write a domain event in the session's transaction: the relay sees it only once that commits.
+
+    The payload is the topic's dataclass (workflow/events.py), given or built from `fields`: an
+    unknown topic or a missing field fails here, in the emitter's tests, not in planning.
+    """
+    row = _row(topic, aggregate_type, aggregate_id, _typed(topic, payload, fields))
     event_id = append(session, OutboxEvent, [row])
     session.info["outbox"] = True  # the unit of work tells the relay after the commit
     return EmittedEvent(id=event_id, **row)
 
 
-def emit_all(session, aggregate_type: str, aggregate_id: int, events: list[tuple[str, dict]]) -> None:
+def emit_all(session, aggregate_type: str, aggregate_id: int, events: list[tuple[str, Payload | dict]]) -> None:
     """Several events (topic, payload) of one item in one INSERT, for callers that need no ids back."""
-    append(session, OutboxEvent, [_row(topic, aggregate_type, aggregate_id, payload) for topic, payload in events])
+    append(session, OutboxEvent, [_row(topic, aggregate_type, aggregate_id,
+                                       _typed(topic, p if isinstance(p, Payload) else None,
+                                              p if isinstance(p, dict) else {}))
+                                  for topic, p in events])
     session.info["outbox"] = True
+
+
+def _typed(topic: str, payload: Payload | None, fields: dict) -> dict:
+    if payload is None:
+        payload = build(topic, fields)
+    elif fields or topic not in payload.topics:
+        raise UnknownTopic(f"{type(payload).__name__} is not the payload of {topic!r}")
+    return payload.to_json()
 
 
 def _row(topic: str, aggregate_type: str, aggregate_id: int, payload: dict) -> dict:

@@ -15,6 +15,7 @@ from .errors import BadQuery
 from .outbox import OutboxEvent, emit
 from .report_sql import change_pct
 from .targets import METRICS, targets_for
+from .texts import text
 
 KINDS = ("expenditure", "consumption", "vehicles")
 
@@ -145,8 +146,9 @@ def target_progress(year: int, actor: Actor, uow, department_id: int | None = No
         for t in targets_for(s, year, department_id):
             now, before = _metric_value(t.metric, s, uow, so_far, so_far.a_year_earlier(), t.department_id)
             change = change_pct(Decimal(str(now)), Decimal(str(before))) if now is not None and before else None
-            rows.append({"metric": t.metric, "name": METRICS[t.metric][0], "name_zh": METRICS[t.metric][1],
-                         "unit": METRICS[t.metric][2], "department_id": t.department_id,
+            name, unit = METRICS[t.metric]
+            rows.append({"metric": t.metric, "name": name, "name_zh": text(name, "zh"), "unit": unit,
+                         "department_id": t.department_id,
                          "reduction_pct": t.reduction_pct, "value": now, "baseline_value": before,
                          "change_pct": change, "on_track": (change is not None and change <= -t.reduction_pct)})
         return snapshots.plain({

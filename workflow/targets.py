@@ -10,13 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .access import Actor
 from .db import Base, UTCDateTime, utcnow
 from .errors import Forbidden, InvalidInput, NotFound
+from .texts import N_
 
+# metric -> (its name, a message id of the gettext catalog; its unit)
 METRICS = {
-    "supply_spend": ("Office-supply spend", "办公用品支出", "CNY"),
-    "supply_spend_per_person": ("Office-supply spend per person", "人均办公用品支出", "CNY"),
-    "paper_reams_per_person": ("Paper per person", "人均用纸", "ream"),
-    "fuel_litres_per_100km": ("Fuel per 100 km", "百公里油耗", "L/100 km"),
-    "vehicle_cost": ("Vehicle cost", "公务用车费用", "CNY"),
+    "supply_spend": (N_("Office-supply spend"), "CNY"),
+    "supply_spend_per_person": (N_("Office-supply spend per person"), "CNY"),
+    "paper_reams_per_person": (N_("Paper per person"), "ream"),
+    "fuel_litres_per_100km": (N_("Fuel per 100 km"), "L/100 km"),
+    "vehicle_cost": (N_("Vehicle cost"), "CNY"),
 }
 
 

@@ -6,58 +6,96 @@ import io
 import re
 from decimal import Decimal
 
+from workflow.texts import NC_, ptext
+
+# Gettext contexts (spelled out in each NC_ too, for extraction): a column's name can read differently
+# from the same English word elsewhere ("Period" is the report's period in a column, the span covered
+# in the preamble).
+COLUMN = "report column"
+EXPORT = "report export"
+
 COLUMNS = {
-    "key": ("Group", "分组"), "department": ("Department", "部门"), "category": ("Category", "类别"),
-    "month": ("Month", "月份"), "vehicle": ("Vehicle", "车辆"),
-    "spend": ("Spend (CNY)", "支出（元）"), "baseline_spend": ("Baseline spend (CNY)", "基期支出（元）"),
-    "change_pct": ("Change (%)", "变化（%）"), "spend_per_person": ("Spend per person (CNY)", "人均支出（元）"),
-    "baseline_per_person": ("Baseline per person (CNY)", "基期人均支出（元）"),
-    "trips": ("Trips", "出车次数"), "km": ("Kilometres", "里程（公里）"), "fuel_km": ("Kilometres on fuel", "燃油里程（公里）"),
-    "litres": ("Fuel (L)", "燃油（升）"), "kwh": ("Electricity (kWh)", "电（千瓦时）"),
-    "fuel_cost": ("Fuel cost (CNY)", "燃料费（元）"), "tolls_and_parking": ("Tolls and parking (CNY)", "路桥停车费（元）"),
-    "maintenance_cost": ("Maintenance (CNY)", "维修保养费（元）"), "cost": ("Cost (CNY)", "费用（元）"),
-    "cost_per_km": ("Cost per km (CNY)", "每公里费用（元）"), "fuel_anomalies": ("Fuel anomalies", "油耗异常次数"),
-    "baseline_cost": ("Baseline cost (CNY)", "基期费用（元）"), "baseline_km": ("Baseline kilometres", "基期里程（公里）"),
-    "cost_change_pct": ("Cost change (%)", "费用变化（%）"),
-    "metric": ("Measure", "指标"), "unit": ("Unit", "单位"), "current": ("Period", "本期"),
-    "previous": ("Baseline", "基期"),
+    "key": NC_("report column", "Group"),
+    "department": NC_("report column", "Department"),
+    "category": NC_("report column", "Category"),
+    "month": NC_("report column", "Month"),
+    "vehicle": NC_("report column", "Vehicle"),
+    "spend": NC_("report column", "Spend (CNY)"),
+    "baseline_spend": NC_("report column", "Baseline spend (CNY)"),
+    "change_pct": NC_("report column", "Change (%)"),
+    "spend_per_person": NC_("report column", "Spend per person (CNY)"),
+    "baseline_per_person": NC_("report column", "Baseline per person (CNY)"),
+    "trips": NC_("report column", "Trips"),
+    "km": NC_("report column", "Kilometres"),
+    "fuel_km": NC_("report column", "Kilometres on fuel"),
+    "litres": NC_("report column", "Fuel (L)"),
+    "kwh": NC_("report column", "Electricity (kWh)"),
+    "fuel_cost": NC_("report column", "Fuel cost (CNY)"),
+    "tolls_and_parking": NC_("report column", "Tolls and parking (CNY)"),
+    "maintenance_cost": NC_("report column", "Maintenance (CNY)"),
+    "cost": NC_("report column", "Cost (CNY)"),
+    "cost_per_km": NC_("report column", "Cost per km (CNY)"),
+    "fuel_anomalies": NC_("report column", "Fuel anomalies"),
+    "baseline_cost": NC_("report column", "Baseline cost (CNY)"),
+    "baseline_km": NC_("report column", "Baseline kilometres"),
+    "cost_change_pct": NC_("report column", "Cost change (%)"),
+    "metric": NC_("report column", "Measure"),
+    "unit": NC_("report column", "Unit"),
+    "current": NC_("report column", "Period"),
+    "previous": NC_("report column", "Baseline"),
 }
 MEASURES = {
-    "paper_reams": ("Paper", "用纸"), "paper_reams_per_person": ("Paper per person", "人均用纸"),
-    "toner_units": ("Toner and ink cartridges", "硒鼓墨盒"), "toner_units_per_person": ("Cartridges per person", "人均硒鼓墨盒"),
-    "single_use_units": ("Single-use items", "一次性用品"), "single_use_units_per_person": ("Single-use items per person", "人均一次性用品"),
-    "spend": ("Spend (CNY)", "支出（元）"), "green_spend": ("Spend on green items (CNY)", "绿色产品支出（元）"),
-    "green_share_pct": ("Green share (%)", "绿色采购占比（%）"), "swapped_value": ("Swapped to green (CNY)", "改选绿色产品金额（元）"),
-    "blocked_requests": ("Blocked requests", "被拦截申请数"), "blocked_value": ("Blocked value (CNY)", "被拦截金额（元）"),
+    "paper_reams": NC_("report column", "Paper"),
+    "paper_reams_per_person": NC_("report column", "Paper per person"),
+    "toner_units": NC_("report column", "Toner and ink cartridges"),
+    "toner_units_per_person": NC_("report column", "Cartridges per person"),
+    "single_use_units": NC_("report column", "Single-use items"),
+    "single_use_units_per_person": NC_("report column", "Single-use items per person"),
+    "spend": NC_("report column", "Spend (CNY)"),
+    "green_spend": NC_("report column", "Spend on green items (CNY)"),
+    "green_share_pct": NC_("report column", "Green share (%)"),
+    "swapped_value": NC_("report column", "Swapped to green (CNY)"),
+    "blocked_requests": NC_("report column", "Blocked requests"),
+    "blocked_value": NC_("report column", "Blocked value (CNY)"),
 }
-TITLES = {"expenditure": ("Expenditure", "支出报表"), "consumption": ("Consumption", "消耗报表"),
-          "vehicles": ("Official vehicles", "公务用车报表")}
+TITLES = {
+    "expenditure": NC_("report export", "Expenditure"),
+    "consumption": NC_("report export", "Consumption"),
+    "vehicles": NC_("report export", "Official vehicles"),
+}
+TOTAL = NC_("report export", "Total")
+PERIOD, BASELINE = NC_("report export", "Period"), NC_("report export", "Baseline")
+CURRENCY, UNITS = NC_("report export", "Currency"), NC_("report export", "paper in reams of 500 sheets")
+
+
+def _both(context: str, message_id: str) -> str:
+    """English and Chinese side by side: an export is read in both, whatever the downloader's language."""
+    return f"{ptext(context, message_id, 'en')} / {ptext(context, message_id, 'zh')}"
 
 
 def _label(name: str) -> str:
-    en, zh = COLUMNS.get(name, (name, name))
-    return f"{en} / {zh}"
+    return _both(COLUMN, COLUMNS.get(name, name))
 
 
 def table(kind: str, report: dict) -> tuple[list[str], list[list]]:
     """(headers, rows) of the report's main table; totals last."""
     if kind == "consumption":
         headers = [_label(c) for c in ("metric", "current", "previous", "change_pct")]
-        rows = [[f"{MEASURES[m][0]} / {MEASURES[m][1]}", report["current"].get(m), report["previous"].get(m),
+        rows = [[_both(COLUMN, MEASURES[m]), report["current"].get(m), report["previous"].get(m),
                  report["change_pct"].get(m)] for m in MEASURES]
         return headers, rows
     fields = [f for f in (report["groups"][0] if report["groups"] else report["total"]) if f != "key"]
     group = report.get("group_by", "key")
     headers = [_label(group)] + [_label(f) for f in fields]
     rows = [[g["key"]] + [g.get(f) for f in fields] for g in report["groups"]]
-    rows.append(["Total / 合计"] + [report["total"].get(f) for f in fields])
+    rows.append([_both(EXPORT, TOTAL)] + [report["total"].get(f) for f in fields])
     return headers, rows
 
 
 def preamble(kind: str, report: dict) -> list[list]:
-    en, zh = TITLES[kind]
-    return [[f"{en} / {zh}"], [f"Period / 期间: {report['period']}", f"Baseline / 基期: {report['baseline']}"],
-            ["Currency / 币种: CNY; paper in reams of 500 sheets / 用纸单位：令（500张）"], []]
+    return [[_both(EXPORT, TITLES[kind])],
+            [f"{_both(EXPORT, PERIOD)}: {report['period']}", f"{_both(EXPORT, BASELINE)}: {report['baseline']}"],
+            [f"{_both(EXPORT, CURRENCY)}: CNY; {_both(EXPORT, UNITS)}"], []]
 
 
 # OWASP "CSV injection": a spreadsheet runs a cell that starts with one of these as a formula

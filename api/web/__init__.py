@@ -5,16 +5,18 @@ from flask import g, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
+from workflow import texts
+
 csrf = CSRFProtect()
 babel = Babel()
-LANGUAGES = ("en", "zh")
+LANGUAGES = tuple(sorted(texts.languages()))  # ("en", "zh"): a language is a catalog
 
 
 def _locale() -> str:
     # The person's stored choice once logged in; before that, the browser's.
     actor = g.get("web_actor")
     if actor is not None:
-        return "zh" if actor.language.startswith("zh") else "en"
+        return texts.language(actor.language)
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 

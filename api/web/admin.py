@@ -5,6 +5,7 @@ import functools
 import tempfile
 from pathlib import Path
 
+from babel import Locale
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,12 +17,14 @@ from workflow.access import ROLES
 from workflow.catalog import CATEGORIES
 from workflow.errors import DomainError, Forbidden
 
+from . import LANGUAGES as WEB_LANGUAGES
 from .auth import login_required, web_actor
 
 from .errors import error_page, id_in_query, pages_blueprint, status_of
 
 blp = pages_blueprint("web_admin", __name__)
-LANGUAGES = (("en", "English"), ("zh", "简体中文"))
+# Each language by its own name, from Babel's locale data: a new catalog needs no code here.
+LANGUAGES = tuple((code, Locale.parse(code).get_display_name(code)) for code in WEB_LANGUAGES)
 CATALOG_PAGE = 200
 # Checkboxes of the catalog form: present means true, absent means false.
 FLAGS = ("recyclable", "single_use", "plastic", "biodegradable", "remanufactured", "led", "water_saving",

@@ -10,7 +10,8 @@ import pytest
 
 from policies import DEFAULT_DOCUMENT, ItemFacts, LineFacts, Outcome, RequestFacts, evaluate_supply_request, load_document
 from policies.document import PolicyDocumentError
-from policies.messages import MESSAGES, render
+from policies.messages import MESSAGES
+from workflow.texts import finding as render
 
 ROOT = Path(__file__).resolve().parents[2]
 

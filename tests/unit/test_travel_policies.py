@@ -4,7 +4,8 @@ from decimal import Decimal
 import pytest
 
 from policies import load_document
-from policies.messages import MESSAGES, render
+from policies.messages import MESSAGES
+from workflow.texts import finding as render
 from policies.travel import TripFacts, evaluate_trip, fuel_check
 
 DOC = load_document()
