@@ -8,14 +8,12 @@ from workflow.runtime import Runtime
 from workflow.settings import INSTANCE_DIR, Settings, load_dotenv_if_present
 
 
-def _public(request) -> bool:
-    path = request.path
-    return (path in ("/api/v1/openapi.json",) or path.startswith("/api/v1/docs")
-            or (path == "/api/v1/auth/tokens" and request.method == "POST"))
+def create_app(config: dict | None = None, *, publish_events=None) -> Flask:
+    """Build the app; `config` (tests) overrides environment settings, e.g. {"DATABASE_URL": ...}.
 
-
-def create_app(config: dict | None = None) -> Flask:
-    """Build the app; `config` (tests) overrides environment settings, e.g. {"DATABASE_URL": ...}."""
+    `publish_events(outbox_ids)` hands events to the broker's workers (`flask relay-outbox` with
+    REDIS_URL): wsgi.py gives tasks.jobs.publish_events, so that this package never imports them.
+    """
     config = dict(config or {})
     if not config.pop("SKIP_DOTENV", False):
         load_dotenv_if_present()
@@ -46,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(config)
     runtime = app.extensions["jieyue"] = Runtime(settings, engine=config.get("ENGINE"))
+    runtime.publish_events = publish_events
     if not settings.redis_url:
         # The embedded default: no broker, so deliver in-process right after each commit.
         runtime.on_outbox = runtime.deliver_inline
@@ -110,9 +109,9 @@ def create_app(config: dict | None = None) -> Flask:
         # Who is calling is settled before the body is read: no token means 401, never a 422.
         from flask import request
 
-        from .auth import current_actor
+        from .auth import current_actor, is_public
 
-        if request.path.startswith("/api/v1/") and not _public(request):
+        if request.path.startswith("/api/v1/") and not is_public(request):
             current_actor()
 
     @app.teardown_appcontext

@@ -20,6 +20,13 @@ def uow():
     return runtime().uow()
 
 
+def is_public(request) -> bool:
+    """The API's paths answered without a token: its description, and asking for a token."""
+    path = request.path
+    return (path in ("/api/v1/openapi.json",) or path.startswith("/api/v1/docs")
+            or (path == "/api/v1/auth/tokens" and request.method == "POST"))
+
+
 def language() -> str:
     """The caller's language: Accept-Language when it names English or Chinese, else English."""
     best = request.accept_languages.best_match(["en", "zh"])

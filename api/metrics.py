@@ -16,29 +16,16 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from workflow import audit, vitals
+from workflow import vitals
+from workflow.metrics import subscribe_transitions
 
 # Defined once per process, whatever number of apps the tests build; the labels are bounded:
-# route templates (never raw paths), methods, status codes, flows and action names.
+# route templates (never raw paths), methods and status codes.
 HTTP_REQUESTS = Counter("jieyue_http_requests", "HTTP requests answered", ["method", "route", "status"])
 HTTP_LATENCY = Histogram("jieyue_http_request_duration_seconds", "Time to answer an HTTP request",
                          ["method", "route"], buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))
-TRANSITIONS = Counter("jieyue_transitions", "Committed workflow transitions", ["flow", "action"])
-FLOWS = {"supply_request": "supply", "trip_request": "trip"}
 
 blp = Blueprint("metrics", __name__)
-
-
-def count_transition(event) -> None:
-    """An audit listener: a committed step that changed an item's status (edits and reminders do not)."""
-    flow = FLOWS.get(event.entity_type)
-    if flow and event.from_state != event.to_state:
-        TRANSITIONS.labels(flow, event.action).inc()
-
-
-def subscribe_transitions() -> None:
-    if count_transition not in audit.AFTER_COMMIT:
-        audit.AFTER_COMMIT.append(count_transition)
 
 
 class DatabaseFigures:

@@ -69,10 +69,9 @@ def check_request() -> None:
     if request.path.startswith("/api/v1/"):
         # Who is calling comes first on the API: a caller without a valid token gets its 401 (from
         # the app's own hook, after the rate limit has counted it), whatever the body holds.
-        from . import _public
-        from .auth import current_actor
+        from .auth import current_actor, is_public
 
-        if not _public(request):
+        if not is_public(request):
             try:
                 current_actor()
             except DomainError:

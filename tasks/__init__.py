@@ -44,3 +44,4 @@ def make_celery(settings=None):
                                           "schedule": crontab(day_of_month=1, hour=7, minute=0)}},
     )
     return app
+

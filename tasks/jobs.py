@@ -1,13 +1,17 @@
-"""Thin tasks: take ids, open a unit of work, call a workflow service."""
+"""Thin tasks: take ids, open a unit of work, call a workflow service.
+
+Declared with `shared_task`, so importing this module builds no Celery app: the tasks bind to the
+app of tasks/celery.py, which the worker, beat and `python -m tasks.relay` load first.
+"""
 from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
 
+from celery import shared_task
 from celery.signals import worker_init, worker_process_init
 from sqlalchemy.orm import configure_mappers
 
-from tasks.celery import app
 from workflow import delivery, notifications
 from workflow.runtime import Runtime
 from workflow.settings import Settings
@@ -61,15 +65,10 @@ def _ids(given: int | list[int]) -> list[int]:
     return [given] if isinstance(given, int) else list(given)
 
 
-@app.task(name="jieyue.relay_outbox")
+@shared_task(name="jieyue.relay_outbox")
 def relay_outbox(batch: int = 200) -> int:
     """Move unpublished outbox events to the broker, one plan task per PLAN_BATCH events."""
-    total = 0
-    while True:
-        moved = notifications.relay_batch(runtime().uow(), publish_plans, batch=batch)
-        total += moved
-        if moved < batch:
-            return total
+    return notifications.relay(runtime().uow, publish_plans, batch=batch)
 
 
 def publish_plans(outbox_ids: list[int]) -> None:
@@ -77,7 +76,18 @@ def publish_plans(outbox_ids: list[int]) -> None:
         plan_event.delay(chunk)
 
 
-@app.task(name="jieyue.plan_event", max_retries=10, **RETRY)
+def publish_events(outbox_ids: list[int]) -> None:
+    """Hand outbox events to the workers, one plan task per batch: `flask relay-outbox` with a broker.
+
+    Given to the web app by wsgi.py (the app never imports the tasks); the Celery app is built at the
+    first call, not when this module is imported.
+    """
+    from tasks.celery import app  # noqa: F401 - the app the shared tasks are sent through
+
+    publish_plans(outbox_ids)
+
+
+@shared_task(name="jieyue.plan_event", max_retries=10, **RETRY)
 def plan_event(outbox_ids: int | list[int]) -> int:
     """Plan a batch of events; their messages go on in send tasks of up to SEND_BATCH, one channel each."""
     settings = runtime().settings
@@ -92,7 +102,7 @@ def plan_event(outbox_ids: int | list[int]) -> int:
     return len(due)
 
 
-@app.task(name="jieyue.sweep_messages")
+@shared_task(name="jieyue.sweep_messages")
 def sweep_messages() -> int:
     """Catch up after SWEEP_AFTER_SECONDS: plan events whose task the broker lost, send pending messages.
 
@@ -108,7 +118,7 @@ def sweep_messages() -> int:
     return len(events) + len(ids)
 
 
-@app.task(name="jieyue.remind_overdue")
+@shared_task(name="jieyue.remind_overdue")
 def remind_overdue() -> dict:
     """Remind approvers of overdue items and escalate first-level items a period later."""
     from workflow.reminders import remind_and_escalate
@@ -116,7 +126,7 @@ def remind_overdue() -> dict:
     return remind_and_escalate(runtime().uow())
 
 
-@app.task(name="jieyue.compile_reports")
+@shared_task(name="jieyue.compile_reports")
 def compile_reports() -> int:
     """Nightly: snapshots of the running month, quarter and year and of the month just closed."""
     from workflow.reporting import compile_nightly
@@ -125,7 +135,7 @@ def compile_reports() -> int:
     return len(compile_nightly(rt.uow, rt.uow().today()))
 
 
-@app.task(name="jieyue.monthly_digest")
+@shared_task(name="jieyue.monthly_digest")
 def monthly_digest() -> int | None:
     """On the first of the month: last month's summary to finance and department heads."""
     from workflow.reporting import monthly_digest as digest
@@ -134,7 +144,7 @@ def monthly_digest() -> int | None:
     return digest(rt.uow(), rt.uow().today())
 
 
-@app.task(name="jieyue.send_message", max_retries=notifications.MAX_ATTEMPTS, **RETRY)
+@shared_task(name="jieyue.send_message", max_retries=notifications.MAX_ATTEMPTS, **RETRY)
 def send_message(message_ids: int | list[int]) -> str | dict[str, int]:
     """Send a batch of messages; if any failed, raise so that the batch is retried (sent ones are skipped).
 

@@ -51,11 +51,11 @@ def serve(port: int) -> None:
 def install(settings) -> None:
     from celery import signals
 
-    from api.metrics import subscribe_transitions
+    from workflow.metrics import subscribe_transitions
 
     signals.task_prerun.connect(_prerun, weak=False)
     signals.task_postrun.connect(_postrun, weak=False)
-    # Escalations run in the worker: one counter of transitions, defined with the web's metrics.
+    # Escalations run in the worker: the one counter of transitions, shared with the web's metrics.
     subscribe_transitions()
     if settings.worker_metrics_port:
         port = int(settings.worker_metrics_port)

@@ -21,7 +21,7 @@ RETRY_SECONDS = 2.0
 
 def follow(stop: threading.Event, interval: float, batch: int = 200) -> int:
     """Relay until `stop` is set: at once while events wait, then every `interval` seconds; returns how many."""
-    from tasks.jobs import relay_outbox  # builds the Celery app: only when the process runs
+    from tasks.jobs import relay_outbox
 
     total = 0
     while not stop.is_set():
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tasks.relay", description=__doc__.splitlines()[0])
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between polls when nothing waits")
     args = parser.parse_args(argv)
-    from tasks.celery import settings
+    from tasks.celery import settings  # builds the Celery app the relay publishes through
     from workflow.logs import configure_for
 
     configure_for(settings)  # the web's and the worker's format and redaction

@@ -13,8 +13,8 @@ from alembic.config import Config
 from werkzeug.serving import make_server
 
 from api import create_app
-from api.cli import seed_demo
 from workflow.db import make_engine
+from workflow.demo import seed_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "test-pass-2026"
@@ -34,8 +34,8 @@ def make_app(url: str, **config):
 
 def seed(url: str) -> None:
     app = make_app(url)
-    with app.app_context():
-        seed_demo(PASSWORD, app.extensions["jieyue"].uow().office_year(), supply_history=False)
+    runtime = app.extensions["jieyue"]
+    seed_demo(runtime.uow, PASSWORD, runtime.uow().office_year(), supply_history=False)
     app.extensions["jieyue"].engine.dispose()
 
 

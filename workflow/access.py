@@ -29,3 +29,7 @@ def visible(stmt, model, actor: Actor, readers=OFFICE_WIDE_READERS):
     if actor.role not in readers:
         return stmt.where(model.requester_id == actor.id)
     return stmt
+
+
+# The command line's and the demo seed's actor: an administrator that is no one's account.
+SYSTEM = Actor(id=0, username="system", role="admin", department_id=None)

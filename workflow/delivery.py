@@ -15,7 +15,7 @@ from sqlalchemy import select, text, update
 from .db import utcnow
 from .notice_text import TITLES, compose
 from .notifications import (MAX_ATTEMPTS, DepartmentWebhook, Message, Notification, Preference, _action_lines,
-                            _department, _link, recipients)
+                            _department, _link, recipients, relay)
 from .outbox import OutboxEvent
 from .people import Department, User
 from .texts import language as catalog_language
@@ -185,3 +185,45 @@ def _let_go(conn) -> None:
     except Exception:
         conn.invalidate()
         raise
+
+
+def plan(outbox_id: int, uow, base_url: str, channels=("email", "webhook"), secret: str | None = None) -> list[int]:
+    """Inbox rows and pending messages for one event; returns the ids of messages still to send.
+
+    Safe to run twice: rows that exist are kept, never doubled (see plan_events).
+    """
+    return [message_id for message_id, _ in plan_events([outbox_id], uow, base_url, channels, secret)]
+
+
+def send(message_id: int, uow, transports: dict) -> str:
+    """Send one message unless it was sent already; returns its status.
+
+    A failure is recorded and raised again (the caller retries with backoff); after MAX_ATTEMPTS
+    the message is marked failed for an administrator to see and retry (see send_messages).
+    """
+    done = send_messages([message_id], uow, transports)
+    if done.errors:
+        raise done.errors[0][1]
+    return done.statuses[message_id]
+
+
+def drain(new_uow, base_url: str, transports: dict, log=None, secret: str | None = None,
+          send_later=None) -> int:
+    """Relay, plan and send in this process: the embedded default, where there is no broker.
+
+    The same steps as the Celery tasks, run one after the other; a message that fails stays
+    pending (or failed) for `flask relay-outbox` or an administrator to retry. With `send_later`
+    the messages planned are handed to it (a background thread) instead of sent here.
+    """
+    ids: list[int] = []
+    relay(new_uow, ids.extend)
+    if ids:
+        due = [message_id for message_id, _ in plan_events(ids, new_uow(), base_url, tuple(transports), secret)]
+        if due and send_later is not None:
+            send_later(due)
+        elif due:
+            done = send_messages(due, new_uow(), transports)
+            for message_id, exc in done.errors:
+                if log:
+                    log.warning("message %s not sent: %s", message_id, exc)
+    return len(ids)

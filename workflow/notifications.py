@@ -2,7 +2,8 @@
 
 Each event is planned once into inbox rows and outgoing messages, keyed by (event, recipient,
 channel) so that running a step again never notifies twice; sending skips messages already sent.
-Planning and sending run in batches (workflow/delivery.py); `plan` and `send` are one-item forms.
+Planning and sending run in batches (workflow/delivery.py, with `plan` and `send` as one-item forms and
+`drain` for the embedded default), which builds on this module: this module never imports it.
 """
 from __future__ import annotations
 
@@ -83,9 +84,19 @@ class DepartmentWebhook(Base):
 
 # ---- the relay -----------------------------------------------------------------------------
 
-def relay(uow, publish, *, batch: int = 100) -> int:
-    """Hand unpublished outbox events to `publish(outbox_id)`, oldest first; returns how many."""
-    return relay_batch(uow, lambda ids: [publish(i) for i in ids], batch=batch)
+def relay(new_uow, publish_ids, *, batch: int = 200) -> int:
+    """The outbox relay: every unpublished event to `publish_ids(ids)`, a batch at a time; returns how many.
+
+    The one relay of every deployment: beat's task and `python -m tasks.relay` publish to the broker,
+    `flask relay-outbox` to the broker or in-process, and the embedded default (delivery.drain)
+    collects the ids to plan them here. `new_uow()` opens each batch's own transaction.
+    """
+    total = 0
+    while True:
+        moved = relay_batch(new_uow(), publish_ids, batch=batch)
+        total += moved
+        if moved < batch:
+            return total
 
 
 def relay_batch(uow, publish_ids, *, batch: int = 100) -> int:
@@ -204,31 +215,7 @@ def _action_lines(event: OutboxEvent, uid: int, base_url: str, secret: str | Non
     return "\n" + "\n".join(lines)
 
 
-def plan(outbox_id: int, uow, base_url: str, channels=("email", "webhook"), secret: str | None = None) -> list[int]:
-    """Inbox rows and pending messages for one event; returns the ids of messages still to send.
-
-    Safe to run twice: rows that exist are kept, never doubled (see delivery.plan_events).
-    """
-    from .delivery import plan_events  # delivery builds on this module's models
-
-    return [message_id for message_id, _ in plan_events([outbox_id], uow, base_url, channels, secret)]
-
-
 # ---- sending -------------------------------------------------------------------------------
-
-def send(message_id: int, uow, transports: dict) -> str:
-    """Send one message unless it was sent already; returns its status.
-
-    A failure is recorded and raised again (the caller retries with backoff); after MAX_ATTEMPTS
-    the message is marked failed for an administrator to see and retry (see delivery.send_messages).
-    """
-    from .delivery import send_messages
-
-    done = send_messages([message_id], uow, transports)
-    if done.errors:
-        raise done.errors[0][1]
-    return done.statuses[message_id]
-
 
 def failed_messages(actor: Actor, uow) -> list[dict]:
     if not actor.is_("admin"):
@@ -253,29 +240,18 @@ def requeue_failed(uow, message_ids: list[int] | None = None) -> list[int]:
         return [m.id for m in rows]
 
 
-def drain(new_uow, base_url: str, transports: dict, log=None, secret: str | None = None,
-          send_later=None) -> int:
-    """Relay, plan and send in this process: the embedded default, where there is no broker.
+def retry_failed(actor: Actor, uow, message_ids: list[int] | None = None, send=None) -> list[int]:
+    """Put failed messages (all, or those named) back in line; administrators only; returns their ids.
 
-    The same steps as the Celery tasks, run one after the other; a message that fails stays
-    pending (or failed) for `flask relay-outbox` or an administrator to retry. With `send_later`
-    the messages planned are handed to it (a background thread) instead of sent here.
+    The one retry, for `POST /failed-messages/retry` and `flask retry-failed`: `send(ids)` sends them
+    at once where the caller can; without it the workers' sweep sends them within minutes.
     """
-    from .delivery import plan_events, send_messages
-
-    ids: list[int] = []
-    while relay_batch(new_uow(), ids.extend):
-        pass
-    if ids:
-        due = [message_id for message_id, _ in plan_events(ids, new_uow(), base_url, tuple(transports), secret)]
-        if due and send_later is not None:
-            send_later(due)
-        elif due:
-            done = send_messages(due, new_uow(), transports)
-            for message_id, exc in done.errors:
-                if log:
-                    log.warning("message %s not sent: %s", message_id, exc)
-    return len(ids)
+    if not actor.is_("admin"):
+        raise Forbidden("failed deliveries are for administrators")
+    ids = requeue_failed(uow, message_ids)
+    if ids and send is not None:
+        send(ids)
+    return ids
 
 
 def unplanned_events(uow, older_than: dt.timedelta) -> list[int]:

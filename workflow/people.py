@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 
@@ -15,8 +16,15 @@ from .db import Base, UTCDateTime, connection, utcnow
 from .errors import Conflict, InvalidInput, NotFound, Unauthorized
 
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so both cases cost the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so both cases cost the same time.
+
+    Made at the first login, not at import: a hash costs tens of milliseconds and memory.
+    """
+    return _hasher.hash("not-a-real-password")
 
 
 class Department(Base):
@@ -108,7 +116,7 @@ def issue_token(username: str, password: str, name: str, days: int, uow) -> tupl
     with uow:
         user = uow.session.scalar(select(User).where(User.username == username))
         try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            _hasher.verify(user.password_hash if user else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             user = None
         if user is None or not user.active:
@@ -234,7 +242,7 @@ def open_session(username: str, password: str, hours: int, uow) -> str:
     with uow:
         user = uow.session.scalar(select(User).where(User.username == username))
         try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            _hasher.verify(user.password_hash if user else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             user = None
         if user is None or not user.active:

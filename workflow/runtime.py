@@ -28,6 +28,9 @@ class Runtime:
         # Called after a commit that wrote outbox events; set by the web app when there is no
         # broker, so the embedded default delivers in-process through the same outbox path.
         self.on_outbox = None
+        # Hands outbox ids to the broker's workers (`flask relay-outbox` with REDIS_URL); given by the
+        # process that composes the app (wsgi.py), so that the web layer never imports the tasks.
+        self.publish_events = None
         # Read once here, so that a bad WEBHOOK_ALLOWED_HOSTS stops the start, not a later request.
         self.webhook_hosts = allowed_hosts(settings.webhook_allowed_hosts)
         self._courier: ThreadPoolExecutor | None = None  # started at the first message to send
@@ -109,12 +112,12 @@ class Runtime:
             log.warning("message %s not sent: %s", message_id, exc)
 
     def _drain(self, send_later) -> int:
-        from . import notifications
+        from .delivery import drain
         from .transports import transports_for
 
         log = logging.getLogger("jieyue.notifications")
         try:
-            return notifications.drain(self._plain_uow, self.settings.base_url, transports_for(self.settings), log,
+            return drain(self._plain_uow, self.settings.base_url, transports_for(self.settings), log,
                                        self.settings.secret_key, send_later)
         except Exception:  # noqa: BLE001 - the change is committed; delivery waits in the outbox
             log.exception("in-process delivery failed; events stay in the outbox")

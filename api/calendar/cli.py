@@ -4,13 +4,11 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-from flask import current_app
 
 from workflow import office_calendar
 
-
-def _uow():
-    return current_app.extensions["jieyue"].uow()
+from ..auth import uow as _uow
+from ..commands import run as _run
 
 
 def _system():
@@ -24,8 +22,6 @@ def _system():
 
 
 def register(app) -> None:
-    from api.cli import _run
-
     @app.cli.group("calendar")
     def calendar():
         """The office's working calendar: national holidays, closures, extra working days."""

@@ -3,7 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate, validates_schema, ValidationError
 
-from api.auth import BEARER, current_actor, uow
+from api.auth import BEARER, current_actor, runtime, uow
 from api.fields import ApiErrorSchema, ID_MAX, OfficeDateTime, PageQuerySchema, StrictSchema
 from workflow import notifications
 
@@ -130,9 +130,7 @@ class DepartmentWebhook(MethodView):
 
 
 def _webhook_hosts() -> frozenset[str]:
-    from flask import current_app
-
-    return current_app.extensions["jieyue"].webhook_hosts
+    return runtime().webhook_hosts
 
 
 @blp.route("/failed-messages")
@@ -153,16 +151,7 @@ class RetryFailed(MethodView):
     @blp.doc(**DOC)
     def post(self, body):
         """Put failed messages back in line; they go out with the next relay run."""
-        actor = current_actor()
-        notifications.failed_messages(actor, uow())  # administrators only
-        ids = notifications.requeue_failed(uow(), body.get("ids"))
-        from flask import current_app
-
-        _send_requeued(current_app.extensions["jieyue"], ids)
-        return {"requeued": ids}
-
-
-def _send_requeued(runtime, ids):
-    """Without a broker, send in the background at once; with one, the workers' sweep sends them within minutes."""
-    if runtime.settings.redis_url is None and ids:
-        runtime.send_in_background(ids)
+        rt = runtime()
+        # Without a broker, send in the background at once; with one, the workers' sweep sends them within minutes.
+        send = rt.send_in_background if rt.settings.redis_url is None else None
+        return {"requeued": notifications.retry_failed(current_actor(), uow(), body.get("ids"), send)}

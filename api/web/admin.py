@@ -1,16 +1,16 @@
 """Administration pages: people, departments, catalog (with import), destinations, budgets, targets, policy."""
 from __future__ import annotations
 
-import functools
 import tempfile
 from pathlib import Path
 
 from babel import Locale
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
+from api.auth import runtime, uow
 from api.fields import is_id
 from workflow import budget, catalog, destinations, people, reporting, targets
 from workflow.access import ROLES
@@ -18,7 +18,7 @@ from workflow.catalog import CATEGORIES
 from workflow.errors import DomainError, Forbidden
 
 from . import LANGUAGES as WEB_LANGUAGES
-from .auth import login_required, web_actor
+from .auth import roles_required, web_actor
 
 from .errors import error_page, id_in_query, pages_blueprint, status_of
 
@@ -31,32 +31,10 @@ FLAGS = ("recyclable", "single_use", "plastic", "biodegradable", "remanufactured
          "green_listed", "active")
 
 
-def _uow():
-    return current_app.extensions["jieyue"].uow()
-
-
-def _runtime():
-    return current_app.extensions["jieyue"]
-
-
-
 def _flatten(exc: ValidationError) -> dict:
     from api.errors import flatten
 
     return flatten(exc.messages)
-
-
-def roles_required(*roles):
-    """Only these roles (the services check again); anyone else gets the error page with 403."""
-    def decorate(view):
-        @functools.wraps(view)
-        def wrapped(*args, **kwargs):
-            if not web_actor().is_(*roles):
-                return error_page(Forbidden(_("This page is for administrators.") if roles == ("admin",)
-                                        else _("This page is not open to your role.")))
-            return view(*args, **kwargs)
-        return login_required(wrapped)
-    return decorate
 
 
 def _form(names) -> dict:
@@ -70,7 +48,7 @@ def _form(names) -> dict:
 
 
 def _department_options():
-    return people.list_departments(_uow())
+    return people.list_departments(uow())
 
 
 # ---- index --------------------------------------------------------------------------------------
@@ -94,7 +72,7 @@ def users():
         given = values | {"password": request.form.get("password", "")}
         try:
             fields = UserInSchema().load(given)
-            user = people.add_user(fields, web_actor(), _uow())
+            user = people.add_user(fields, web_actor(), uow())
         except ValidationError as exc:
             errors, message, status = _flatten(exc), _("Some fields need attention."), 422
         except Forbidden as exc:
@@ -104,7 +82,7 @@ def users():
         else:
             flash(_("User %(name)s created.", name=user["username"]))
             return redirect(url_for("web_admin.users"))
-    listed = people.list_users(web_actor(), _uow())
+    listed = people.list_users(web_actor(), uow())
     return render_template("web/admin_users.html", users=listed, departments=_department_options(), roles=ROLES,
                            languages=LANGUAGES, values=values, errors=errors, message=message), status
 
@@ -121,7 +99,7 @@ def departments():
         values = _form(("code", "name", "name_zh", "headcount"))
         try:
             fields = DepartmentSchema().load(values)
-            dep = people.add_department(fields, web_actor(), _uow())
+            dep = people.add_department(fields, web_actor(), uow())
         except ValidationError as exc:
             errors, message, status = _flatten(exc), _("Some fields need attention."), 422
         except Forbidden as exc:
@@ -150,7 +128,7 @@ def _item_fields() -> dict:
 
 
 def _catalog_page(values=None, errors=None, message=None, import_problems=None, import_message=None, status=200):
-    items = catalog.list_items(_uow(), after_id=id_in_query("after") or 0, limit=CATALOG_PAGE)
+    items = catalog.list_items(uow(), after_id=id_in_query("after") or 0, limit=CATALOG_PAGE)
     return render_template("web/admin_catalog.html", items=items, categories=CATEGORIES,
                            more=items[-1]["id"] if len(items) == CATALOG_PAGE else None,
                            values=values or {"active": True}, errors=errors or {}, message=message,
@@ -167,7 +145,7 @@ def catalog_page():
     values = _item_fields()
     try:
         fields = CatalogItemInSchema().load(values)
-        catalog.create_item(fields, web_actor(), _uow())
+        catalog.create_item(fields, web_actor(), uow())
     except ValidationError as exc:
         return _catalog_page(values, _flatten(exc), _("Some fields need attention."), status=422)
     except Forbidden as exc:
@@ -183,13 +161,13 @@ def catalog_page():
 def catalog_item(item_id: int):
     from api.catalog.schemas import CatalogItemInSchema
 
-    item = catalog.get_item(item_id, _uow())
+    item = catalog.get_item(item_id, uow())
     values, errors, message, status = item, {}, None, 200
     if request.method == "POST":
         values = _item_fields()
         try:
             fields = CatalogItemInSchema().load(values)
-            catalog.update_item(item_id, fields, web_actor(), _uow())
+            catalog.update_item(item_id, fields, web_actor(), uow())
         except ValidationError as exc:
             errors, message, status = _flatten(exc), _("Some fields need attention."), 422
         except DomainError as exc:
@@ -203,59 +181,34 @@ def catalog_item(item_id: int):
                            errors=errors, message=message), status
 
 
-def _check_rows(rows) -> tuple[list[dict], list[dict]]:
-    """Each row through the item schema, as the command-line import does: (valid items, problems)."""
-    from api.catalog.schemas import CatalogItemInSchema
-    from api.cli import EXTRA
-
-    schema = CatalogItemInSchema()
-    valid, problems, seen = [], [], {}
-    for number, row in rows:
-        if EXTRA in row:
-            problems.append({"row": number, "field": "", "message": _("More cells than headers.")})
-            continue
-        try:
-            item = schema.load(row)
-        except ValidationError as exc:
-            problems.extend({"row": number, "field": field, "message": " ".join(msgs)}
-                            for field, msgs in _flatten(exc).items())
-            continue
-        if item["sku"] in seen:
-            problems.append({"row": number, "field": "sku",
-                             "message": _("Repeats row %(row)s.", row=seen[item["sku"]])})
-        seen[item["sku"]] = number
-        valid.append(item)
-    return valid, problems
-
-
 @blp.post("/app/admin/catalog/import", endpoint="catalog_import")
 @roles_required("admin")
 def catalog_import():
     """A CSV or XLSX file, one header row: every row is checked first; all are imported, or none."""
-    from api.cli import _read_rows
+    from api.catalog.files import SUFFIXES, check_rows, read_rows
 
     upload = request.files.get("file")
     suffix = Path(upload.filename or "").suffix.lower() if upload else ""
     if not upload or not upload.filename:
         return _catalog_page(import_message=_("Choose a CSV or XLSX file."), status=422)
-    if suffix not in (".csv", ".xlsx"):
+    if suffix not in SUFFIXES:
         return _catalog_page(import_message=_("The file must be .csv or .xlsx."), status=422)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload{suffix}"
         upload.save(path)
         try:
-            rows = _read_rows(path)
+            rows = read_rows(path)
         except Exception:  # noqa: BLE001 - a damaged or mislabelled file, a wrong encoding
             return _catalog_page(import_message=_("The file could not be read as %(kind)s.",
                                                   kind=suffix[1:].upper()), status=422)
     if not rows:
         return _catalog_page(import_message=_("The file has no rows under its header."), status=422)
-    valid, problems = _check_rows(rows)
+    valid, problems = check_rows(rows)
     if problems:
         return _catalog_page(import_problems=problems, status=422,
                              import_message=_("%(n)s problem(s) found; nothing was imported.", n=len(problems)))
     try:
-        created, updated = catalog.import_items(valid, _uow())
+        created, updated = catalog.import_items(valid, uow())
     except DomainError as exc:
         return _catalog_page(import_message=exc.message, status=status_of(exc))
     flash(_("Imported: %(created)s created, %(updated)s updated.", created=created, updated=updated))
@@ -265,7 +218,7 @@ def catalog_import():
 # ---- destinations -------------------------------------------------------------------------------
 
 def _destinations_page(values=None, errors=None, message=None, edit_errors=None, status=200):
-    return render_template("web/admin_destinations.html", destinations=destinations.list_destinations(_uow()),
+    return render_template("web/admin_destinations.html", destinations=destinations.list_destinations(uow()),
                            values=values or {}, errors=errors or {}, message=message,
                            edit_errors=edit_errors or {}), status
 
@@ -280,7 +233,7 @@ def destinations_page():
     values = _form(("name", "name_zh", "distance_km"))
     try:
         fields = DestinationSchema().load(values)
-        saved = destinations.save_destination(fields, web_actor(), _uow())
+        saved = destinations.save_destination(fields, web_actor(), uow())
     except ValidationError as exc:
         return _destinations_page(values, _flatten(exc), _("Some fields need attention."), status=422)
     except Forbidden as exc:
@@ -299,7 +252,7 @@ def destination(destination_id: int):
 
     try:
         fields = DestinationPatchSchema().load({"distance_km": (request.form.get("distance_km") or "").strip()})
-        saved = destinations.save_destination(fields, web_actor(), _uow(), destination_id)
+        saved = destinations.save_destination(fields, web_actor(), uow(), destination_id)
     except ValidationError as exc:
         return _destinations_page(edit_errors={destination_id: _flatten(exc)},
                                   message=_("Some fields need attention."), status=422)
@@ -319,7 +272,7 @@ def destination(destination_id: int):
 def budgets():
     from api.people.schemas import BudgetInSchema
 
-    year = _uow().office_year()
+    year = uow().office_year()
     errors, message, status, amounts = {}, None, 200, {}
     if request.method == "POST":
         dep = request.form.get("department_id", "")
@@ -328,7 +281,7 @@ def budgets():
             if not is_id(dep):
                 raise ValidationError({"department_id": [_("Choose a department.")]})
             fields = BudgetInSchema().load({"amount": amount})
-            budget.set_budget(int(dep), year, fields["amount"], web_actor(), _uow())
+            budget.set_budget(int(dep), year, fields["amount"], web_actor(), uow())
         except ValidationError as exc:
             errors, message, status = {dep: _flatten(exc)}, _("Some fields need attention."), 422
             amounts[dep] = amount
@@ -340,7 +293,7 @@ def budgets():
         else:
             flash(_("Budget for %(year)s saved.", year=year))
             return redirect(url_for("web_admin.budgets"))
-    listed = {b["department_id"]: b for b in budget.list_budgets(year, web_actor(), _uow())}
+    listed = {b["department_id"]: b for b in budget.list_budgets(year, web_actor(), uow())}
     return render_template("web/admin_budgets.html", year=year, budgets=listed, departments=_department_options(),
                            amounts=amounts, errors=errors, message=message), status
 
@@ -353,14 +306,14 @@ def targets_page():
     from api.reports.resources import TargetInSchema
 
     actor = web_actor()
-    year = _uow().office_year()
+    year = uow().office_year()
     errors, message, status, values = {}, None, 200, {"year": str(year)}
     if request.method == "POST":
         values = _form(("year", "metric", "department_id", "reduction_pct"))
         try:
             fields = TargetInSchema().load(values)
             targets.set_target(fields["year"], fields["metric"], fields.get("department_id"),
-                               fields["reduction_pct"], actor, _uow())
+                               fields["reduction_pct"], actor, uow())
         except ValidationError as exc:
             errors, message, status = _flatten(exc), _("Some fields need attention."), 422
         except DomainError as exc:
@@ -370,7 +323,7 @@ def targets_page():
         else:
             flash(_("Target for %(year)s saved.", year=fields["year"]))
             return redirect(url_for("web_admin.targets"))
-    progress = reporting.target_progress(year, actor, _uow())
+    progress = reporting.target_progress(year, actor, uow())
     deps = _department_options()
     return render_template("web/admin_targets.html", progress=progress, metrics=targets.METRICS, departments=deps,
                            codes={d["id"]: d["code"] for d in deps}, values=values, errors=errors,
@@ -430,7 +383,7 @@ def _parameters(data: dict, prefix: str = "") -> list[dict]:
 @blp.get("/app/admin/policy", endpoint="policy")
 @roles_required("admin")
 def policy():
-    doc = _runtime().policy_document
+    doc = runtime().policy_document
     sections = [(key, str(SECTION_TITLES.get(key, key)), _parameters(value, key + "."))
                 for key, value in doc.data.items() if isinstance(value, dict)]
     return render_template("web/admin_policy.html", version=doc.version, sections=sections,
@@ -474,7 +427,7 @@ def policy_override():
     """Save the changed parameters as a new version; unchanged ones are left to the defaults."""
     from workflow import policy_store
 
-    doc = _runtime().policy_document
+    doc = runtime().policy_document
     overrides, errors = {}, {}
     for path, current in _editable(doc.data):
         given = request.form.get(f"p:{path}")
@@ -489,7 +442,7 @@ def policy_override():
         errors["version"] = [_("Name the new version.")]
     if errors:
         return render_template("web/error.html", message=_("Some fields need attention."), errors=errors), 422
-    policy_store.save_version(version, overrides, (request.form.get("note") or "")[:500], web_actor(), _uow())
-    _runtime().forget_policy()
+    policy_store.save_version(version, overrides, (request.form.get("note") or "")[:500], web_actor(), uow())
+    runtime().forget_policy()
     flash(_("Version %(version)s is now in force.", version=version))
     return redirect(url_for("web_admin.policy"))

@@ -1,10 +1,11 @@
 """Approvers' pages: the queue (supply, trips, held receipts; oldest first, overdue marked) and its actions."""
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from api.auth import uow
 from api.fields import ID_MAX, is_id
 from api.purchase_orders.schemas import ReceiptDecisionSchema
 from api.ratelimits import BULK_MAX_ITEMS, bulk_items
@@ -18,14 +19,10 @@ from .errors import invalid_form, pages_blueprint
 blp = pages_blueprint("web_approvals", __name__)
 
 
-def _uow():
-    return current_app.extensions["jieyue"].uow()
-
-
 @blp.get("/app/queue", endpoint="queue")
 @login_required
 def queue_page():
-    page = queue.my_queue(web_actor(), _uow(), cursor=request.args.get("cursor") or None, limit=50)
+    page = queue.my_queue(web_actor(), uow(), cursor=request.args.get("cursor") or None, limit=50)
     return render_template("web/queue.html", page=page)
 
 
@@ -46,9 +43,9 @@ def bulk_approve():
             if not (is_id(item_id) and is_id(version) and int(item_id) <= ID_MAX and int(version) <= ID_MAX):
                 raise ValueError(value)
             if kind == "supply_request":
-                done = supply_requests.act(int(item_id), "approve", int(version), actor, _uow())
+                done = supply_requests.act(int(item_id), "approve", int(version), actor, uow())
             elif kind == "trip_request":
-                done = dispatch.act(int(item_id), "approve", {"version": int(version)}, actor, _uow())
+                done = dispatch.act(int(item_id), "approve", {"version": int(version)}, actor, uow())
             else:
                 raise ValueError(kind)
             results.append({"number": done["number"], "ok": True, "status": done["status"]})
@@ -69,5 +66,5 @@ def decide_receipt(delivery_id: int, action: str):
         given = ReceiptDecisionSchema().load({"comment": (request.form.get("comment") or "").strip()})
     except ValidationError as exc:
         return invalid_form(exc)
-    receipts.decide(delivery_id, action, given["comment"], web_actor(), _uow())
+    receipts.decide(delivery_id, action, given["comment"], web_actor(), uow())
     return redirect(url_for("web_approvals.queue"))

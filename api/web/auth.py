@@ -1,4 +1,4 @@
-"""Login, logout, the language switch, and `login_required` for every page."""
+"""Login, logout, the language switch, and `login_required` / `roles_required` for every page."""
 from __future__ import annotations
 
 import functools
@@ -7,10 +7,10 @@ from flask import current_app, g, redirect, render_template, request, session, u
 from flask_babel import gettext as _
 
 from workflow import people
-from workflow.errors import Unauthorized
+from workflow.errors import Forbidden, Unauthorized
 
 from ..security import safe_next
-from .errors import pages_blueprint
+from .errors import error_page, pages_blueprint
 
 
 blp = pages_blueprint("web_auth", __name__)
@@ -37,6 +37,23 @@ def login_required(view):
             return redirect(url_for("web_auth.login", next=request.full_path))
         return view(*args, **kwargs)
     return wrapped
+
+
+def roles_required(*roles, message=None):
+    """Logged in and of one of `roles` (the services check again); anyone else gets the error page with 403.
+
+    `message()` says who the page is for; by default, administrators or "not open to your role".
+    """
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not web_actor().is_(*roles):
+                text = message() if message else (_("This page is for administrators.") if roles == ("admin",)
+                                                  else _("This page is not open to your role."))
+                return error_page(Forbidden(text))
+            return view(*args, **kwargs)
+        return login_required(wrapped)
+    return decorate
 
 
 def _cookie_flags() -> dict:

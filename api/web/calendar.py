@@ -1,38 +1,34 @@
 """Administration page of the office's working calendar: years known or not, closures, extra working days."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from api.auth import uow
 from api.fields import YEARS
 from workflow import office_calendar
 from workflow.errors import DomainError
 
-from .admin import roles_required
-from .auth import web_actor
+from .auth import roles_required, web_actor
 from .errors import pages_blueprint, status_of
 
 blp = pages_blueprint("web_calendar", __name__)
 
 
-def _uow():
-    return current_app.extensions["jieyue"].uow()
-
-
 def _year() -> int:
-    uow = _uow()
+    today = uow().today()
     try:
         year = int(request.values.get("year", ""))
     except ValueError:
-        return uow.today().year
-    return year if YEARS[0] <= year <= YEARS[1] else uow.today().year
+        return today.year
+    return year if YEARS[0] <= year <= YEARS[1] else today.year
 
 
 def _page(year: int, values=None, errors=None, message=None, status=200):
-    uow = _uow()
-    return render_template("web/admin_calendar.html", year=year, years=office_calendar.years_around(uow.today(), uow),
-                           shown=office_calendar.year_status(year, _uow()), days=office_calendar.days_in(year, _uow()),
+    here = uow()
+    return render_template("web/admin_calendar.html", year=year, years=office_calendar.years_around(here.today(), here),
+                           shown=office_calendar.year_status(year, uow()), days=office_calendar.days_in(year, uow()),
                            values=values or {}, errors=errors or {}, message=message), status
 
 
@@ -48,7 +44,7 @@ def calendar_page():
     values = {name: (request.form.get(name) or "").strip() for name in ("day", "working", "reason")}
     try:
         fields = OfficeDaySchema().load({**values, "working": values["working"] == "true"})
-        saved = office_calendar.set_day(fields["day"], fields["working"], fields["reason"], web_actor(), _uow())
+        saved = office_calendar.set_day(fields["day"], fields["working"], fields["reason"], web_actor(), uow())
     except ValidationError as exc:
         return _page(year, values, flatten(exc.messages), _("Some fields need attention."), status=422)
     except DomainError as exc:
@@ -66,7 +62,7 @@ def clear():
         day = DayQuerySchema().load({"day": (request.form.get("day") or "").strip()})["day"]
     except ValidationError:
         return _page(_year(), message=_("That is not a date."), status=422)
-    office_calendar.clear_day(day, web_actor(), _uow())
+    office_calendar.clear_day(day, web_actor(), uow())
     flash(_("%(day)s follows the national schedule again.", day=day.isoformat()))
     return redirect(url_for("web_calendar.calendar", year=day.year))
 
@@ -76,7 +72,7 @@ def clear():
 def confirm():
     year = _year()
     confirmed = request.form.get("confirmed") == "true"
-    office_calendar.confirm_year(year, confirmed, web_actor(), _uow())
+    office_calendar.confirm_year(year, confirmed, web_actor(), uow())
     flash(_("%(year)s is now kept by the office.", year=year) if confirmed
           else _("%(year)s is no longer marked as entered.", year=year))
     return redirect(url_for("web_calendar.calendar", year=year))

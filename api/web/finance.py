@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 
 from policies.periods import PeriodError, months, parse
+from api.auth import uow
 from api.fields import ID_MAX, is_id
 from workflow import people, reporting
 from workflow.errors import BadQuery, DomainError, Forbidden
@@ -24,14 +25,9 @@ FORMATS = {"csv": "text/csv; charset=utf-8",
 GROUPS = {"expenditure": ("department", "category", "month"), "consumption": (), "vehicles": ("vehicle", "department")}
 
 
-def _uow():
-    return current_app.extensions["jieyue"].uow()
-
-
-
 def _query() -> dict:
     """The period picker's values (period defaults to the office's current year)."""
-    period = (request.args.get("period") or "").strip() or str(_uow().office_year())
+    period = (request.args.get("period") or "").strip() or str(uow().office_year())
     department = (request.args.get("department_id") or "").strip()
     if department and not (is_id(department) and int(department) <= ID_MAX):
         raise BadQuery("bad department", {"department_id": [_("Choose a department from the list.")]})
@@ -47,7 +43,7 @@ def _monthly_rows(report: dict) -> list[dict]:
         period = parse(report["period"])
     except PeriodError:
         return report["groups"]
-    today = _uow().today()
+    today = uow().today()
     rows = []
     for month in months(period):
         row = by_key.pop(month, None)
@@ -67,17 +63,17 @@ def _source(result: dict) -> dict:
 def dashboard():
     actor = web_actor()
     values = {k: v for k, v in request.args.items() if k in ("period", "baseline", "department_id", "live")}
-    every_department = people.list_departments(_uow())
+    every_department = people.list_departments(uow())
     departments = [] if actor.is_("dept_head") else every_department  # a head has no choice to make
     try:
         query = _query()
         values.setdefault("period", query["period"])
         common = dict(period=query["period"], baseline=query["baseline"], department_id=query["department_id"],
                       live=query["live"])
-        monthly = reporting.report("expenditure", actor, _uow(), group_by="month", **common)
-        by_department = reporting.report("expenditure", actor, _uow(), group_by="department", **common)
-        consumption = reporting.report("consumption", actor, _uow(), **common)
-        vehicles = reporting.report("vehicles", actor, _uow(), **common)
+        monthly = reporting.report("expenditure", actor, uow(), group_by="month", **common)
+        by_department = reporting.report("expenditure", actor, uow(), group_by="department", **common)
+        consumption = reporting.report("consumption", actor, uow(), **common)
+        vehicles = reporting.report("vehicles", actor, uow(), **common)
     except Forbidden as exc:
         return error_page(exc)
     except DomainError as exc:
@@ -86,14 +82,14 @@ def dashboard():
                                departments=departments, data=None), status_of(exc)
     period, baseline = monthly["report"]["period"], monthly["report"]["baseline"]
     try:  # fuel per 100 km over the baseline: the vehicle report of the baseline period itself
-        before = reporting.report("vehicles", actor, _uow(), period=baseline, department_id=query["department_id"],
+        before = reporting.report("vehicles", actor, uow(), period=baseline, department_id=query["department_id"],
                                   live=query["live"])
         baseline_fuel = before["report"]["total"].get("litres_per_100km")
     except DomainError:
         baseline_fuel = None
     year = parse(period).start.year
     try:
-        progress = reporting.target_progress(year, actor, _uow(), query["department_id"])
+        progress = reporting.target_progress(year, actor, uow(), query["department_id"])
     except DomainError as exc:
         progress = {"year": year, "targets": [], "error": exc.message}
     names = {d["id"]: d for d in every_department}
@@ -170,5 +166,5 @@ def export():
     if group_by and group_by not in GROUPS[kind]:
         return error_page(BadQuery("unknown grouping", {"group_by": [", ".join(GROUPS[kind]) or "-"]}))
     query = _query()
-    result = reporting.report(kind, web_actor(), _uow(), group_by=group_by, **query)
+    result = reporting.report(kind, web_actor(), uow(), group_by=group_by, **query)
     return download(kind, result["report"], fmt)

@@ -8,14 +8,15 @@ from zoneinfo import ZoneInfo
 from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from api.auth import uow
 from api.fields import ID_MAX, is_id
 from workflow import dispatch, fleet, queue, trip_requests
 from workflow.db import utcnow
 from workflow.errors import DomainError
 
-from .auth import login_required, web_actor
+from .auth import roles_required, web_actor
 from .errors import pages_blueprint
-from .purchasing import read_decimal, role_required
+from .purchasing import read_decimal
 
 
 blp = pages_blueprint("web_fleet", __name__)
@@ -23,10 +24,6 @@ MAINTENANCE_KINDS = ("routine", "repair", "tyres", "inspection", "other")
 PAGE = 200
 KM = {"places": 1, "high": Decimal("10000000")}          # odometer readings, as the JSON API takes them
 MONEY = {"places": 2, "high": Decimal("1000000000")}     # costs, tolls, parking in CNY
-
-
-def _uow():
-    return current_app.extensions["jieyue"].uow()
 
 
 def _for_fleet() -> str:
@@ -44,7 +41,7 @@ def _zone() -> ZoneInfo:
 def _all_requests(actor, status: str) -> list[dict]:
     rows, before = [], None
     while True:
-        page = trip_requests.list_requests(actor, _uow(), status=status, before_id=before, limit=PAGE)
+        page = trip_requests.list_requests(actor, uow(), status=status, before_id=before, limit=PAGE)
         rows += page
         if len(page) < PAGE:
             return rows
@@ -75,8 +72,8 @@ def _board(failed: int | None = None, message=None, status: int = 200):
     days: list[dict] = []
     for r in sorted(_all_requests(actor, "approved"), key=lambda r: (r["depart_at"], r["id"])):
         try:
-            r["candidates"] = dispatch.candidates(r["id"], actor, _uow())
-            r["carpool"] = dispatch.carpool(r["id"], actor, _uow())
+            r["candidates"] = dispatch.candidates(r["id"], actor, uow())
+            r["carpool"] = dispatch.carpool(r["id"], actor, uow())
         except DomainError:  # gone meanwhile
             continue
         day = r["depart_at"].astimezone(zone).date()
@@ -84,8 +81,8 @@ def _board(failed: int | None = None, message=None, status: int = 200):
         if not days or days[-1]["day"] != day:
             days.append({"day": day, "requests": []})
         days[-1]["requests"].append(r)
-    vehicles = {v["id"]: v for v in fleet.list_vehicles(actor, _uow())}
-    drivers = {d["id"]: d for d in fleet.list_drivers(actor, _uow())}
+    vehicles = {v["id"]: v for v in fleet.list_vehicles(actor, uow())}
+    drivers = {d["id"]: d for d in fleet.list_drivers(actor, uow())}
     under_way = _by_trip(_all_requests(actor, "dispatched") + _all_requests(actor, "on_trip"))
     to_close = _by_trip(_all_requests(actor, "returned"))
     done = {"dispatched": request.args.get("dispatched"), "closed": request.args.get("closed")}
@@ -94,15 +91,13 @@ def _board(failed: int | None = None, message=None, status: int = 200):
 
 
 @blp.get("/app/fleet")
-@login_required
-@role_required("fleet", _for_fleet)
+@roles_required("fleet", message=_for_fleet)
 def board():
     return _board()
 
 
 @blp.post("/app/fleet/trips/<int:request_id>/dispatch")
-@login_required
-@role_required("fleet", _for_fleet)
+@roles_required("fleet", message=_for_fleet)
 def dispatch_trip(request_id: int):
     form = request.form
     picked = [form.get("vehicle_id", "").strip(), form.get("driver_id", "").strip()]
@@ -113,38 +108,36 @@ def dispatch_trip(request_id: int):
         return _board(request_id, _("Choose a vehicle and a driver from the lists, then press Dispatch again."), 422)
     body = {"version": version, "vehicle_id": int(picked[0]), "driver_id": int(picked[1]),
             "carpool_ids": [int(v) for v in pool], "comment": (form.get("comment") or "").strip()[:2000] or None}
-    done = dispatch.act(request_id, "dispatch", body, web_actor(), _uow())
+    done = dispatch.act(request_id, "dispatch", body, web_actor(), uow())
     return redirect(url_for("web_fleet.board", dispatched=done["number"]))
 
 
 @blp.post("/app/fleet/trips/<int:request_id>/close")
-@login_required
-@role_required("fleet", _for_fleet)
+@roles_required("fleet", message=_for_fleet)
 def close_trip(request_id: int):
     version = _version(request.form)
     if version is None:
         return _board(request_id, _("This page was out of date: check the trip and close it again."), 422)
     body = {"version": version, "comment": (request.form.get("comment") or "").strip()[:2000] or None}
-    done = dispatch.act(request_id, "close", body, web_actor(), _uow())
+    done = dispatch.act(request_id, "close", body, web_actor(), uow())
     return redirect(url_for("web_fleet.board", closed=done["number"]))
 
 
 # ---- vehicles --------------------------------------------------------------------------------
 
 @blp.get("/app/fleet/vehicles")
-@login_required
-@role_required("fleet", _for_fleet)
+@roles_required("fleet", message=_for_fleet)
 def vehicles():
-    rows = fleet.list_vehicles(web_actor(), _uow())
+    rows = fleet.list_vehicles(web_actor(), uow())
     return render_template("web/fleet_vehicles.html", vehicles=rows)
 
 
 def _vehicle_page(vehicle_id: int, *, fuel_values=None, fuel_errors=None, maint_values=None, maint_errors=None,
                   status: int = 200):
     actor = web_actor()
-    vehicle = fleet.get_vehicle(vehicle_id, actor, _uow())
-    fuel_logs = fleet.list_fuel_logs(vehicle_id, actor, _uow())
-    maintenance = fleet.list_maintenance(vehicle_id, actor, _uow())
+    vehicle = fleet.get_vehicle(vehicle_id, actor, uow())
+    fuel_logs = fleet.list_fuel_logs(vehicle_id, actor, uow())
+    maintenance = fleet.list_maintenance(vehicle_id, actor, uow())
     now = utcnow().astimezone(_zone())
     return render_template(
         "web/fleet_vehicle.html", vehicle=vehicle, fuel_logs=fuel_logs, maintenance=maintenance,
@@ -155,15 +148,13 @@ def _vehicle_page(vehicle_id: int, *, fuel_values=None, fuel_errors=None, maint_
 
 
 @blp.get("/app/fleet/vehicles/<int:vehicle_id>")
-@login_required
-@role_required("fleet", _for_fleet)
+@roles_required("fleet", message=_for_fleet)
 def vehicle(vehicle_id: int):
     return _vehicle_page(vehicle_id)
 
 
 @blp.post("/app/fleet/vehicles/<int:vehicle_id>/fuel-logs")
-@login_required
-@role_required("fleet", _for_fleet)
+@roles_required("fleet", message=_for_fleet)
 def add_fuel_log(vehicle_id: int):
     form, errors = request.form, {}
     try:
@@ -179,13 +170,12 @@ def add_fuel_log(vehicle_id: int):
     }
     if errors:
         return _vehicle_page(vehicle_id, fuel_values=dict(form), fuel_errors=errors, status=422)
-    fleet.add_fuel_log(vehicle_id, fields, web_actor(), _uow())
+    fleet.add_fuel_log(vehicle_id, fields, web_actor(), uow())
     return redirect(url_for("web_fleet.vehicle", vehicle_id=vehicle_id, added="fuel"))
 
 
 @blp.post("/app/fleet/vehicles/<int:vehicle_id>/maintenance")
-@login_required
-@role_required("fleet", _for_fleet)
+@roles_required("fleet", message=_for_fleet)
 def add_maintenance(vehicle_id: int):
     form, errors = request.form, {}
     try:
@@ -205,7 +195,7 @@ def add_maintenance(vehicle_id: int):
     }
     if errors:
         return _vehicle_page(vehicle_id, maint_values=dict(form), maint_errors=errors, status=422)
-    fleet.add_maintenance(vehicle_id, fields, web_actor(), _uow())
+    fleet.add_maintenance(vehicle_id, fields, web_actor(), uow())
     return redirect(url_for("web_fleet.vehicle", vehicle_id=vehicle_id, added="maintenance"))
 
 
@@ -213,9 +203,9 @@ def add_maintenance(vehicle_id: int):
 
 def _driver_page(failed: int | None = None, values=None, errors=None, message=None, status: int = 200):
     actor = web_actor()
-    items = [i for i in queue.my_queue(actor, _uow(), limit=100)["items"] if i["kind"] == "trip_drive"]
-    requests = [trip_requests.get_request(i["request_id"], actor, _uow()) for i in items]
-    vehicles = {v["id"]: v for v in fleet.list_vehicles(actor, _uow())}
+    items = [i for i in queue.my_queue(actor, uow(), limit=100)["items"] if i["kind"] == "trip_drive"]
+    requests = [trip_requests.get_request(i["request_id"], actor, uow()) for i in items]
+    vehicles = {v["id"]: v for v in fleet.list_vehicles(actor, uow())}
     trips = _by_trip(requests)
     for t in trips:
         t["vehicle"] = vehicles.get(t["trip"]["vehicle_id"])
@@ -229,8 +219,7 @@ def _driver_page(failed: int | None = None, values=None, errors=None, message=No
 
 
 @blp.get("/app/driver")
-@login_required
-@role_required("driver", _for_drivers)
+@roles_required("driver", message=_for_drivers)
 def driver():
     return _driver_page()
 
@@ -244,20 +233,18 @@ def _drive(request_id: int, action: str, readings: dict):
         errors["version"] = _("This page was out of date: it has been reloaded, enter the numbers again.")
     if errors:
         return _driver_page(request_id, dict(form), errors, _("Some numbers need attention: see below."), 422)
-    done = dispatch.act(request_id, action, body | {"version": version}, web_actor(), _uow())
+    done = dispatch.act(request_id, action, body | {"version": version}, web_actor(), uow())
     return redirect(url_for("web_fleet.driver", **{"started" if action == "depart" else "ended": done["number"]}))
 
 
 @blp.post("/app/driver/trips/<int:request_id>/depart")
-@login_required
-@role_required("driver", _for_drivers)
+@roles_required("driver", message=_for_drivers)
 def depart(request_id: int):
     return _drive(request_id, "depart", {"odometer_km": KM})
 
 
 @blp.post("/app/driver/trips/<int:request_id>/arrive")
-@login_required
-@role_required("driver", _for_drivers)
+@roles_required("driver", message=_for_drivers)
 def arrive(request_id: int):
     return _drive(request_id, "arrive", {
         "odometer_km": KM,

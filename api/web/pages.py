@@ -7,6 +7,7 @@ from flask import abort, current_app, jsonify, redirect, render_template, reques
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from api.auth import uow
 from api.errors import flatten
 from api.fields import ID_MAX, OrderedQuantity, is_id
 from api.supply_requests.schemas import ActionSchema, SupplyRequestInSchema
@@ -22,10 +23,6 @@ from .diagrams import flow_diagram
 from .errors import error_page, invalid_form, pages_blueprint
 
 blp = pages_blueprint("web_pages", __name__)
-
-
-def _uow():
-    return current_app.extensions["jieyue"].uow()
 
 
 @blp.get("/app")
@@ -79,7 +76,7 @@ def _filled(form, *names) -> dict:
 
 
 def _catalog():
-    return catalog.list_items(_uow(), limit=500)
+    return catalog.list_items(uow(), limit=500)
 
 
 @blp.route("/app/supply/new", methods=["GET", "POST"])
@@ -104,9 +101,9 @@ def new_supply():
                 errors[name] = exc.messages
         if not errors:
             try:
-                req = supply_requests.create_draft(form["purpose"], None, lines, actor, _uow())
+                req = supply_requests.create_draft(form["purpose"], None, lines, actor, uow())
                 if request.form.get("intent") == "submit":
-                    supply_requests.act(req["id"], "submit", req["version"], actor, _uow(),
+                    supply_requests.act(req["id"], "submit", req["version"], actor, uow(),
                                         justification=form["justification"] or None)
                 return redirect(url_for("web_pages.supply_request", request_id=req["id"]))
             except (PolicyBlocked, JustificationRequired) as exc:
@@ -126,7 +123,7 @@ def evaluate():
     if errors or not lines:
         return jsonify({"findings": [], "errors": errors})
     try:
-        return jsonify(supply_requests.evaluate_lines(lines, web_actor(), _uow()) | {"errors": {}})
+        return jsonify(supply_requests.evaluate_lines(lines, web_actor(), uow()) | {"errors": {}})
     except DomainError as exc:
         return jsonify({"findings": [], "errors": exc.errors}), 422
 
@@ -135,8 +132,8 @@ def evaluate():
 @login_required
 def my_requests():
     actor = web_actor()
-    supply = supply_requests.list_requests(actor, _uow(), requester_id=actor.id, limit=100)
-    trips = [t for t in trip_requests.list_requests(actor, _uow(), limit=100) if t["requester"]["id"] == actor.id]
+    supply = supply_requests.list_requests(actor, uow(), requester_id=actor.id, limit=100)
+    trips = [t for t in trip_requests.list_requests(actor, uow(), limit=100) if t["requester"]["id"] == actor.id]
     return render_template("web/my_requests.html", supply=supply, trips=trips)
 
 
@@ -145,8 +142,8 @@ def my_requests():
 def supply_request(request_id: int):
     actor = web_actor()
     try:
-        req = supply_requests.get_request(request_id, actor, _uow())
-        history = supply_requests.request_history(request_id, actor, _uow())
+        req = supply_requests.get_request(request_id, actor, uow())
+        history = supply_requests.request_history(request_id, actor, uow())
     except NotFound:
         abort(404)
     can_decide = _can_decide(actor, req)
@@ -162,7 +159,7 @@ def _budget_impact(actor, req) -> dict | None:
 
     year = (req["submitted_at"] or req["created_at"]).astimezone(
         current_app.extensions["jieyue"].uow().office_tz).year
-    rows = [b for b in budget.list_budgets(year, actor, _uow()) if b["department_id"] == req["department"]["id"]]
+    rows = [b for b in budget.list_budgets(year, actor, uow()) if b["department_id"] == req["department"]["id"]]
     if not rows:
         return None
     row = rows[0]
@@ -186,7 +183,7 @@ def supply_action(request_id: int, action: str):
     except ValidationError as exc:
         return invalid_form(exc)
     try:
-        supply_requests.act(request_id, action, given["version"], web_actor(), _uow(),
+        supply_requests.act(request_id, action, given["version"], web_actor(), uow(),
                             comment=given.get("comment"), justification=given.get("justification"))
     except (PolicyBlocked, JustificationRequired):
         return redirect(url_for("web_pages.supply_request", request_id=request_id, blocked=1))
@@ -199,12 +196,12 @@ def supply_action(request_id: int, action: str):
 @login_required
 def new_trip():
     actor = web_actor()
-    dests = destinations.list_destinations(_uow())
+    dests = destinations.list_destinations(uow())
     values, errors, findings, message = dict(request.form), {}, [], None
     if request.method == "POST":
         try:
             given = _trip_input(request.form, dests)
-            req = trip_requests.file_request(given, actor, _uow())
+            req = trip_requests.file_request(given, actor, uow())
             return redirect(url_for("web_pages.trip_request", request_id=req["id"]))
         except PolicyBlocked as exc:
             findings, message = exc.extra.get("findings", []), _("A car is not the way for this trip.")
@@ -236,8 +233,8 @@ def _trip_input(form, dests) -> trip_requests.TripInput:
 def trip_request(request_id: int):
     actor = web_actor()
     try:
-        req = trip_requests.get_request(request_id, actor, _uow())
-        history = trip_requests.request_history(request_id, actor, _uow())
+        req = trip_requests.get_request(request_id, actor, uow())
+        history = trip_requests.request_history(request_id, actor, uow())
     except NotFound:
         abort(404)
     return render_template("web/trip_request.html", req=req, history=history,
@@ -253,5 +250,5 @@ def trip_action(request_id: int, action: str):
         given = TripActionSchema().load(_filled(request.form, "version", "comment"))
     except ValidationError as exc:
         return invalid_form(exc)
-    dispatch.act(request_id, action, {"comment": None} | given, web_actor(), _uow())
+    dispatch.act(request_id, action, {"comment": None} | given, web_actor(), uow())
     return redirect(url_for("web_pages.trip_request", request_id=request_id))

@@ -1,17 +1,17 @@
 """Procurement pages: approved lines waiting to be ordered (one order per supplier), orders, deliveries."""
 from __future__ import annotations
 
-import functools
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from api.auth import uow
 from api.fields import is_id
 from workflow import purchasing, supply_requests
 
-from .auth import login_required, web_actor
+from .auth import roles_required, web_actor
 from .errors import id_in_query, pages_blueprint
 
 
@@ -19,26 +19,8 @@ blp = pages_blueprint("web_purchasing", __name__)
 PAGE = 200  # requests read per call while gathering the lines waiting to be ordered
 
 
-def _uow():
-    return current_app.extensions["jieyue"].uow()
-
-
 def _for_buyer() -> str:
     return _("These pages are for the procurement officer.")
-
-
-
-
-def role_required(role: str, message):
-    """After `login_required`: anyone else gets a 403 page; `message()` says who the page is for."""
-    def decorate(view):
-        @functools.wraps(view)
-        def wrapped(*args, **kwargs):
-            if web_actor().role != role:
-                return render_template("web/error.html", message=message(), errors={}), 403
-            return view(*args, **kwargs)
-        return wrapped
-    return decorate
 
 
 # ---- numbers typed into forms ----------------------------------------------------------------
@@ -85,7 +67,7 @@ def _waiting_groups(actor) -> list[dict]:
     """Approved lines not yet on an order, one group per supplier (lines without one last)."""
     lines, before = [], None
     while True:
-        page = supply_requests.list_requests(actor, _uow(), status="approved", before_id=before, limit=PAGE)
+        page = supply_requests.list_requests(actor, uow(), status="approved", before_id=before, limit=PAGE)
         for req in page:
             for line in req["lines"]:
                 if line["purchase_order_id"] is None:
@@ -106,15 +88,13 @@ def _waiting_page(message=None, status=200):
 
 
 @blp.get("/app/purchasing")
-@login_required
-@role_required("procurement", _for_buyer)
+@roles_required("procurement", message=_for_buyer)
 def waiting():
     return _waiting_page()
 
 
 @blp.post("/app/purchasing/orders")
-@login_required
-@role_required("procurement", _for_buyer)
+@roles_required("procurement", message=_for_buyer)
 def place():
     supplier = (request.form.get("supplier") or "").strip()
     raw_ids = request.form.getlist("line_id")
@@ -124,17 +104,16 @@ def place():
         return _waiting_page(_("Select at least one line to order."), 422)
     if not all(is_id(v) and int(v) > 0 for v in raw_ids):
         return _waiting_page(_("The selected lines are not valid; reload the page and try again."), 422)
-    order = purchasing.place_order(supplier, [int(v) for v in raw_ids], web_actor(), _uow())
+    order = purchasing.place_order(supplier, [int(v) for v in raw_ids], web_actor(), uow())
     return redirect(url_for("web_purchasing.order", po_id=order["id"]))
 
 
 # ---- orders and deliveries -------------------------------------------------------------------
 
 @blp.get("/app/purchasing/orders")
-@login_required
-@role_required("procurement", _for_buyer)
+@roles_required("procurement", message=_for_buyer)
 def orders():
-    rows = purchasing.list_orders(web_actor(), _uow(), before_id=id_in_query("before"), limit=50)
+    rows = purchasing.list_orders(web_actor(), uow(), before_id=id_in_query("before"), limit=50)
     return render_template("web/purchasing_orders.html", orders=rows,
                            next_before=rows[-1]["id"] if len(rows) == 50 else None)
 
@@ -162,19 +141,17 @@ def _order_page(order: dict, values: dict | None = None, errors: dict | None = N
 
 
 @blp.get("/app/purchasing/orders/<int:po_id>")
-@login_required
-@role_required("procurement", _for_buyer)
+@roles_required("procurement", message=_for_buyer)
 def order(po_id: int):
-    found = purchasing.get_order(po_id, web_actor(), _uow())
+    found = purchasing.get_order(po_id, web_actor(), uow())
     return _order_page(found)
 
 
 @blp.post("/app/purchasing/orders/<int:po_id>/receive")
-@login_required
-@role_required("procurement", _for_buyer)
+@roles_required("procurement", message=_for_buyer)
 def receive(po_id: int):
     actor = web_actor()
-    found = _with_outstanding(purchasing.get_order(po_id, actor, _uow()))
+    found = _with_outstanding(purchasing.get_order(po_id, actor, uow()))
     errors, deliveries = {}, []
     for line in found["lines"]:
         if line["outstanding"] <= 0:
@@ -194,5 +171,5 @@ def receive(po_id: int):
         return _order_page(found, values, errors, _("Some numbers need attention: see below."), 422)
     if not deliveries:
         return _order_page(found, values, {}, _("Enter the quantity received for at least one line."), 422)
-    purchasing.receive(po_id, deliveries, actor, _uow())
+    purchasing.receive(po_id, deliveries, actor, uow())
     return redirect(url_for("web_purchasing.order", po_id=po_id, received=1))

@@ -46,7 +46,7 @@ def main() -> None:
     work = pathlib.Path(tempfile.mkdtemp())
     app = support.make_app(support.sqlite_copy(support.sqlite_template(work), work))
     with app.app_context():  # the demo's two years of purchases, so the dashboard has figures
-        from workflow.demo_supply import seed_supply_history
+        from workflow.demo.supply import seed_supply_history
 
         runtime = app.extensions["jieyue"]
         seed_supply_history(runtime.uow(), runtime.uow().today())

@@ -17,7 +17,7 @@ from tests.integration import services
 from tests.integration.relay_process import FollowingRelay
 from tests.integration.test_notifications import (  # noqa: F401 - fixtures shared with the notification tests
     _no_settings_from_the_environment, redis_server, smtp, smtp_factory)
-from workflow import delivery, notifications
+from workflow import delivery
 from workflow.notifications import Message, Notification
 from workflow.outbox import OutboxEvent, emit
 from workflow.people import User
@@ -156,10 +156,10 @@ def test_single_message_send_keeps_its_contract_status_and_the_failure_raised(pg
         raise ConnectionRefusedError("down")
 
     with pytest.raises(ConnectionRefusedError):
-        notifications.send(message_id, runtime.uow(), {"email": refuse})
-    assert notifications.send(message_id, runtime.uow(), {"email": lambda msg: None}) == "sent"
-    assert notifications.send(message_id, runtime.uow(), {"email": refuse}) == "sent"  # never sent twice
-    assert notifications.send(10 ** 9, runtime.uow(), {"email": refuse}) == "missing"
+        delivery.send(message_id, runtime.uow(), {"email": refuse})
+    assert delivery.send(message_id, runtime.uow(), {"email": lambda msg: None}) == "sent"
+    assert delivery.send(message_id, runtime.uow(), {"email": refuse}) == "sent"  # never sent twice
+    assert delivery.send(10 ** 9, runtime.uow(), {"email": refuse}) == "missing"
 
 
 # ---- the following relay with a real worker --------------------------------------------------

@@ -218,8 +218,12 @@ def test_redis_restarted_while_notifications_flow_loses_none_and_doubles_none(br
         assert control.control.cancel_consumer("celery", reply=True, timeout=5), "the worker did not answer"
         statuses += _submit_all(stack.http, drafts[k:2 * k])
         relayed = []
-        while notifications.relay(stack.runtime.uow(), lambda i: (control.send_task("jieyue.plan_event", args=[i]),
-                                                                   relayed.append(i))):
+        def publish(ids):
+            for i in ids:
+                control.send_task("jieyue.plan_event", args=[i])
+                relayed.append(i)
+
+        while notifications.relay_batch(stack.runtime.uow(), publish):
             pass
         # Take stock of the queue and empty it in one step, then restart: the restart would lose
         # these anyway (no persistence); reading them first makes the loss exact and known.

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from tests import support
 from tests.figures import record
 from tests.integration import services
-from workflow import notifications
+from workflow import delivery, notifications
 from workflow.notifications import Message
 from workflow.outbox import OutboxEvent, emit
 from workflow.transports import smtp_sender, transports_for
@@ -306,7 +306,7 @@ def test_two_relays_at_once_publish_each_of_1000_events_exactly_once(pg_app):
         try:
             barrier.wait(10)
             deadline = time.monotonic() + 120
-            while notifications.relay(runtime.uow(), publish, batch=50):
+            while notifications.relay_batch(runtime.uow(), lambda ids: [publish(i) for i in ids], batch=50):
                 assert time.monotonic() < deadline, "relay did not finish in 120 s"
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)
@@ -357,9 +357,9 @@ def test_returned_request_reaches_a_personal_webhook_and_email_once_and_replanni
 
     # Running the steps again for the same event plans nothing new and sends nothing more.
     transports = transports_for(stack.runtime.settings)
-    again = notifications.plan(event.id, stack.runtime.uow(), BASE_URL, tuple(transports))
+    again = delivery.plan(event.id, stack.runtime.uow(), BASE_URL, tuple(transports))
     rows = _messages(stack.runtime, event.event_id)
-    statuses = [notifications.send(r.id, stack.runtime.uow(), transports) for r in rows]
+    statuses = [delivery.send(r.id, stack.runtime.uow(), transports) for r in rows]
     # Watch a moment for a stray late request.
     services.stays(lambda: len(webhook.snapshot()) == 1 and len(smtp.about(event.event_id)) == 1, 1)
     print(f"[webhook] second plan returned {again}; second send returned {statuses}; "
@@ -389,7 +389,7 @@ def test_mail_that_cannot_be_sent_fails_visibly_and_an_admin_retry_sends_it(inli
         uow.session.execute(update(Message).where(Message.id == row.id)
                             .values(attempts=notifications.MAX_ATTEMPTS - 1))
         uow.commit()
-    outcome = notifications.send(row.id, stack.runtime.uow(), transports_for(stack.runtime.settings))
+    outcome = delivery.send(row.id, stack.runtime.uow(), transports_for(stack.runtime.settings))
     [row] = _messages(stack.runtime, event.event_id)
     assert outcome == "failed" and (row.status, row.attempts) == ("failed", notifications.MAX_ATTEMPTS)
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests import support
 from tests.figures import record
 from tests.observability import APPROVE_ROUTE, json_lines, queue_count, samples, submitted_request, value
-from workflow import notifications
+from workflow import delivery, notifications
 from workflow.logs import JsonFormatter, Redactor
 from workflow.notifications import Message
 from workflow.people import User
@@ -160,7 +160,7 @@ def test_failed_deliveries_are_counted_as_the_failed_messages_list_shows(sqlite_
         for message_id in pending:
             for _ in range(notifications.MAX_ATTEMPTS):
                 try:
-                    if notifications.send(message_id, runtime.uow(), transports_for(runtime.settings)) == "failed":
+                    if delivery.send(message_id, runtime.uow(), transports_for(runtime.settings)) == "failed":
                         break
                 except OSError:
                     continue

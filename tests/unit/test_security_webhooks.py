@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests import support
 from tests.integration.services import WebhookSink, wait_until
-from workflow import notifications, transports
+from workflow import delivery, transports
 from workflow.access import Actor
 from workflow.delivery import send_messages
 from workflow.notifications import DepartmentWebhook, Message, Preference, set_department_webhook, set_preferences
@@ -239,7 +239,7 @@ def test_a_stored_url_now_inside_is_not_sent_and_the_failure_is_recorded(client,
     status, done = client.post("head1", f"/api/v1/supply-requests/{req['id']}/actions/return",
                                {"version": 2, "comment": "Say why"})
     assert status == 200, done
-    notifications.drain(runtime.uow, "http://x", {"webhook": None}, send_later=lambda ids: None)  # plan only
+    delivery.drain(runtime.uow, "http://x", {"webhook": None}, send_later=lambda ids: None)  # plan only
     with runtime.uow() as uow:
         ids = list(uow.session.scalars(select(Message.id).where(Message.address == url)))
     assert ids

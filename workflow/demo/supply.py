@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from . import audit
-from .access import Actor
-from .catalog import GREEN_ATTRIBUTES, CatalogItem
-from .people import Department, User
-from .purchasing import Delivery, PurchaseOrder
-from .supply import SupplyLine, SupplyRequest
+from .. import audit
+from ..access import Actor
+from ..catalog import GREEN_ATTRIBUTES, CatalogItem
+from ..people import Department, User
+from ..purchasing import Delivery, PurchaseOrder
+from ..supply import SupplyLine, SupplyRequest
 
 # Monthly baskets per department; the later year buys less (the programme working).
 BASKET = [("PAP-A4-R", 8), ("TON-88A-R", 1), ("STA-PEN-G", 10), ("CLN-CLOTH", 4), ("LGT-T8-L", 2)]

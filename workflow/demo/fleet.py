@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from . import audit
-from .access import Actor
-from .fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
-from .people import User
-from .trips import CommonDestination, Trip, TripRequest
+from .. import audit
+from ..access import Actor
+from ..fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
+from ..people import User
+from ..trips import CommonDestination, Trip, TripRequest
 
 VEHICLES = [  # plate, kind, energy, seats, norm per 100 km, range
     ("晋A·E1001", "sedan", "electric", 4, "14.50", 400),

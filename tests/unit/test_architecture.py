@@ -1,0 +1,196 @@
+"""The import graph holds the layering: api and tasks -> workflow -> policies, no circles, no work at import."""
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYERS = ("api", "tasks", "workflow", "policies")
+# What each layer may not import (a module's own first dotted name is what is compared).
+FORBIDDEN = {
+    "api": {"tasks"},
+    "tasks": {"api"},
+    "workflow": {"api", "tasks", "flask", "flask_babel", "flask_smorest", "celery", "kombu", "marshmallow"},
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for layer in LAYERS:
+        for path in (ROOT / layer).rglob("*.py"):
+            if "migrations" not in path.parts:  # Alembic's scripts are loaded by Alembic, not imported
+                found[_module_name(path)] = path
+    return found
+
+
+MODULES = _modules()
+
+
+def imported_names(name: str, path: Path) -> set[str]:
+    """Every name an import statement of the module reaches, at the top or inside a function.
+
+    `from a.b import c` counts as `a.b.c` when that is one of our modules, else as `a.b` (and `a.b.c`);
+    relative imports are resolved.
+    """
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[:len(package) - (node.level - 1)]
+                source = ".".join(base + ([node.module] if node.module else []))
+            else:
+                source = node.module or ""
+            reached = {f"{source}.{alias.name}" for alias in node.names}
+            if not reached <= MODULES.keys():  # `from pkg import mod` reaches mod; pkg is only its parent
+                names.add(source)
+            names.update(reached)
+    return names
+
+
+GRAPH = {name: imported_names(name, path) for name, path in MODULES.items()}
+
+
+def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's components of more than one module (or a module importing itself)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1 or v in graph[v]:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def _violations(layer: str) -> list[str]:
+    return sorted(f"{name} imports {target}" for name, targets in GRAPH.items() if name.split(".")[0] == layer
+                  for target in targets if target.split(".")[0] in FORBIDDEN[layer])
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_layer_imports_nothing_it_may_not(layer):
+    assert _violations(layer) == []
+
+
+def test_policies_import_only_the_standard_library_and_themselves():
+    stdlib = set(sys.stdlib_module_names) | {"__future__"}
+    outside = sorted(f"{name} imports {target}" for name, targets in GRAPH.items() if name.split(".")[0] == "policies"
+                     for target in targets if target.split(".")[0] not in stdlib | {"policies"})
+    assert outside == []
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_no_import_circles_inside_a_layer(layer):
+    graph = {name: {t for t in targets if t in MODULES and t.split(".")[0] == layer and t != name}
+             for name, targets in GRAPH.items() if name.split(".")[0] == layer}
+    assert strongly_connected(graph) == []
+
+
+def test_the_graph_sees_imports_inside_functions():
+    # A circle hidden in a function-level import is still a circle: the checks above read those too.
+    graph = {"a": imported_names("workflow.x", _write(["def f():\n    from . import y\n"]))}
+    assert "workflow.y" in graph["a"]
+    assert strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def _write(lines: list[str]) -> Path:
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "x.py"
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def test_the_forbidden_lists_would_catch_an_api_import_in_workflow():
+    # The check is not vacuous: a workflow module importing api would be listed.
+    GRAPH["workflow.__probe__"] = {"api.cli", "flask"}
+    try:
+        assert _violations("workflow") == ["workflow.__probe__ imports api.cli", "workflow.__probe__ imports flask"]
+    finally:
+        del GRAPH["workflow.__probe__"]
+
+
+# The probe runs in a fresh interpreter: counts engines, Celery apps and password hashes made
+# while every module of the four layers is imported, then prints the counts.
+PROBE = r"""
+import importlib, json, sys
+import argon2, celery, sqlalchemy.engine.base
+counts = {"engines": 0, "celery_apps": 0, "password_hashes": 0}
+
+def counting(cls, name, key):
+    original = getattr(cls, name)
+    def wrapper(*args, **kwargs):
+        counts[key] += 1
+        return original(*args, **kwargs)
+    setattr(cls, name, wrapper)
+
+counting(sqlalchemy.engine.base.Engine, "__init__", "engines")
+counting(celery.Celery, "__init__", "celery_apps")
+counting(argon2.PasswordHasher, "hash", "password_hashes")
+counting(argon2.low_level, "hash_secret", "password_hashes")
+counting(argon2.low_level, "hash_secret_raw", "password_hashes")
+failed = {}
+for name in json.loads(sys.argv[1]):
+    try:
+        importlib.import_module(name)
+    except Exception as exc:
+        failed[name] = repr(exc)
+print(json.dumps({"counts": counts, "failed": failed}))
+"""
+
+
+def test_importing_every_module_builds_no_engine_celery_app_or_password_hash():
+    names = sorted(n for n in MODULES if n != "tasks.celery")  # the worker's entry point: its job is the app
+    done = subprocess.run([sys.executable, "-c", PROBE, json.dumps(names)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "JIEYUE_NO_DOTENV": "1"})
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["failed"] == {}
+    assert result["counts"] == {"engines": 0, "celery_apps": 0, "password_hashes": 0}
+
+
+def test_the_probe_counts_what_it_should():
+    # The same probe notices an engine made at import (a module that does so is simulated here).
+    code = PROBE.replace("failed = {}", "import sqlalchemy\nsqlalchemy.create_engine('sqlite://')\n"
+                         "from celery import Celery\nCelery('probe')\nargon2.PasswordHasher().hash('x')\nfailed = {}")
+    done = subprocess.run([sys.executable, "-c", code, "[]"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    counts = json.loads(done.stdout.strip().splitlines()[-1])["counts"]
+    assert counts["engines"] == 1 and counts["celery_apps"] == 1 and counts["password_hashes"] >= 1
