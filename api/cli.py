@@ -153,7 +153,7 @@ def seed_demo(password: str, year: int, supply_history: bool = True) -> bool:
         people.create_user(username, password, role, _uow(), department_code=dep, full_name=full_name,
                            email=f"{username}@jieyue.local", language=lang)
     catalog.import_items(demo_catalog(), _uow())
-    for code, dep_id in ids.items():
+    for dep_id in ids.values():
         budget.set_budget(dep_id, year, Decimal("60000.00"), SYSTEM, _uow())
     from workflow.demo_fleet import seed_fleet
 
@@ -239,7 +239,7 @@ def register(app) -> None:
             if not value.is_finite():
                 raise ArithmeticError
         except ArithmeticError:
-            raise click.BadParameter("a decimal amount in CNY, e.g. 60000.00", param_hint="AMOUNT")
+            raise click.BadParameter("a decimal amount in CNY, e.g. 60000.00", param_hint="AMOUNT") from None
         _run(lambda: budget.set_budget(dep_id, year, value, SYSTEM, _uow()),
              f"Budget of {department_code} for {year} set")
 
@@ -256,7 +256,7 @@ def _run(fn, done: str) -> None:
         fn()
     except DomainError as exc:
         details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
-        raise click.ClickException(f"{exc.message}{' (' + details + ')' if details else ''}")
+        raise click.ClickException(f"{exc.message}{' (' + details + ')' if details else ''}") from exc
     click.echo(done)
 
 

@@ -98,7 +98,7 @@ def _announce(session) -> None:
         for listener in AFTER_COMMIT:
             try:
                 listener(audited)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 logging.getLogger("jieyue.audit").exception("audit listener failed")
 
 

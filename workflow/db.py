@@ -109,7 +109,7 @@ def _ping_when_idle(engine: Engine) -> None:
             return
         try:
             alive = engine.dialect.do_ping(dbapi_conn)
-        except Exception as exc:  # noqa: BLE001 - any failure: this connection is unusable
+        except Exception as exc:  # any failure: this connection is unusable
             raise DisconnectionError(f"ping failed: {exc}") from exc
         if not alive:
             raise DisconnectionError("ping failed")

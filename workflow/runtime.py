@@ -102,7 +102,7 @@ class Runtime:
         log = logging.getLogger("jieyue.notifications")
         try:
             done = send_messages(message_ids, self._plain_uow(), transports_for(self.settings))
-        except Exception:  # noqa: BLE001 - the messages stay pending for `flask relay-outbox` or a retry
+        except Exception:  # the messages stay pending for `flask relay-outbox` or a retry
             log.exception("in-process sending failed; the messages stay pending")
             return
         for message_id, exc in done.errors:
@@ -116,7 +116,7 @@ class Runtime:
         try:
             return notifications.drain(self._plain_uow, self.settings.base_url, transports_for(self.settings), log,
                                        self.settings.secret_key, send_later)
-        except Exception:  # noqa: BLE001 - the change is committed; delivery waits in the outbox
+        except Exception:  # the change is committed; delivery waits in the outbox
             log.exception("in-process delivery failed; events stay in the outbox")
             return 0
 

@@ -3,16 +3,20 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, Money, Quantity, UTCDateTime, utcnow
+from .machines import build, condition
+
+if TYPE_CHECKING:
+    from .people import User
 
 # The default office zone (TIMEZONE overrides it through the unit of work's `office_year`).
 OFFICE_TZ = ZoneInfo("Asia/Shanghai")
-from .machines import build, condition
 
 STATES = ["draft", "dept_review", "office_review", "returned", "approved", "ordered", "received",
           "rejected", "cancelled"]

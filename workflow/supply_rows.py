@@ -108,7 +108,7 @@ def insert(connection, request: dict, lines: list[LineRow]) -> RequestRow:
     number = f"SR-{request['budget_year']}-{request_id:06d}"
     connection.execute(_NUMBER, {"rid": request_id, "number": number})
     ids = connection.execute(_INSERT_LINES, [line.columns() | {"request_id": request_id} for line in lines]).scalars()
-    for line, line_id in zip(lines, ids):
+    for line, line_id in zip(lines, ids, strict=True):  # every line got its id
         line.id, line.request_id = line_id, request_id
     person = connection.execute(_PERSON, {"id": request["requester_id"]}).mappings().one()
     return RequestRow({k: request.get(k) for k in _REQUEST_COLUMNS} | {"id": request_id, "number": number},
