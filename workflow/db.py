@@ -5,7 +5,9 @@ import datetime as dt
 import time
 from decimal import Decimal
 
-from sqlalchemy import JSON, DateTime, MetaData, Numeric, create_engine, event
+from typing import ClassVar
+
+from sqlalchemy import JSON, DateTime, MetaData, Numeric, Table, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -24,6 +26,8 @@ NAMING = {
 
 
 class Base(DeclarativeBase):
+    # Every model maps a Table (none a select or a join), so `Model.__table__.update()` and the like type-check.
+    __table__: ClassVar[Table]
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict: JSON, list: JSON}
 

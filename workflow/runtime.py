@@ -5,7 +5,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from policies import load_document
+from policies import PolicyDocument, load_document
 
 from .db import make_engine, make_session_factory
 from .safe_urls import allowed_hosts
@@ -24,7 +24,8 @@ class Runtime:
         self.engine = engine or make_engine(settings.database_url, **pool)
         self.session_factory = make_session_factory(self.engine)
         self._file_document = load_document(settings.policy_file)
-        self._policy = (self._file_document, None, 0.0)  # (document, version row id, checked at)
+        # (document, version row id, checked at)
+        self._policy: tuple[PolicyDocument, int | None, float] = (self._file_document, None, 0.0)
         # Called after a commit that wrote outbox events; set by the web app when there is no
         # broker, so the embedded default delivers in-process through the same outbox path.
         self.on_outbox = None
