@@ -90,7 +90,7 @@ def register(app) -> None:
             if not value.is_finite():
                 raise ArithmeticError
         except ArithmeticError:
-            raise click.BadParameter("a decimal amount in CNY, e.g. 60000.00", param_hint="AMOUNT")
+            raise click.BadParameter("a decimal amount in CNY, e.g. 60000.00", param_hint="AMOUNT") from None
         _run(lambda: budget.set_budget(dep_id, year, value, SYSTEM, _uow()),
              f"Budget of {department_code} for {year} set")
 

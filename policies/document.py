@@ -140,11 +140,11 @@ def load_document(override: dict | str | Path | None = None) -> PolicyDocument:
     """The default document, or it with a deployment's override merged in (which must name its version)."""
     if override is None:
         return PolicyDocument(copy.deepcopy(DEFAULT_DOCUMENT))
-    if isinstance(override, (str, Path)):
-        override = json.loads(Path(override).read_text(encoding="utf-8"))
-    if not override.get("version") or override["version"] == DEFAULT_DOCUMENT["version"]:
+    given: dict = (json.loads(Path(override).read_text(encoding="utf-8")) if isinstance(override, (str, Path))
+                   else override)
+    if not given.get("version") or given["version"] == DEFAULT_DOCUMENT["version"]:
         raise PolicyDocumentError("an override must carry its own version")
-    data = _merge(DEFAULT_DOCUMENT, override)
+    data = _merge(DEFAULT_DOCUMENT, given)
     for rule, outcome in data["procurement"]["outcomes"].items():
         if outcome not in OUTCOMES:
             raise PolicyDocumentError(f"procurement.outcomes.{rule} must be one of {OUTCOMES}")

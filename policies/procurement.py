@@ -1,6 +1,7 @@
 """The GP-* rules: every supply line and the request as a whole, checked against the document."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable
@@ -17,7 +18,8 @@ class RequestFacts:
     used_paper_reams: Decimal = Decimal("0")    # the requester's other requests this year
     used_toner_units: Decimal = Decimal("0")
     # Catalog items by category, the pool suggestions are drawn from.
-    candidates: dict[str, tuple[ItemFacts, ...]] = field(default_factory=dict)
+    # Read-only: the workflow passes a mapping that loads green items on first use.
+    candidates: Mapping[str, tuple[ItemFacts, ...]] = field(default_factory=dict)
 
 
 # A line rule answers None when it does not apply to the item, else (passes, message params).

@@ -1,5 +1,8 @@
 # Sourced by the scripts: make .venv with Python 3.11+ and install the project into it.
-# Usage: . scripts/venv.sh [extras]   (extras: "test" for the test tools)
+# Usage: . scripts/venv.sh [extras]   (extras: "test" or "test,bench" for the test and benchmark tools)
+# Installs from the locks, never from a fresh resolution: requirements/base.lock (the application) or,
+# with any extras, requirements/test.lock (the application, the test extra and the bench extra).
+# Both are written from pyproject.toml by scripts/lock.sh; every package is pinned with its hashes.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [ ! -x .venv/bin/python ]; then
@@ -14,9 +17,12 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
   fi
 fi
+lock=requirements/base.lock
+[ -z "${1:-}" ] || lock=requirements/test.lock
 stamp=".venv/.installed-${1:-base}"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e ".${1:+[$1]}"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
+  .venv/bin/pip install -q --require-hashes -r "$lock"
+  # The project itself, editable: its dependencies are all in the lock already.
+  .venv/bin/pip install -q --no-deps -e .
   touch "$stamp"
 fi

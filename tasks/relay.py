@@ -27,7 +27,7 @@ def follow(stop: threading.Event, interval: float, batch: int = 200) -> int:
     while not stop.is_set():
         try:
             moved = relay_outbox(batch)
-        except Exception:  # noqa: BLE001 - the rows wait in the outbox; try again shortly
+        except Exception:  # the rows wait in the outbox; try again shortly
             log.exception("relay failed; retrying in %.0f s", RETRY_SECONDS)
             stop.wait(RETRY_SECONDS)
             continue

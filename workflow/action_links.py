@@ -50,7 +50,7 @@ def read(secret: str, token: str, now: dt.datetime) -> dict:
                 "action": data["a"]}
         expires = float(data["e"])
     except (ValueError, TypeError, KeyError):
-        raise Forbidden("this link is not valid")
+        raise Forbidden("this link is not valid") from None
     if now.timestamp() >= expires:
         raise Forbidden("this link has expired; open the item in Jieyue instead")
     return link

@@ -98,7 +98,7 @@ def _announce(session) -> None:
         for listener in AFTER_COMMIT:
             try:
                 listener(audited)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 logging.getLogger("jieyue.audit").exception("audit listener failed")
 
 
@@ -109,7 +109,8 @@ def _forget(session, _previous) -> None:
 
 def verify(session) -> list[dict]:
     """Every break in the chains: an event whose hash or link does not match. Empty when intact."""
-    problems, last = [], {}
+    problems: list[dict] = []
+    last: dict[tuple[str, int], str] = {}
     stmt = select(AuditEvent).order_by(AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.id)
     for e in session.scalars(stmt.execution_options(yield_per=1000)):
         key = (e.entity_type, e.entity_id)

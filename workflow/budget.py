@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import overload
 
 from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint, bindparam, select, update
 from sqlalchemy.orm import Mapped, mapped_column
@@ -74,6 +75,10 @@ def set_budget(department_id: int, year: int, amount: Decimal, actor: Actor, uow
         return budget.id
 
 
+@overload
+def view(budget: Budget) -> dict: ...
+@overload
+def view(budget: None) -> None: ...
 def view(budget: Budget | None) -> dict | None:
     if budget is None:
         return None

@@ -1,8 +1,9 @@
 """Bridge from stored requests to the pure GP-* rules: gather the facts, run the rules."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -14,11 +15,14 @@ from .supply import SupplyLine, SupplyRequest
 from .db import connection
 from .texts import finding
 
+if TYPE_CHECKING:
+    from .supply_rows import LineRow
+
 # Requests whose paper and toner count against the requester's yearly quota.
 COUNTED_STATES = ("dept_review", "office_review", "approved", "ordered", "received")
 
 
-def line_item_facts(line: SupplyLine) -> ItemFacts:
+def line_item_facts(line: SupplyLine | LineRow) -> ItemFacts:
     attrs = {a: line.attributes.get(a, ItemFacts.__dataclass_fields__[a].default) for a in GREEN_ATTRIBUTES}
     return ItemFacts(category=line.category, unit=line.unit, unit_price=line.unit_price,
                      item_id=line.item_id, **attrs)
@@ -39,7 +43,8 @@ class GreenCandidates(Mapping):
     """Green items per category, read on first use: only a failing line needs suggestions."""
 
     def __init__(self, session, categories: set[str]):
-        self._session, self._categories, self._items = session, categories, None
+        self._session, self._categories = session, categories
+        self._items: dict[str, tuple[ItemFacts, ...]] | None = None
 
     def _load(self) -> dict[str, tuple[ItemFacts, ...]]:
         if self._items is None:
@@ -65,7 +70,7 @@ class GreenCandidates(Mapping):
 _READ = object()  # budget_remaining not given: read it
 
 
-def evaluate(session, doc, lines: list[SupplyLine], *, requester_id: int, department_id: int, year: int,
+def evaluate(session, doc, lines: Sequence[SupplyLine | LineRow], *, requester_id: int, department_id: int, year: int,
              exclude_request_id: int | None = None, budget_remaining=_READ):
     """Findings for these lines as a request of this requester in this budget year.
 

@@ -5,7 +5,9 @@ import datetime as dt
 import time
 from decimal import Decimal
 
-from sqlalchemy import JSON, DateTime, MetaData, Numeric, create_engine, event
+from typing import ClassVar
+
+from sqlalchemy import JSON, DateTime, MetaData, Numeric, Table, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -24,6 +26,8 @@ NAMING = {
 
 
 class Base(DeclarativeBase):
+    # Every model maps a Table (none a select or a join), so `Model.__table__.update()` and the like type-check.
+    __table__: ClassVar[Table]
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict: JSON, list: JSON}
 
@@ -109,7 +113,7 @@ def _ping_when_idle(engine: Engine) -> None:
             return
         try:
             alive = engine.dialect.do_ping(dbapi_conn)
-        except Exception as exc:  # noqa: BLE001 - any failure: this connection is unusable
+        except Exception as exc:  # any failure: this connection is unusable
             raise DisconnectionError(f"ping failed: {exc}") from exc
         if not alive:
             raise DisconnectionError("ping failed")

@@ -27,10 +27,10 @@ SENDING_LOCK = 0x6A79  # "jy"
 def _insert_new(s, model):
     """INSERT ... ON CONFLICT DO NOTHING in the session's dialect (PostgreSQL, or the embedded SQLite)."""
     if s.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model.__table__).on_conflict_do_nothing()
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        return pg_insert(model.__table__).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    return sqlite_insert(model.__table__).on_conflict_do_nothing()
 
 
 def plan_events(outbox_ids: list[int], uow, base_url: str, channels=("email", "webhook"),

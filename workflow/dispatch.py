@@ -195,7 +195,7 @@ def _dispatch(s, req: TripRequest, body: dict, actor: Actor, doc) -> None:
     _move(s, trip, "dispatch", actor, body.get("comment"))
     driver_user = s.get(User, driver.user_id)
     emit(s, "trip.dispatched", "trip", trip.id, requests=[r.id for r in group], vehicle=vehicle.plate,
-         number=", ".join(r.number for r in group),
+         number=", ".join(r.number or "" for r in group),
          driver_user_id=driver_user.id, requester_ids=[r.requester_id for r in group], actor_id=actor.id)
 
 
@@ -231,13 +231,15 @@ def _arrive(s, req: TripRequest, body: dict, actor: Actor, doc) -> None:
     trip.fuel_cost = body.get("fuel_cost")
     trip.tolls = body.get("tolls") or Decimal("0.00")
     trip.parking = body.get("parking") or Decimal("0.00")
-    finding = fuel_check(trip.distance_km, trip.energy_used, vehicle.norm_per_100km, doc)
+    distance = trip.distance_km
+    assert distance is not None  # both odometer readings are set by now
+    finding = fuel_check(distance, trip.energy_used, vehicle.norm_per_100km, doc)
     trip.per_100km = Decimal(finding.params["per_100km"])
     trip.fuel_anomaly = finding.outcome is not Outcome.PASS
     moved = _move(s, trip, "arrive", actor)
     if trip.fuel_anomaly:
         emit(s, "trip.fuel_anomaly", "trip", trip.id, vehicle=vehicle.plate, per_100km=finding.params["per_100km"],
-             number=", ".join(r.number for r in moved),
+             number=", ".join(r.number or "" for r in moved),
              norm=finding.params["norm"], requests=[r.id for r in moved], actor_id=actor.id)
 
 

@@ -6,13 +6,14 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Callable
 
 REDACTED = "[redacted]"
 # Keys whose values are never written, whatever they hold.
 SECRET_KEY_NAMES = re.compile(r"pass(word|wd)?|secret|token|authori[sz]ation|cookie|session|api.?key|credential",
                               re.IGNORECASE)
 # Values that look like a credential wherever they appear in a message.
-SECRET_VALUES = [
+SECRET_VALUES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 " + REDACTED),
     # key=value or "key": "value" pairs inside free text (a form body, a repr of a dict).
     (re.compile(r"""(?i)(["']?[\w-]*(?:password|passwd|secret|token|authorization|cookie)[\w-]*["']?\s*[:=]\s*)"""
@@ -95,6 +96,8 @@ class TextFormatter(logging.Formatter):
 
 class StderrHandler(logging.StreamHandler):
     """Writes to whatever sys.stderr is at the time (test runners swap it), never a stale stream."""
+
+    _jieyue = False  # True on the handler `configure` installs, so that the next call replaces it
 
     @property
     def stream(self):

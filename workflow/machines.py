@@ -40,8 +40,8 @@ def fire(machine: Machine, obj, event: str, **context) -> tuple[str, str]:
         raise IllegalStep(f"cannot {event} from {before}", allowed=allowed(machine, before))
     try:
         done = machine.events[event].trigger(obj, **context)
-    except MachineError:
-        raise IllegalStep(f"cannot {event} from {before}", allowed=allowed(machine, before))
+    except MachineError as exc:
+        raise IllegalStep(f"cannot {event} from {before}", allowed=allowed(machine, before)) from exc
     if not done:
         raise IllegalStep(f"cannot {event} from {before}", allowed=allowed(machine, before))
     return before, obj.status

@@ -37,7 +37,7 @@ def save_version(version: str, overrides: dict, note: str, actor: Actor, uow) ->
     try:
         doc = load_document({**overrides, "version": version})
     except PolicyDocumentError as exc:
-        raise InvalidInput("invalid policy parameters", {"overrides": [str(exc)]})
+        raise InvalidInput("invalid policy parameters", {"overrides": [str(exc)]}) from exc
     with uow:
         s = uow.session
         if s.scalar(select(PolicyVersion.id).where(PolicyVersion.version == version)):

@@ -177,7 +177,7 @@ def _hold_reasons(s, doc, requests: dict, deliveries: list[dict], lines: dict) -
     first level only and its real amount (received, held, this delivery, and what is still to come
     at the approved price) reaches the second-level threshold.
     """
-    reasons = {n: [] for n in range(len(deliveries))}
+    reasons: dict[int, list[str]] = {n: [] for n in range(len(deliveries))}
     limit = 1 + doc.receipt_tolerance
     for n, d in enumerate(deliveries):
         if d["amount"] > (d["approved"] * limit).quantize(CENT):
@@ -286,7 +286,7 @@ def receive(po_id: int, deliveries: list[dict], actor: Actor, uow) -> dict:
         s.flush()
         for row, d in held_rows:
             audit.record(s, "delivery", row.id, "hold", actor, to_state="held",
-                         data={"purchase_order": po.number, "line_id": row.line_id, "reasons": row.hold_reasons.split(),
+                         data={"purchase_order": po.number, "line_id": row.line_id, "reasons": (row.hold_reasons or "").split(),
                                "amount": str(row.amount), "approved": str(d["approved"])})
         audit.record(s, "purchase_order", po.id, "receive", actor, from_state=before, to_state=po.status,
                      data={"lines": [{"line_id": d["line_id"], "quantity": str(d["quantity"]),

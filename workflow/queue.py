@@ -184,15 +184,16 @@ def my_queue(actor: Actor, uow, *, cursor: str | None = None, limit: int = 50) -
         stmt = _statement(actor, delegators, after is not None, limit)
         if stmt is None:
             return {"items": [], "next_cursor": None}
-        params = {"day_start": start, "day_end": start + dt.timedelta(days=1)} if actor.role == "driver" else {}
+        params: dict[str, object] = (
+            {"day_start": start, "day_end": start + dt.timedelta(days=1)} if actor.role == "driver" else {})
         if after:
             params.update(after_moment=after[0], after_kind=after[1], after_id=after[2])
         rows = uow.session.execute(stmt, params).all()
         items = [dict(r._mapping) | {"actions": ACTIONS[r.kind]} for r in rows]
         now_utc = utcnow()
-        calendar = load_calendar(uow.session) if any(i["kind"] in REVIEWS for i in items) else None
-        for item in items:
-            if item["kind"] in REVIEWS:
+        if reviews := [item for item in items if item["kind"] in REVIEWS]:
+            calendar = load_calendar(uow.session)  # read only when there is a review to date
+            for item in reviews:
                 item["due_at"] = due_at(item["waiting_since"], uow.policy_document, uow.office_tz, calendar)
                 item["overdue"] = now_utc >= item["due_at"]
         last = items[-1] if len(items) == limit else None

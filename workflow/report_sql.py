@@ -20,7 +20,7 @@ def month_key(column, dialect: str, zone, at: dt.date):
         return func.to_char(func.timezone(str(zone), column), "YYYY-MM")
     # SQLite keeps naive UTC text and knows no zones: shift by the zone's offset (fixed for
     # Asia/Shanghai, which has no daylight saving).
-    offset = dt.datetime.combine(at, dt.time(), zone).utcoffset()
+    offset = dt.datetime.combine(at, dt.time(), zone).utcoffset() or dt.timedelta(0)  # aware: never None
     hours = int(offset.total_seconds() // 3600)
     return func.strftime("%Y-%m", func.datetime(column, f"{hours:+d} hours"))
 

@@ -25,11 +25,11 @@ def periods(period: str, baseline: str | None, today: dt.date) -> tuple[Period, 
     try:
         p = parse(period)
     except PeriodError as exc:
-        raise BadQuery("bad period", {"period": [str(exc)]})
+        raise BadQuery("bad period", {"period": [str(exc)]}) from exc
     try:
         b = parse(baseline) if baseline else p.a_year_earlier()
     except PeriodError as exc:
-        raise BadQuery("bad baseline", {"baseline": [str(exc)]})
+        raise BadQuery("bad baseline", {"baseline": [str(exc)]}) from exc
     if p.start > today:
         raise BadQuery("period in the future", {"period": ["Starts in the future."]})
     if b.end > p.start:

@@ -63,7 +63,7 @@ def expenditure(s, period: Period, baseline: Period, group_by: str, zone, dialec
                 department_id: int | None = None) -> dict:
     now = _spend_by(s, period, zone, dialect, group_by, department_id)
     before = _spend_by(s, baseline, zone, dialect, group_by, department_id)
-    heads = headcounts(s, department_id)
+    heads: dict = headcounts(s, department_id)  # by department id: a group's key when grouped by department
     names = dict(s.execute(select(Department.id, Department.code)).all())
     people_total = sum(heads.values())
     if group_by == "month":

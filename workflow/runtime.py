@@ -5,7 +5,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from policies import load_document
+from policies import PolicyDocument, load_document
 
 from .db import make_engine, make_session_factory
 from .safe_urls import allowed_hosts
@@ -24,7 +24,8 @@ class Runtime:
         self.engine = engine or make_engine(settings.database_url, **pool)
         self.session_factory = make_session_factory(self.engine)
         self._file_document = load_document(settings.policy_file)
-        self._policy = (self._file_document, None, 0.0)  # (document, version row id, checked at)
+        # (document, version row id, checked at)
+        self._policy: tuple[PolicyDocument, int | None, float] = (self._file_document, None, 0.0)
         # Called after a commit that wrote outbox events; set by the web app when there is no
         # broker, so the embedded default delivers in-process through the same outbox path.
         self.on_outbox = None
@@ -105,7 +106,7 @@ class Runtime:
         log = logging.getLogger("jieyue.notifications")
         try:
             done = send_messages(message_ids, self._plain_uow(), transports_for(self.settings))
-        except Exception:  # noqa: BLE001 - the messages stay pending for `flask relay-outbox` or a retry
+        except Exception:  # the messages stay pending for `flask relay-outbox` or a retry
             log.exception("in-process sending failed; the messages stay pending")
             return
         for message_id, exc in done.errors:
@@ -119,7 +120,7 @@ class Runtime:
         try:
             return drain(self._plain_uow, self.settings.base_url, transports_for(self.settings), log,
                                        self.settings.secret_key, send_later)
-        except Exception:  # noqa: BLE001 - the change is committed; delivery waits in the outbox
+        except Exception:  # the change is committed; delivery waits in the outbox
             log.exception("in-process delivery failed; events stay in the outbox")
             return 0
 

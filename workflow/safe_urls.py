@@ -58,7 +58,7 @@ def allowed_hosts(text: str | None) -> frozenset[str]:
 
 def system_resolver(host: str, port: int) -> list[str]:
     """Every address the system resolver gives for host (TCP), in its order of preference."""
-    return [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)]
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)]
 
 
 def check_url(url: str, allowed: frozenset[str] | Iterable[str] = frozenset(),

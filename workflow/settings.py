@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from typing import Any
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -62,10 +64,10 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None, instance_dir: Path | str | None = None,
                  **overrides) -> "Settings":
         """The settings of this process; without a SECRET_KEY, the one kept in `instance_dir` (made at first)."""
-        env = os.environ if env is None else env
-        values = {}
+        source: Mapping[str, str] = os.environ if env is None else env
+        values: dict[str, Any] = {}  # each of its field's type
         for name in cls.__dataclass_fields__:
-            raw = env.get(name.upper())
+            raw = source.get(name.upper())
             if raw is None or raw == "":
                 continue
             # The annotation says how to read the text (`from __future__` keeps it a string).

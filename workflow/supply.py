@@ -3,16 +3,21 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, Money, Quantity, UTCDateTime, utcnow
+from .machines import build, condition
+
+if TYPE_CHECKING:
+    from .people import User
+    from .supply_rows import LineRow
 
 # The default office zone (TIMEZONE overrides it through the unit of work's `office_year`).
 OFFICE_TZ = ZoneInfo("Asia/Shanghai")
-from .machines import build, condition
 
 STATES = ["draft", "dept_review", "office_review", "returned", "approved", "ordered", "received",
           "rejected", "cancelled"]
@@ -113,7 +118,12 @@ class SupplyLine(Base):
 
     @property
     def amount(self) -> Decimal:
-        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+        return line_amount(self)
+
+
+def line_amount(line: SupplyLine | LineRow) -> Decimal:
+    """A line's amount, to the fen: one definition for mapped lines and plain rows alike."""
+    return (line.quantity * line.unit_price).quantize(Decimal("0.01"))
 
 
 class SupplyFinding(Base):

@@ -23,7 +23,7 @@ from .errors import (Forbidden, InvalidInput, JustificationRequired, NotFound, P
 from .machines import allowed, fire, triggers
 from .outbox import emit_all
 from .people import Department
-from .supply import SUPPLY_MACHINE, SupplyFinding, SupplyLine, SupplyRequest
+from .supply import SUPPLY_MACHINE, SupplyFinding, SupplyLine, SupplyRequest, line_amount
 from .supply_rows import LineRow, RequestRow
 
 DECISIONS = ("approve", "return", "reject")
@@ -85,7 +85,7 @@ def _children(session, req: SupplyRequest) -> tuple[list, list]:
     return supply_rows.lines_of(found, req.id), supply_rows.findings_of(found, req.id)
 
 
-_amount = SupplyLine.amount.fget  # one definition of a line's amount, for objects and rows alike
+_amount = line_amount  # one definition of a line's amount, for objects and rows alike
 
 
 def view(req: SupplyRequest | RequestRow, actor: Actor, session, findings=None) -> dict:
@@ -198,7 +198,8 @@ def estimate_problem(price: Decimal | None) -> str | None:
         return "Required for an item outside the catalog."
     if not price.is_finite() or price <= 0:
         return "An item outside the catalog needs an estimated price above 0."
-    if price.normalize().as_tuple().exponent < -2:
+    exponent = price.normalize().as_tuple().exponent  # an int: the price is finite
+    if isinstance(exponent, int) and exponent < -2:
         return "At most 2 decimal places: a price is refused, not rounded."
     return None
 
@@ -264,7 +265,7 @@ _RANK = [Outcome.PASS, Outcome.WARN, Outcome.EXCEPTION, Outcome.BLOCK]
 
 # ---- actions -------------------------------------------------------------------------------
 
-def _entitled(s, req: SupplyRequest, action: str, actor: Actor) -> Actor:
+def _entitled(s, req: SupplyRequest | RequestRow, action: str, actor: Actor) -> Actor:
     """The actor the action is recorded for (a delegate acts on the approver's behalf)."""
     if action in REQUESTER_ACTIONS:
         if req.requester_id != actor.id:
@@ -369,7 +370,7 @@ def _commit_and_view(uow, req: SupplyRequest, actor: Actor) -> dict:
     return answer
 
 
-def _move_budget(s, req: SupplyRequest, action: str) -> None:
+def _move_budget(s, req: SupplyRequest | RequestRow, action: str) -> None:
     if action == "approve" and not req.committed_amount:
         req.committed_amount = req.total
         budget.commit_amount(s, req.department_id, req.budget_year, req.total)
@@ -378,15 +379,16 @@ def _move_budget(s, req: SupplyRequest, action: str) -> None:
         req.committed_amount = Decimal("0.00")
 
 
-def _emit_events(s, req: SupplyRequest, action: str, before: str, after: str, actor: Actor,
+def _emit_events(s, req: SupplyRequest | RequestRow, action: str, before: str, after: str, actor: Actor,
                  comment: str | None) -> None:
     base = {"number": req.number, "requester_id": req.requester_id, "department_id": req.department_id,
             "actor_id": actor.id, "from": before, "to": after, "comment": comment or ""}
-    topic = {"submit": "request.submitted", "resubmit": "request.submitted", "return": "request.returned",
-             "reject": "request.rejected", "cancel": "request.cancelled"}.get(action)
     if action == "approve":
         topic = "request.approved" if after == "approved" else "request.advanced"
-    events = [(topic, base)]
+    else:  # every other trigger of the machine
+        topic = {"submit": "request.submitted", "resubmit": "request.submitted", "return": "request.returned",
+                 "reject": "request.rejected", "cancel": "request.cancelled"}[action]
+    events: list[tuple[str, dict]] = [(topic, base)]
     if after in ("dept_review", "office_review"):
         events.append(("task.assigned", base | {"level": after, "version": req.version}))
     emit_all(s, "supply_request", req.id, events)

@@ -8,6 +8,7 @@ orders, receipts, escalation) keep the mapped classes of `supply.py`, over the s
 """
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -17,21 +18,39 @@ from .budget import Budget, left
 from .catalog import GREEN_ATTRIBUTES, CatalogItem
 from .errors import StaleVersion
 from .people import Department, User
-from .supply import SupplyFinding, SupplyLine, SupplyRequest
+from .supply import SupplyFinding, SupplyLine, SupplyRequest, line_amount
 
 REQUESTS, LINES, FINDINGS = SupplyRequest.__table__, SupplyLine.__table__, SupplyFinding.__table__
 _USERS, _DEPARTMENTS, _ITEMS = User.__table__, Department.__table__, CatalogItem.__table__
 
-_amount = SupplyLine.amount.fget  # one definition of a line's amount, for objects and rows alike
 
 
 class LineRow:
     """A line as plain attributes (the columns of `supply_lines`), with its amount."""
 
+    # The columns of `supply_lines`, as on the mapped class (set from the row in __init__).
+    id: int
+    request_id: int
+    position: int
+    item_id: int | None
+    description: str
+    category: str
+    unit: str
+    unit_price: Decimal
+    quantity: Decimal
+    supplier: str | None
+    attributes: dict
+    swapped_from_item_id: int | None
+    purchase_order_id: int | None
+    received_quantity: Decimal
+    green: bool
+    single_use: bool
+    spend: Decimal
+
     def __init__(self, **columns):
         self.__dict__.update(columns)
 
-    amount = property(_amount)
+    amount = property(line_amount)
 
     def columns(self) -> dict:
         return dict(self.__dict__)
@@ -43,6 +62,27 @@ class RequestRow:
 
     `status` is the state the flow's machine reads and sets, as on the mapped class.
     """
+
+    # The columns of `supply_requests`, as on the mapped class (set from the row in __init__).
+    id: int
+    number: str | None
+    requester_id: int
+    department_id: int
+    purpose: str
+    needed_by: dt.date | None
+    status: str
+    version: int
+    total: Decimal
+    justification: str | None
+    policy_version: str | None
+    needs_office_review: bool
+    budget_year: int
+    committed_amount: Decimal
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    submitted_at: dt.datetime | None
+    status_changed_at: dt.datetime
+    reminded_at: dt.datetime | None
 
     def __init__(self, columns: dict, requester, department, lines: list[LineRow], budget_remaining=None):
         self.__dict__.update(columns)
@@ -108,7 +148,7 @@ def insert(connection, request: dict, lines: list[LineRow]) -> RequestRow:
     number = f"SR-{request['budget_year']}-{request_id:06d}"
     connection.execute(_NUMBER, {"rid": request_id, "number": number})
     ids = connection.execute(_INSERT_LINES, [line.columns() | {"request_id": request_id} for line in lines]).scalars()
-    for line, line_id in zip(lines, ids):
+    for line, line_id in zip(lines, ids, strict=True):  # every line got its id
         line.id, line.request_id = line_id, request_id
     person = connection.execute(_PERSON, {"id": request["requester_id"]}).mappings().one()
     return RequestRow({k: request.get(k) for k in _REQUEST_COLUMNS} | {"id": request_id, "number": number},

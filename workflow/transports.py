@@ -81,7 +81,7 @@ def webhook_sender(allowed: frozenset[str] = frozenset(), resolve: Resolver | No
 
 def _connect(target: Target) -> http.client.HTTPConnection:
     """An open connection to the first of the checked addresses that answers (by name if allow-listed)."""
-    failure: OSError | None = None
+    failure = OSError(f"no address to connect to for {target.host}")
     for address in target.addresses or (target.host,):
         connection = _pinned(target, address)
         try:
@@ -120,11 +120,12 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
     """The same over TLS; the certificate is checked against the host's name, not the address dialled."""
 
     def __init__(self, host: str, port: int, address: str):
-        super().__init__(host, port, timeout=WEBHOOK_READ_SECONDS, context=ssl.create_default_context())
+        self.tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=WEBHOOK_READ_SECONDS, context=self.tls)
         self.address = address
 
     def connect(self):
-        self.sock = self._context.wrap_socket(_dial(self.address, self.port), server_hostname=self.host)
+        self.sock = self.tls.wrap_socket(_dial(self.address, self.port), server_hostname=self.host)
 
 
 def transports_for(settings) -> dict:

@@ -185,10 +185,10 @@ def _refuse(s, req: TripRequest, blocked, doc, actor: Actor, zone) -> PolicyBloc
 def _insert_ignoring(s):
     """INSERT ... ON CONFLICT DO NOTHING in the session's dialect: the unique key decides, even under a race."""
     if s.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(AvoidedTrip.__table__).on_conflict_do_nothing()
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        return pg_insert(AvoidedTrip.__table__).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    return sqlite_insert(AvoidedTrip.__table__).on_conflict_do_nothing()
 
 
 def _skip_dept(s, req: TripRequest) -> bool:

@@ -22,13 +22,20 @@ class UnitOfWork:
         self._on_outbox = on_outbox
         self.office_tz = ZoneInfo(office_tz)
         self._depth = 0
-        self.session: Session | None = None
+        self._session: Session | None = None
         self.policy_document = policy_document
         self.after_commit: list = []
 
+    @property
+    def session(self) -> Session:
+        """The open session; only inside `with uow:`."""
+        if self._session is None:
+            raise RuntimeError("the unit of work's session exists only inside `with uow:`")
+        return self._session
+
     def __enter__(self) -> "UnitOfWork":
         if self._depth == 0:
-            self.session = self._factory()
+            self._session = self._factory()
             self.after_commit = []
         self._depth += 1
         return self
@@ -40,7 +47,7 @@ class UnitOfWork:
                 self.session.rollback()
             finally:
                 self.session.close()
-                self.session = None
+                self._session = None
 
     def commit(self) -> None:
         if self._depth > 1:

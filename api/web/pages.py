@@ -44,7 +44,8 @@ def _lines_from_form(form) -> tuple[list[LineInput], dict]:
     limit = SupplyRequestInSchema().fields["lines"].validate
     items, quantities = form.getlist("item_id"), form.getlist("quantity")
     swapped = form.getlist("swapped_from_item_id")
-    for n, (item, qty) in enumerate(zip(items, quantities)):
+    # Not strict: a posted form with fewer quantities than items is read up to the shorter list, not a 500.
+    for n, (item, qty) in enumerate(zip(items, quantities, strict=False)):
         if not item and not qty:
             continue
         try:

@@ -15,7 +15,6 @@ import sys
 import tempfile
 import time
 import traceback
-from pathlib import Path
 
 from tests import support
 from tests.benchmarks import databases

@@ -114,7 +114,8 @@ def slope_per_10k(samples: list[dict]) -> float:
         return 0.0
     xs, ys = [s["lifecycles"] for s in tail], [s["rss_kib"] for s in tail]
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs) * 10_000 / 1024
+    covariance = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    return covariance / sum((x - mx) ** 2 for x in xs) * 10_000 / 1024
 
 
 class TransitionCost:

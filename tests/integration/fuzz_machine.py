@@ -125,7 +125,7 @@ def office_machine(base, tokens: dict[str, str], checks: list, failures: list[st
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             try:
                 case.validate_response(response, checks=checks, headers=kwargs.get("headers"))
-            except (Exception, BaseExceptionGroup) as exc:  # gathered, so one run names every failure
+            except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - gathered, so one run names every failure
                 failures.append(f"[stateful {self.person(case)}] {case.method} {case.operation.path} "
                                 f"-> {response.status_code}: {str(exc)[:600]}")
 

@@ -89,11 +89,15 @@ class PrivatePostgres:
             if self.data.exists() and self.running():
                 self.stop("immediate")
         finally:
-            for _ in range(20):  # the server may still be removing its socket as we delete
-                try:
-                    shutil.rmtree(self.root)
-                    return
-                except FileNotFoundError:
-                    return
-                except OSError:
-                    time.sleep(0.1)
+            # A helper, not a `return` in this `finally`: that would swallow a failure to stop.
+            self._remove_root()
+
+    def _remove_root(self) -> None:
+        for _ in range(20):  # the server may still be removing its socket as we delete
+            try:
+                shutil.rmtree(self.root)
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                time.sleep(0.1)

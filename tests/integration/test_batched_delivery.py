@@ -164,7 +164,8 @@ def test_single_message_send_keeps_its_contract_status_and_the_failure_raised(pg
 
 # ---- the following relay with a real worker --------------------------------------------------
 
-def test_two_following_relays_deliver_each_event_once_within_a_second(pg_url, redis_server, smtp, tmp_path):
+def test_two_following_relays_deliver_each_event_once_within_a_second(
+        pg_url, redis_server, smtp, tmp_path):  # noqa: F811 - the fixtures imported from test_notifications
     env = {"DATABASE_URL": pg_url, "REDIS_URL": redis_server.url, "SMTP_URL": smtp.url}
     worker = services.CeleryWorker(tmp_path / "worker", env)
     relays = [FollowingRelay(tmp_path / f"relay{i}", env) for i in range(2)]
@@ -180,7 +181,7 @@ def test_two_following_relays_deliver_each_event_once_within_a_second(pg_url, re
             with runtime.uow() as uow:
                 event_id = uow.session.scalar(select(OutboxEvent.event_id).where(OutboxEvent.id == outbox_id))
             started = time.monotonic()
-            services.wait_until(lambda: smtp.about(event_id), 30, 0.01, "the e-mail of the event")
+            services.wait_until(lambda event_id=event_id: smtp.about(event_id), 30, 0.01, "the e-mail of the event")
             lags.append(time.monotonic() - started)
         burst = _task_events(runtime, 200)
         services.wait_until(lambda: _count(runtime, Message, Message.status == "sent") >= 220, 120, 0.2,

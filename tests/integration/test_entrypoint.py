@@ -36,7 +36,7 @@ def _stop(proc: subprocess.Popen, timeout: float) -> tuple[int, float]:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(10)
-        raise AssertionError(f"still running {timeout} s after SIGTERM")
+        raise AssertionError(f"still running {timeout} s after SIGTERM") from None
     return code, time.monotonic() - started
 
 

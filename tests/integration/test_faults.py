@@ -8,7 +8,6 @@ JIEYUE_REQUIRE_SERVICES=1 (CI), where a missing one is a failure.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 import os
 import re
@@ -203,7 +202,8 @@ def _control(redis_url: str):
     return make_celery(Settings(redis_url=redis_url))
 
 
-def test_redis_restarted_while_notifications_flow_loses_none_and_doubles_none(broker_stack, smtp, monkeypatch):
+def test_redis_restarted_while_notifications_flow_loses_none_and_doubles_none(
+        broker_stack, smtp, monkeypatch):  # noqa: F811 - the fixtures imported from test_notifications
     monkeypatch.setenv("SWEEP_AFTER_SECONDS", str(SWEEP_AFTER))  # the worker reads it from its environment
     stack = broker_stack(smtp)
     k = 15
@@ -280,7 +280,8 @@ def test_redis_restarted_while_notifications_flow_loses_none_and_doubles_none(br
     assert delivered_after < 90
 
 
-def test_a_worker_holding_a_task_when_redis_stops_reconnects_instead_of_exiting(pg_url, redis_server, tmp_path, request):
+def test_a_worker_holding_a_task_when_redis_stops_reconnects_instead_of_exiting(
+        pg_url, redis_server, tmp_path, request):  # noqa: F811 - the fixtures imported from test_notifications
     worker = services.CeleryWorker(tmp_path / "worker", {"DATABASE_URL": pg_url, "REDIS_URL": redis_server.url})
     request.addfinalizer(worker.stop)
     worker.start()
@@ -319,9 +320,10 @@ def _tasks(messages: list[bytes]) -> dict[str, list[int]]:
 
 # ---- worker processes killed with SIGKILL in the middle of a batch ------------------------------
 
-def test_worker_children_killed_mid_batch_send_every_email_exactly_once(broker_stack, smtp_factory):
-    smtp = smtp_factory(delay=1.0)  # every delivery spends a second inside DATA: there is time to kill
-    stack = broker_stack(smtp)
+def test_worker_children_killed_mid_batch_send_every_email_exactly_once(
+        broker_stack, smtp_factory):  # noqa: F811 - the fixtures imported from test_notifications
+    slow_smtp = smtp_factory(delay=1.0)  # every delivery spends a second inside DATA: there is time to kill
+    stack = broker_stack(slow_smtp)
     n = 12
     drafts = [_draft(stack.http, quantity="1") for _ in range(n)]
     for req in drafts:
@@ -330,20 +332,23 @@ def test_worker_children_killed_mid_batch_send_every_email_exactly_once(broker_s
         assert status == 200, body
     killed = []
     for _ in range(2):
-        entry = services.wait_until(lambda: next(iter(smtp.in_progress), None), 60, 0.05, "a delivery in progress")
-        victim = services.wait_until(lambda: stack.worker.child_with_connection(entry["peer"][1], smtp.port), 5, 0.05,
-                                     "the worker child holding the SMTP connection")
+        entry = services.wait_until(lambda: next(iter(slow_smtp.in_progress), None), 60, 0.05, "a delivery in progress")
+        client_port = entry["peer"][1]
+        victim = services.wait_until(
+            lambda port=client_port: stack.worker.child_with_connection(port, slow_smtp.port), 5, 0.05,
+            "the worker child holding the SMTP connection")
         killed.append(stack.worker.kill_child(victim))
-        services.wait_until(lambda: len(smtp.aborted) >= len(killed), 10, what="the server to see the client vanish")
-    services.wait_until(lambda: len(smtp.to(HEAD1)) >= n, 120, 0.2, f"{n} e-mails to head1")
-    quiet = services.stays(lambda: len(smtp.snapshot()) == n, 5)
-    mails = smtp.snapshot()
+        services.wait_until(lambda: len(slow_smtp.aborted) >= len(killed), 10,
+                            what="the server to see the client vanish")
+    services.wait_until(lambda: len(slow_smtp.to(HEAD1)) >= n, 120, 0.2, f"{n} e-mails to head1")
+    quiet = services.stays(lambda: len(slow_smtp.snapshot()) == n, 5)
+    mails = slow_smtp.snapshot()
     per_event: dict[str, int] = {}
     for m in mails:
         per_event[_event_of(m)] = per_event.get(_event_of(m), 0) + 1
     with stack.runtime.uow() as uow:
         rows = [(r.status, r.attempts) for r in uow.session.scalars(select(Message).order_by(Message.id))]
-    aborted_events = {_event_of(e["message"]) for e in smtp.aborted}
+    aborted_events = {_event_of(e["message"]) for e in slow_smtp.aborted}
     record("6", "Celery worker killed with SIGKILL mid-batch",
            f"{len(killed)} pool children killed mid-delivery; {n} events, {len(mails)} e-mails accepted, "
            f"{sum(1 for v in per_event.values() if v > 1)} events mailed twice; message rows {len(rows)}, "
@@ -394,7 +399,8 @@ def _snapshot_counts(runtime) -> tuple[int, int]:
 EXPECTED_SNAPSHOTS = 6 * len(nightly_periods(clock.today(ZoneInfo("Asia/Shanghai"))))  # six reports for each period compiled nightly
 
 
-def test_two_beat_processes_leave_one_report_snapshot_per_period(request, pg_app, pg_url, redis_server, tmp_path):
+def test_two_beat_processes_leave_one_report_snapshot_per_period(
+        request, pg_app, pg_url, redis_server, tmp_path):  # noqa: F811 - the fixtures imported from test_notifications
     assert _snapshot_counts(pg_app.extensions["jieyue"]) == (0, 0)  # the first compilers race to INSERT
     env = {"DATABASE_URL": pg_url, "REDIS_URL": redis_server.url, "COMPILE_REPORTS_EVERY": "2"}
     worker = services.CeleryWorker(tmp_path / "worker", env)

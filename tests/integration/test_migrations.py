@@ -61,7 +61,7 @@ def test_every_revision_goes_up_and_down_step_by_step_and_leaves_nothing_behind(
         command.upgrade(cfg, rev)
         snapshots[rev] = pg_schema.schema(empty_url)
         assert snapshots[rev] != snapshots[(["base"] + revisions)[revisions.index(rev)]], f"{rev} changed nothing"
-    for rev, below in zip(reversed(revisions), reversed(["base"] + revisions[:-1])):
+    for rev, below in zip(reversed(revisions), reversed(["base"] + revisions[:-1]), strict=True):
         command.downgrade(cfg, below)
         left = pg_schema.schema_difference(snapshots[below], pg_schema.schema(empty_url))
         assert not left, f"downgrade of {rev} to {below} left or lost: {left}"

@@ -12,7 +12,6 @@ from workflow.delegation import Delegation
 from workflow.notifications import Notification
 from workflow.office_calendar import NATIONAL
 from workflow.reminders import remind_and_escalate
-from workflow.supply import SupplyRequest
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 

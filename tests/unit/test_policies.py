@@ -223,7 +223,7 @@ REQUEST_RULE_CASES = [
 def test_request_rule_outcome_message_and_counts(rule_id, facts, expected):
     found = findings_for(evaluate(facts), rule_id, line=None)
     assert [(f.outcome, f.message_key) for f in found] == [(o, k) for o, k, _ in expected]
-    for finding, (_, _, params) in zip(found, expected):
+    for finding, (_, _, params) in zip(found, expected, strict=True):
         same_numbers(finding.params, params)
 
 

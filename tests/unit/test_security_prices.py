@@ -8,9 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from policies.document import PolicyDocumentError, load_document
-from tests.price_support import HELD, ORDERS, REQUESTS, act, approved, budget, created, described, ordered, receive
+from tests.price_support import HELD, ORDERS, REQUESTS, approved, budget, created, described, ordered, receive
 from tests.unit.test_web_form_limits import _browser, _post
-from tests.unit.test_web_security import csrf_app  # noqa: F401 - the fixture: CSRF on
 from workflow.audit import AuditEvent
 from workflow.purchasing import Delivery
 from workflow.supply import SupplyRequest
@@ -96,7 +95,7 @@ def test_catalog_prices_and_budgets_with_more_than_two_decimals_are_refused(clie
     assert Decimal(pen["unit_price"]) == PEN_PRICE
 
 
-def test_the_request_form_takes_no_price_the_catalog_prices_its_items(csrf_app):  # noqa: F811
+def test_the_request_form_takes_no_price_the_catalog_prices_its_items(csrf_app):
     from tests import support
 
     api = support.inprocess_client(csrf_app)
@@ -256,7 +255,7 @@ def test_a_held_receipt_is_not_counted_in_the_expenditure_report_until_accepted(
     assert spend() == before + Decimal("420.00")
 
 
-def test_logistics_sees_a_held_receipt_on_the_queue_page_and_decides_it_there(csrf_app):  # noqa: F811
+def test_logistics_sees_a_held_receipt_on_the_queue_page_and_decides_it_there(csrf_app):
     from tests import support
 
     api = support.inprocess_client(csrf_app)

@@ -5,7 +5,6 @@ import pytest
 from sqlalchemy import select, text
 
 from workflow import supply_rows
-from workflow.access import Actor
 from workflow.db import connection
 from workflow.errors import StaleVersion
 from workflow.people import User

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from api import create_app
 from tests import support
 from tests.figures import record
@@ -28,14 +26,6 @@ def _post_routes(app):
             if "action" in rule.arguments:
                 values["action"] = "approve"
             yield rule.rule, rule.build(values)[1]
-
-
-@pytest.fixture
-def csrf_app(sqlite_template, tmp_path):
-    app = create_app({"DATABASE_URL": support.sqlite_copy(sqlite_template, tmp_path), "SKIP_DOTENV": True,
-                      "WTF_CSRF_ENABLED": True})
-    yield app
-    app.extensions["jieyue"].engine.dispose()
 
 
 def test_every_state_changing_form_refuses_a_post_without_its_csrf_token(csrf_app):

@@ -62,7 +62,7 @@ def seed_fleet(uow, today: dt.date, requester_username: str = "staff1", drivers=
                         continue
                     vehicle = vehicles[(made + slot) % len(vehicles)]
                     dest = rng.choice([d for d in far if vehicle.energy != "electric"
-                                       or vehicle.range_km >= 2 * d.distance_km] or far[:1])
+                                       or (vehicle.range_km or 0) >= 2 * d.distance_km] or far[:1])
                     driver = driver_rows[slot % len(driver_rows)]
                     depart = dt.datetime.combine(day, dt.time(hour), zone)
                     back = depart + dt.timedelta(hours=2, minutes=30)

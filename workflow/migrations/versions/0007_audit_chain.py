@@ -38,7 +38,7 @@ def _chain_existing_events() -> None:
     rows = conn.execute(sa.text(
         "SELECT id, entity_type, entity_id, action, from_state, to_state, actor_id, on_behalf_of_id, comment, "
         "policy_version, data, created_at FROM audit_events ORDER BY entity_type, entity_id, id")).mappings().all()
-    last = {}
+    last: dict[tuple[str, int], str] = {}
     for row in rows:
         e = dict(row)
         if isinstance(e["data"], str):
