@@ -12,5 +12,5 @@ def run(fn, done: str) -> None:
         fn()
     except DomainError as exc:
         details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
-        raise click.ClickException(f"{exc.message}{' (' + details + ')' if details else ''}")
+        raise click.ClickException(f"{exc.message}{' (' + details + ')' if details else ''}") from exc
     click.echo(done)

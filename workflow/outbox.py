@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from types import SimpleNamespace
 
 from sqlalchemy import Index, String
@@ -43,7 +44,7 @@ def emit(session, topic: str, aggregate_type: str, aggregate_id: int, payload: P
     return EmittedEvent(id=event_id, **row)
 
 
-def emit_all(session, aggregate_type: str, aggregate_id: int, events: list[tuple[str, Payload | dict]]) -> None:
+def emit_all(session, aggregate_type: str, aggregate_id: int, events: Sequence[tuple[str, Payload | dict]]) -> None:
     """Several events (topic, payload) of one item in one INSERT, for callers that need no ids back."""
     append(session, OutboxEvent, [_row(topic, aggregate_type, aggregate_id,
                                        _typed(topic, p if isinstance(p, Payload) else None,

@@ -48,7 +48,7 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str, int]:
             raise ValueError
         return parsed, kind, int(row_id)
     except (ValueError, UnicodeDecodeError):
-        raise BadQuery("bad cursor", {"cursor": ["Not a cursor this API gave out."]})
+        raise BadQuery("bad cursor", {"cursor": ["Not a cursor this API gave out."]}) from None
 
 
 def _none(type_):

@@ -19,12 +19,12 @@ from policies.messages import MESSAGES, TERM_PARAMS, TERMS
 CATALOGS = Path(__file__).resolve().parent.parent / "api" / "translations"
 
 
-def N_(message_id: str) -> str:  # noqa: N802 - gettext's marker spelling
+def N_(message_id: str) -> str:
     """Marks a message id for extraction; translated later, where the reader's language is known."""
     return message_id
 
 
-def NC_(context: str, message_id: str) -> str:  # noqa: N802 - gettext's marker spelling
+def NC_(context: str, message_id: str) -> str:
     """Marks a message id that is translated in a context (extracted as msgctxt); see `ptext`."""
     return message_id
 
@@ -66,7 +66,7 @@ def text(message_id: str, language_code: str | None = "en", /, **params) -> str:
 
 def ptext(context: str, message_id: str, language_code: str | None = "en", /, **params) -> str:
     """`text` for a message id in a gettext context, where the same English reads differently."""
-    return fill(_catalog(language(language_code)).pgettext(context, message_id), params)
+    return fill(str(_catalog(language(language_code)).pgettext(context, message_id)), params)
 
 
 def fill(template: str, params: dict) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -286,8 +287,9 @@ def review(req: TripRequest, action: str, actor: Actor, s, doc, zone, *, comment
 
 
 def _emit(s, req: TripRequest, action: str, after: str, actor: Actor, comment: str | None) -> None:
-    base = {"number": req.number, "requester_id": req.requester_id, "department_id": req.department_id,
-            "actor_id": actor.id, "to": after, "comment": comment or ""}
+    base: dict[str, Any] = {"number": req.number, "requester_id": req.requester_id,
+                            "department_id": req.department_id, "actor_id": actor.id, "to": after,
+                            "comment": comment or ""}
     topic = {"submit": "trip.requested", "resubmit": "trip.requested", "return": "trip.returned",
              "reject": "trip.rejected", "cancel": "trip.cancelled"}.get(action)
     if action == "approve":
