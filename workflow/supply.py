@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
@@ -14,7 +14,6 @@ from .machines import build, condition
 
 if TYPE_CHECKING:
     from .people import User
-    from .supply_rows import LineRow
 
 # The default office zone (TIMEZONE overrides it through the unit of work's `office_year`).
 OFFICE_TZ = ZoneInfo("Asia/Shanghai")
@@ -121,7 +120,17 @@ class SupplyLine(Base):
         return line_amount(self)
 
 
-def line_amount(line: SupplyLine | LineRow) -> Decimal:
+class PricedLine(Protocol):
+    """A mapped line or a plain row (workflow/supply_rows.py): what an amount is made of."""
+
+    @property
+    def quantity(self) -> Decimal: ...
+
+    @property
+    def unit_price(self) -> Decimal: ...
+
+
+def line_amount(line: PricedLine) -> Decimal:
     """A line's amount, to the fen: one definition for mapped lines and plain rows alike."""
     return (line.quantity * line.unit_price).quantize(Decimal("0.01"))
 

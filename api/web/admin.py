@@ -12,19 +12,19 @@ from marshmallow import ValidationError
 
 from api.auth import runtime, uow
 from api.fields import is_id
-from workflow import budget, catalog, destinations, people, reporting, targets
+from workflow import budget, catalog, destinations, people, reporting, targets, texts
 from workflow.access import ROLES
 from workflow.catalog import CATEGORIES
 from workflow.errors import DomainError, Forbidden
 
-from . import LANGUAGES as WEB_LANGUAGES
 from .auth import roles_required, web_actor
 
 from .errors import error_page, id_in_query, pages_blueprint, status_of
 
 blp = pages_blueprint("web_admin", __name__)
 # Each language by its own name, from Babel's locale data: a new catalog needs no code here.
-LANGUAGES = tuple((code, Locale.parse(code).get_display_name(code)) for code in WEB_LANGUAGES)
+# A language is a catalog (workflow/texts.py): each is offered in its own name.
+LANGUAGES = tuple((code, Locale.parse(code).get_display_name(code)) for code in sorted(texts.languages()))
 CATALOG_PAGE = 200
 # Checkboxes of the catalog form: present means true, absent means false.
 FLAGS = ("recyclable", "single_use", "plastic", "biodegradable", "remanufactured", "led", "water_saving",
