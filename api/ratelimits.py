@@ -95,7 +95,7 @@ def register(app, settings, login_blueprints, action_blueprints) -> Limiter:
                                         key_func=_username_key, methods=["POST"], exempt_when=_not_a_login)
     per_address = limiter.shared_limit(_setting("RATELIMIT_LOGIN_PER_ADDRESS", LOGIN_PER_ADDRESS), "login-ip",
                                        key_func=_address_key, methods=["POST"], exempt_when=_not_a_login)
-    actions = limiter.shared_limit(_setting("RATELIMIT_ACTIONS", ACTIONS), "actions",
+    actions = limiter.shared_limit(_setting("RATELIMIT_ACTIONS", settings.action_rate_limit), "actions",
                                    methods=["POST", "PATCH", "PUT", "DELETE"], cost=_cost)
     for blueprint in login_blueprints:
         per_username(blueprint)

@@ -52,6 +52,8 @@ class Settings:
     # restart), or a message still pending this long after it was planned, is taken up again by
     # the sweep. Long enough that a merely busy queue is not swept twice.
     sweep_after_seconds: int = 300
+    # Workflow actions one person may take per minute over every web process (api/ratelimits.py).
+    action_rate_limit: str = "120 per minute"
     # Webhook hosts that may be on the office's own network (a chat robot at 10.1.2.3): comma-separated
     # names or addresses. Any other webhook must lead to public addresses only (workflow/safe_urls.py).
     webhook_allowed_hosts: str | None = None

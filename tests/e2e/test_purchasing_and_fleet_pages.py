@@ -1,10 +1,13 @@
 """The buyer's, fleet manager's and driver's pages in a real browser."""
 from __future__ import annotations
 
+import datetime as dt
+
 from decimal import Decimal
 
 from playwright.sync_api import expect
 
+from workflow.db import utcnow
 from tests.trip_support import approved_trip, at
 
 
@@ -34,7 +37,8 @@ def test_buyer_orders_the_approved_lines_and_receives_them_at_the_actual_price(o
 
 def test_fleet_manager_dispatches_and_the_driver_starts_and_ends_the_trip_on_a_phone(open_as, client):
     # Today (office time), so it is on the driver's list of the day.
-    req = approved_trip(client, depart_at=at(0, 0, 1), return_at=at(0, 23, 59))
+    # Later today on the office's clock: a departure in the past is refused.
+    req = approved_trip(client, depart_at=(utcnow() + dt.timedelta(minutes=5)).isoformat(), return_at=at(0, 23, 59))
     page = open_as("fleet")
     form = page.locator(f"form[action$='/app/fleet/trips/{req['id']}/dispatch']")
     form.get_by_role("button", name="Dispatch").click()
