@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template_string, request
 
-from workflow import action_links, dispatch, supply_requests, trip_requests
+from workflow import action_links
+from workflow.approvals import kernel
+from workflow.approvals.registry import FLOWS
 from workflow.db import utcnow
 from workflow.errors import DomainError, Forbidden
 from workflow.people import User
@@ -47,13 +49,13 @@ def _load(token: str):
         if user is None or not user.active:
             raise Forbidden("this link's user cannot act")
         actor = user.as_actor()
+    if link["kind"] not in FLOWS:  # a flow since retired
+        raise Forbidden("this link is not valid")
     return runtime, link, actor
 
 
 def _item(runtime, link, actor) -> dict:
-    if link["kind"] == "supply_request":
-        return supply_requests.get_request(link["item_id"], actor, runtime.uow())
-    return trip_requests.get_request(link["item_id"], actor, runtime.uow())
+    return kernel.get(FLOWS[link["kind"]], link["item_id"], actor, runtime.uow())
 
 
 def _render(lang, title, status=200, **context):
@@ -77,12 +79,8 @@ def act(token: str):
         return _render(lang, title, item=item, form=True, needs_comment=link["action"] in ("return", "reject"))
     comment = (request.form.get("comment") or "").strip()[:2000] or None
     try:
-        if link["kind"] == "supply_request":
-            item = supply_requests.act(link["item_id"], link["action"], link["version"], actor, runtime.uow(),
-                                       comment=comment)
-        else:
-            item = dispatch.act(link["item_id"], link["action"], {"version": link["version"], "comment": comment},
-                                actor, runtime.uow())
+        item = kernel.act(FLOWS[link["kind"]], link["item_id"], link["action"], link["version"], actor,
+                          runtime.uow(), comment=comment)
     except DomainError as exc:
         return _render(lang, title, status_of(exc), item=item, message=text(WORDS["failed"], lang, message=exc.message))
     done = text(WORDS["done"], lang, number=item["number"], status=item["status"])

@@ -70,6 +70,7 @@ class TripRequestMoved(Payload):
     actor_id: int
     to: str
     comment: str = ""
+    from_: str = UNSET  # since the approval kernel (one move for every flow); older events lack it
 
 
 @dataclass(frozen=True)

@@ -4,17 +4,17 @@ from __future__ import annotations
 from prometheus_client import Counter
 
 from . import audit
+from .approvals.registry import FLOWS
 
 # Defined once per process; the labels are bounded: flows and action names.
 TRANSITIONS = Counter("jieyue_transitions", "Committed workflow transitions", ["flow", "action"])
-FLOWS = {"supply_request": "supply", "trip_request": "trip"}
 
 
 def count_transition(event) -> None:
     """An audit listener: a committed step that changed an item's status (edits and reminders do not)."""
     flow = FLOWS.get(event.entity_type)
     if flow and event.from_state != event.to_state:
-        TRANSITIONS.labels(flow, event.action).inc()
+        TRANSITIONS.labels(flow.metric, event.action).inc()
 
 
 def subscribe_transitions() -> None:

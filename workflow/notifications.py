@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from . import events
 from .access import Actor
+from .approvals.registry import FLOWS
 from .delegation import active_delegates
 from .db import Base, UTCDateTime, utcnow
 from .errors import Forbidden, NotFound, UnsafeWebhookUrl
@@ -21,6 +22,9 @@ from .outbox import OutboxEvent
 from .people import Department, User
 from .safe_urls import Resolver, UnsafeUrl, check_url
 from .texts import N_, text
+
+# The states where a department head decides, in every flow: who hears of a task at that level.
+FIRST_LEVELS = frozenset(flow.first_level for flow in FLOWS.values())
 
 MAX_ATTEMPTS = 8
 
@@ -156,7 +160,7 @@ def recipients(s, event: OutboxEvent, cache: dict | None = None) -> list[int]:
         return []  # a topic nobody is told of (a test's own, or one since retired)
     p = events.read(topic, event.payload)
     if isinstance(p, events.TaskDue):
-        if p.level in ("dept_review", "requested"):
+        if p.level in FIRST_LEVELS:
             people = _users_with_role(s, "dept_head", p.department_id, cache)
         else:
             people = _users_with_role(s, "logistics", cache=cache)
@@ -185,8 +189,9 @@ def recipients(s, event: OutboxEvent, cache: dict | None = None) -> list[int]:
 def _link(base_url: str, event: OutboxEvent) -> str:
     if event.aggregate_type == "report":
         return f"{base_url.rstrip('/')}/api/v1/reports/expenditure?period={event.payload.get('period', '')}"
-    path = {"supply_request": "supply-requests", "trip_request": "trip-requests", "purchase_order": "purchase-orders",
-            "trip": "trip-requests"}.get(event.aggregate_type, "")
+    paths = {name: flow.path for name, flow in FLOWS.items()} | {"purchase_order": "purchase-orders",
+                                                                 "trip": FLOWS["trip_request"].path}
+    path = paths.get(event.aggregate_type, "")
     item = event.aggregate_id if event.aggregate_type != "trip" else (event.payload.get("requests") or [""])[0]
     return f"{base_url.rstrip('/')}/api/v1/{path}/{item}"
 

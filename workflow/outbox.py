@@ -46,6 +46,8 @@ def emit(session, topic: str, aggregate_type: str, aggregate_id: int, payload: P
 
 def emit_all(session, aggregate_type: str, aggregate_id: int, events: Sequence[tuple[str, Payload | dict]]) -> None:
     """Several events (topic, payload) of one item in one INSERT, for callers that need no ids back."""
+    if not events:
+        return
     append(session, OutboxEvent, [_row(topic, aggregate_type, aggregate_id,
                                        _typed(topic, p if isinstance(p, Payload) else None,
                                               p if isinstance(p, dict) else {}))

@@ -11,9 +11,10 @@ from . import audit, budget
 from .access import Actor
 from .db import Base, Money, Quantity, UTCDateTime, utcnow
 from .errors import Forbidden, InvalidInput, NotFound
-from .machines import fire
 from .outbox import emit
-from .supply import SUPPLY_MACHINE, SupplyLine, SupplyRequest
+from .approvals import kernel
+from .supply import SupplyLine, SupplyRequest
+from .supply_requests import SUPPLY_FLOW
 
 CENT = Decimal("0.01")
 READERS = ("procurement", "finance", "admin", "logistics")
@@ -85,19 +86,23 @@ def delivery_view(d: Delivery) -> dict:
             "decision_comment": d.decision_comment}
 
 
-def view(po: PurchaseOrder, session) -> dict:
+def view(uow, po: PurchaseOrder, lines: list | None = None) -> dict:
+    """The order as the API answers it; `lines` when the caller has them at hand."""
+    session = uow.session
+    if lines is None:
+        lines = uow.supply_requests.lines_of_order(po.id)
     numbers = dict(session.execute(select(SupplyRequest.id, SupplyRequest.number).where(
-        SupplyRequest.id.in_({l.request_id for l in po.lines}))).all())
+        SupplyRequest.id.in_({l.request_id for l in lines}))).all())
     return {
         "id": po.id, "number": po.number, "supplier": po.supplier, "status": po.status, "total": po.total,
         "created_at": po.created_at, "created_by_id": po.created_by_id,
-        "spend": sum((l.spend for l in po.lines), Decimal("0.00")),
+        "spend": sum((l.spend for l in lines), Decimal("0.00")),
         "held": [delivery_view(d) for d in session.scalars(select(Delivery).where(
             Delivery.purchase_order_id == po.id, Delivery.status == "held").order_by(Delivery.id))],
         "lines": [{"line_id": l.id, "request_id": l.request_id, "request_number": numbers.get(l.request_id),
                    "item_id": l.item_id, "description": l.description, "unit": l.unit, "quantity": l.quantity,
                    "unit_price": l.unit_price, "received_quantity": l.received_quantity, "spend": l.spend}
-                  for l in po.lines],
+                  for l in lines],
     }
 
 
@@ -113,14 +118,11 @@ def place_order(supplier: str, line_ids: list[int], actor: Actor, uow) -> dict:
     if len(set(line_ids)) != len(line_ids):
         raise InvalidInput("repeated line", {"line_ids": ["Each line once."]})
     with uow:
-        s = uow.session
-        # Lock the requests first, then their lines, in id order: two buyers never deadlock
-        # and never put one line on two orders.
-        req_ids = sorted(set(s.scalars(select(SupplyLine.request_id).where(SupplyLine.id.in_(line_ids)))))
-        requests = {r.id: r for r in s.scalars(select(SupplyRequest).where(SupplyRequest.id.in_(req_ids))
-                                               .order_by(SupplyRequest.id).with_for_update())}
-        lines = {l.id: l for l in s.scalars(select(SupplyLine).where(SupplyLine.id.in_(line_ids))
-                                            .order_by(SupplyLine.id).with_for_update())}
+        s, store = uow.session, uow.supply_requests
+        # The requests are locked in id order (their lines are written only under that lock): two
+        # buyers never deadlock and never put one line on two orders.
+        requests = store.get_many(store.ids_of_lines(line_ids), lock=True)
+        lines = {l.id: l for r in requests.values() for l in r.lines}
         errors = {}
         for n, line_id in enumerate(line_ids):
             line = lines.get(line_id)
@@ -140,20 +142,25 @@ def place_order(supplier: str, line_ids: list[int], actor: Actor, uow) -> dict:
         for line_id in line_ids:
             lines[line_id].purchase_order_id = po.id
             lines[line_id].supplier = supplier
+        store.save_lines([lines[i] for i in line_ids], ("purchase_order_id", "supplier"))
         for req in requests.values():
-            req.touch()
             if all(l.purchase_order_id is not None for l in req.lines):
-                before, after = fire(SUPPLY_MACHINE, req, "order")
-                req.status_changed_at = req.updated_at
-                audit.record(s, "supply_request", req.id, "order", actor, from_state=before, to_state=after,
-                             data={"purchase_order": po.number})
+                kernel.move(SUPPLY_FLOW, uow, req, "order", actor, data={"purchase_order": po.number})
+            else:
+                _touch(store, req)
         audit.record(s, "purchase_order", po.id, "place", actor, to_state="placed",
                      data={"lines": line_ids, "total": str(po.total)})
         emit(s, "order.placed", "purchase_order", po.id, number=po.number, supplier=supplier,
              request_ids=sorted(requests), actor_id=actor.id)
         uow.commit()
         s.refresh(po)
-        return view(po, s)
+        return view(uow, po)
+
+
+def _touch(store, req) -> None:
+    """A change the requester can see (lines ordered or received) without a step: a new version."""
+    read, req.version, req.updated_at = req.version, req.version + 1, utcnow()
+    store.save(req, read, ("version", "updated_at", "committed_amount"))
 
 
 def _held_by_line(s, line_ids) -> dict[int, tuple[Decimal, Decimal]]:
@@ -200,8 +207,10 @@ def _hold_reasons(s, doc, requests: dict, deliveries: list[dict], lines: dict) -
     return reasons
 
 
-def book(s, po: PurchaseOrder, line: SupplyLine, req: SupplyRequest, quantity: Decimal, amount: Decimal) -> None:
-    """A delivery counted: received quantity, spend, and the budget moved from committed to spent."""
+def book(s, line, req, quantity: Decimal, amount: Decimal) -> None:
+    """A delivery counted: received quantity, spend, and the budget moved from committed to spent.
+
+    The caller saves the line and the request (`settle`)."""
     released = min((quantity * line.unit_price).quantize(CENT), req.committed_amount)
     line.received_quantity += quantity
     line.spend += amount
@@ -209,22 +218,30 @@ def book(s, po: PurchaseOrder, line: SupplyLine, req: SupplyRequest, quantity: D
     budget.record_spend(s, req.department_id, req.budget_year, released, amount)
 
 
-def settle(s, po: PurchaseOrder, requests, actor: Actor, now) -> str:
-    """Requests received in full move on (the rest of their estimate back to the budget); the
-    order's status follows its lines. Returns the order's status before."""
+def settle(uow, po: PurchaseOrder, requests, order_lines: list, booked: list, actor: Actor) -> str:
+    """Save what deliveries booked; requests received in full move on (the supply flow gives the
+    rest of their estimate back to the budget); the order's status follows its lines. Returns the
+    order's status before."""
+    store = uow.supply_requests
+    store.save_lines(booked, ("received_quantity", "spend"))
+    touched = {l.request_id for l in booked}
     for req in requests:
         if req.status == "ordered" and all(l.received_quantity >= l.quantity for l in req.lines):
-            before, after = fire(SUPPLY_MACHINE, req, "receive")
-            req.status_changed_at = now
-            if req.committed_amount:  # estimate above actual: the rest goes back to the budget
-                budget.release_amount(s, req.department_id, req.budget_year, req.committed_amount)
-                req.committed_amount = Decimal("0.00")
-            audit.record(s, "supply_request", req.id, "receive", actor, from_state=before, to_state=after,
-                         data={"purchase_order": po.number})
+            kernel.move(SUPPLY_FLOW, uow, req, "receive", actor, data={"purchase_order": po.number})
+        elif req.id in touched:
+            _touch(store, req)
     before = po.status
-    if any(l.received_quantity for l in po.lines):
-        po.status = "received" if all(l.received_quantity >= l.quantity for l in po.lines) else "partially_received"
+    if any(l.received_quantity for l in order_lines):
+        po.status = ("received" if all(l.received_quantity >= l.quantity for l in order_lines)
+                     else "partially_received")
     return before
+
+
+def order_lines_of(uow, po: PurchaseOrder, requests, lines: list | None = None) -> list:
+    """The order's lines (`lines` if read already), those of `requests` as the very objects the
+    requests hold, so that a booking shows in both."""
+    held = {l.id: l for r in requests for l in r.lines}
+    return [held.get(l.id, l) for l in (uow.supply_requests.lines_of_order(po.id) if lines is None else lines)]
 
 
 def receive(po_id: int, deliveries: list[dict], actor: Actor, uow) -> dict:
@@ -244,7 +261,7 @@ def receive(po_id: int, deliveries: list[dict], actor: Actor, uow) -> dict:
             raise NotFound("no such purchase order")
         if po.status == "received":
             raise InvalidInput("already received in full", {"lines": ["The order is complete."]})
-        lines = {l.id: l for l in po.lines}
+        lines = {l.id: l for l in uow.supply_requests.lines_of_order(po.id)}
         held = _held_by_line(s, list(lines))
         errors, seen = {}, set()
         for n, d in enumerate(deliveries):
@@ -260,21 +277,20 @@ def receive(po_id: int, deliveries: list[dict], actor: Actor, uow) -> dict:
         if errors:
             raise InvalidInput("delivery does not match the order", errors)
         req_ids = sorted({lines[d["line_id"]].request_id for d in deliveries})
-        requests = {r.id: r for r in s.scalars(select(SupplyRequest).where(SupplyRequest.id.in_(req_ids))
-                                               .order_by(SupplyRequest.id).with_for_update())}
+        requests = uow.supply_requests.get_many(req_ids, lock=True)
+        order_lines = order_lines_of(uow, po, requests.values(), list(lines.values()))
+        lines = {l.id: l for l in order_lines}
         priced = [d | {"amount": (d["quantity"] * d["unit_price"]).quantize(CENT),
                        "approved": (d["quantity"] * lines[d["line_id"]].unit_price).quantize(CENT)} for d in deliveries]
         reasons = _hold_reasons(s, uow.policy_document, requests, priced, lines)
         now = utcnow()
-        held_rows, touched = [], set()
+        held_rows, booked = [], []
         for n, d in enumerate(priced):
             line = lines[d["line_id"]]
             req = requests[line.request_id]
             if not reasons[n]:
-                book(s, po, line, req, d["quantity"], d["amount"])
-                if req.id not in touched:
-                    req.touch()
-                    touched.add(req.id)
+                book(s, line, req, d["quantity"], d["amount"])
+                booked.append(line)
             row = Delivery.of(line, req.department_id, purchase_order_id=po.id, quantity=d["quantity"],
                               unit_price=d["unit_price"], amount=d["amount"], received_by_id=actor.id,
                               received_at=now, status="held" if reasons[n] else "accepted",
@@ -282,7 +298,7 @@ def receive(po_id: int, deliveries: list[dict], actor: Actor, uow) -> dict:
             s.add(row)
             if reasons[n]:
                 held_rows.append((row, d))
-        before = settle(s, po, requests.values(), actor, now)
+        before = settle(uow, po, requests.values(), order_lines, booked, actor)
         s.flush()
         for row, d in held_rows:
             audit.record(s, "delivery", row.id, "hold", actor, to_state="held",
@@ -296,7 +312,7 @@ def receive(po_id: int, deliveries: list[dict], actor: Actor, uow) -> dict:
              request_ids=req_ids, actor_id=actor.id)
         uow.commit()
         status = "accepted" if not held_rows else ("held" if len(held_rows) == len(priced) else "partly_held")
-        return view(po, s) | {"receipt_status": status}
+        return view(uow, po, order_lines) | {"receipt_status": status}
 
 
 def get_order(po_id: int, actor: Actor, uow) -> dict:
@@ -306,7 +322,7 @@ def get_order(po_id: int, actor: Actor, uow) -> dict:
         po = uow.session.get(PurchaseOrder, po_id)
         if po is None:
             raise NotFound("no such purchase order")
-        return view(po, uow.session)
+        return view(uow, po)
 
 
 def list_orders(actor: Actor, uow, *, status=None, before_id=None, limit=50) -> list[dict]:
@@ -318,4 +334,4 @@ def list_orders(actor: Actor, uow, *, status=None, before_id=None, limit=50) -> 
             stmt = stmt.where(PurchaseOrder.status == status)
         if before_id:
             stmt = stmt.where(PurchaseOrder.id < before_id)
-        return [view(po, uow.session) for po in uow.session.scalars(stmt.order_by(PurchaseOrder.id.desc()).limit(limit))]
+        return [view(uow, po) for po in uow.session.scalars(stmt.order_by(PurchaseOrder.id.desc()).limit(limit))]

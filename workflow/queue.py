@@ -1,7 +1,8 @@
 """The work queue: what the caller can act on now, oldest first, one SQL query per page.
 
-Supply and trip items are one UNION ALL ordered by (waiting_since, kind, id), and the cursor
-is that triple: pages never overlap or skip, however many items arrive meanwhile.
+Every flow's reviews (approvals/registry.py) and the fleet's, the buyer's and logistics' own
+items are one UNION ALL ordered by (waiting_since, kind, id), and the cursor is that triple:
+pages never overlap or skip, however many items arrive meanwhile.
 """
 from __future__ import annotations
 
@@ -9,31 +10,30 @@ import base64
 import datetime as dt
 from functools import lru_cache
 
-from sqlalchemy import Integer, Numeric, String, and_, bindparam, cast, literal, null, select, tuple_, union_all
+from sqlalchemy import Integer, Numeric, String, and_, bindparam, literal, select, tuple_, union_all
 
 from .access import Actor
+from .approvals.columns import behalf_column, none_of
+from .approvals.flow import DECISIONS
+from .approvals.registry import FLOWS
 from .db import UTCDateTime, utcnow
 from .delegation import active_delegators
-from .office_calendar import load as load_calendar
-from .reminders import due_at
 from .errors import BadQuery
 from .fleet import Driver
+from .office_calendar import load as load_calendar
 from .people import Department, User
 from .purchasing import Delivery, PurchaseOrder
 from .supply import SupplyLine, SupplyRequest
-from .trips import Trip, TripRequest
+from .trips import Trip, TripRequest, queue_item as trip_items
 
-ACTIONS = {
-    "supply_request": ["approve", "return", "reject"],
+# Every flow's reviews offer its decisions; the other kinds are the roles' own work.
+ACTIONS = {name: list(DECISIONS) for name in FLOWS} | {
     "supply_line": ["order"],
-    "trip_request": ["approve", "return", "reject"],
     "trip_dispatch": ["dispatch", "cancel"],
     "trip_close": ["close"],
     "trip_drive": ["depart", "arrive"],
     "held_receipt": ["accept", "reject"],
 }
-# Items waiting for a decision: they fall due after the policy's working days.
-REVIEWS = ("supply_request", "trip_request")
 
 
 def encode_cursor(moment: dt.datetime, kind: str, row_id: int) -> str:
@@ -51,33 +51,14 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str, int]:
         raise BadQuery("bad cursor", {"cursor": ["Not a cursor this API gave out."]}) from None
 
 
-def _none(type_):
-    return cast(null(), type_)
-
-
-def _behalf(name):
-    return (literal(name, String()) if name else _none(String)).label("on_behalf_of")
-
-
-def _supply(where, kind="supply_request", behalf=None):
-    r = SupplyRequest
-    return (select(literal(kind).label("kind"), _behalf(behalf), r.id.label("id"), r.number.label("number"), r.status.label("status"),
-                   r.purpose.label("title"), r.total.label("amount"), r.version.label("version"),
-                   User.username.label("requester"), Department.code.label("department"),
-                   _none(String).label("destination"), _none(UTCDateTime).label("depart_at"),
-                   _none(Numeric(7, 2)).label("distance_km"), _none(String).label("supplier"),
-                   r.id.label("request_id"), r.status_changed_at.label("waiting_since"))
-            .join(User, User.id == r.requester_id).join(Department, Department.id == r.department_id).where(where))
-
-
 def _supply_lines():
     r, line = SupplyRequest, SupplyLine
-    return (select(literal("supply_line").label("kind"), _behalf(None), line.id.label("id"), r.number.label("number"),
+    return (select(literal("supply_line").label("kind"), behalf_column(None), line.id.label("id"), r.number.label("number"),
                    r.status.label("status"), line.description.label("title"),
                    (line.quantity * line.unit_price).label("amount"), r.version.label("version"),
                    User.username.label("requester"), Department.code.label("department"),
-                   _none(String).label("destination"), _none(UTCDateTime).label("depart_at"),
-                   _none(Numeric(7, 2)).label("distance_km"), line.supplier.label("supplier"),
+                   none_of(String).label("destination"), none_of(UTCDateTime).label("depart_at"),
+                   none_of(Numeric(7, 2)).label("distance_km"), line.supplier.label("supplier"),
                    r.id.label("request_id"), r.status_changed_at.label("waiting_since"))
             .join(r, r.id == line.request_id).join(User, User.id == r.requester_id)
             .join(Department, Department.id == r.department_id)
@@ -87,11 +68,11 @@ def _supply_lines():
 def _held_receipts(actor_id: int):
     """Deliveries above their approval, for logistics (never those of the caller's own requests)."""
     r, d = SupplyRequest, Delivery
-    return (select(literal("held_receipt").label("kind"), _behalf(None), d.id.label("id"), r.number.label("number"),
+    return (select(literal("held_receipt").label("kind"), behalf_column(None), d.id.label("id"), r.number.label("number"),
                    d.status.label("status"), SupplyLine.description.label("title"), d.amount.label("amount"),
                    r.version.label("version"), User.username.label("requester"), Department.code.label("department"),
-                   _none(String).label("destination"), _none(UTCDateTime).label("depart_at"),
-                   _none(Numeric(7, 2)).label("distance_km"), PurchaseOrder.supplier.label("supplier"),
+                   none_of(String).label("destination"), none_of(UTCDateTime).label("depart_at"),
+                   none_of(Numeric(7, 2)).label("distance_km"), PurchaseOrder.supplier.label("supplier"),
                    r.id.label("request_id"), d.received_at.label("waiting_since"))
             .join(SupplyLine, SupplyLine.id == d.line_id).join(r, r.id == SupplyLine.request_id)
             .join(PurchaseOrder, PurchaseOrder.id == d.purchase_order_id)
@@ -99,30 +80,20 @@ def _held_receipts(actor_id: int):
             .where(d.status == "held", r.requester_id != actor_id))
 
 
-def _trips(where, kind, waiting=None, behalf=None):
-    t = TripRequest
-    return (select(literal(kind).label("kind"), _behalf(behalf), t.id.label("id"), t.number.label("number"), t.status.label("status"),
-                   t.purpose.label("title"), _none(Numeric(14, 2)).label("amount"), t.version.label("version"),
-                   User.username.label("requester"), Department.code.label("department"),
-                   t.destination.label("destination"), t.depart_at.label("depart_at"),
-                   t.distance_km.label("distance_km"), _none(String).label("supplier"),
-                   t.id.label("request_id"), (waiting if waiting is not None else t.status_changed_at).label("waiting_since"))
-            .join(User, User.id == t.requester_id).join(Department, Department.id == t.department_id).where(where))
-
-
 def _reviews(approver: Actor, caller_id: int, behalf: str | None = None) -> list:
-    """Review items of an approver (for a delegate: of the colleague, never the caller's own)."""
-    not_mine_s = and_(SupplyRequest.requester_id != approver.id, SupplyRequest.requester_id != caller_id)
-    not_mine_t = and_(TripRequest.requester_id != approver.id, TripRequest.requester_id != caller_id)
-    if approver.role == "dept_head":
-        return [_supply(and_(SupplyRequest.status == "dept_review",
-                             SupplyRequest.department_id == approver.department_id, not_mine_s), behalf=behalf),
-                _trips(and_(TripRequest.status == "requested", TripRequest.department_id == approver.department_id,
-                            not_mine_t), "trip_request", behalf=behalf)]
-    if approver.role == "logistics":
-        return [_supply(and_(SupplyRequest.status == "office_review", not_mine_s), behalf=behalf),
-                _trips(and_(TripRequest.status == "office_review", not_mine_t), "trip_request", behalf=behalf)]
-    return []
+    """Review items of every flow for an approver (for a delegate: of the colleague, never the caller's own)."""
+    parts = []
+    for name, flow in FLOWS.items():
+        m = flow.model
+        not_mine = and_(m.requester_id != approver.id, m.requester_id != caller_id)
+        if approver.role == "dept_head":
+            where = and_(m.status == flow.first_level, m.department_id == approver.department_id, not_mine)
+        elif approver.role == "logistics":
+            where = and_(m.status == flow.second_level, not_mine)
+        else:
+            continue
+        parts.append(flow.queue_item(where, name, behalf))
+    return parts
 
 
 def _parts(actor: Actor, today: tuple, delegators=()) -> list:
@@ -134,16 +105,16 @@ def _parts(actor: Actor, today: tuple, delegators=()) -> list:
     elif actor.role == "procurement":
         parts.append(_supply_lines())
     elif actor.role == "fleet":
-        parts += [_trips(TripRequest.status == "approved", "trip_dispatch"),
-                  _trips(TripRequest.status == "returned", "trip_close")]
+        parts += [trip_items(TripRequest.status == "approved", "trip_dispatch", None),
+                  trip_items(TripRequest.status == "returned", "trip_close", None)]
     elif actor.role == "driver":
         # Today's trips (office day) and any trip still under way.
         mine = select(Trip.id).join(Driver, Driver.id == Trip.driver_id).where(Driver.user_id == actor.id)
         start, end = today
-        parts.append(_trips(and_(TripRequest.trip_id.in_(mine), TripRequest.status.in_(("dispatched", "on_trip")),
+        parts.append(trip_items(and_(TripRequest.trip_id.in_(mine), TripRequest.status.in_(("dispatched", "on_trip")),
                                  (TripRequest.status == "on_trip") | and_(TripRequest.depart_at >= start,
                                                                           TripRequest.depart_at < end)),
-                            "trip_drive", waiting=TripRequest.depart_at))
+                            "trip_drive", None, waiting=TripRequest.depart_at))
     return parts
 
 
@@ -191,10 +162,11 @@ def my_queue(actor: Actor, uow, *, cursor: str | None = None, limit: int = 50) -
         rows = uow.session.execute(stmt, params).all()
         items = [dict(r._mapping) | {"actions": ACTIONS[r.kind]} for r in rows]
         now_utc = utcnow()
-        if reviews := [item for item in items if item["kind"] in REVIEWS]:
+        if reviews := [item for item in items if item["kind"] in FLOWS]:
             calendar = load_calendar(uow.session)  # read only when there is a review to date
             for item in reviews:
-                item["due_at"] = due_at(item["waiting_since"], uow.policy_document, uow.office_tz, calendar)
+                item["due_at"] = FLOWS[item["kind"]].due_at(item["waiting_since"], uow.policy_document,
+                                                            uow.office_tz, calendar)
                 item["overdue"] = now_utc >= item["due_at"]
         last = items[-1] if len(items) == limit else None
         return {"items": items,

@@ -8,8 +8,7 @@ from .access import Actor
 from .errors import Forbidden, IllegalStep, InvalidInput, NotFound
 from .outbox import emit
 from .db import utcnow
-from .purchasing import Delivery, PurchaseOrder, book, delivery_view, settle
-from .supply import SupplyLine, SupplyRequest
+from .purchasing import Delivery, PurchaseOrder, book, delivery_view, order_lines_of, settle
 
 DECISIONS = ("accept", "reject")
 
@@ -46,16 +45,16 @@ def decide(delivery_id: int, decision: str, comment: str | None, actor: Actor, u
         delivery = s.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
         if delivery.status != "held":
             raise IllegalStep("only a held receipt is accepted or rejected", allowed=[])
-        line = s.get(SupplyLine, delivery.line_id)
-        req = s.scalar(select(SupplyRequest).where(SupplyRequest.id == line.request_id).with_for_update())
+        store = uow.supply_requests
+        req = store.get(store.ids_of_lines([delivery.line_id])[0], lock=True)
+        line = next(l for l in req.lines if l.id == delivery.line_id)
         if req.requester_id == actor.id:
             raise Forbidden("nobody decides on a receipt of their own request")
         now = utcnow()
         before = po.status
         if decision == "accept":
-            book(s, po, line, req, delivery.quantity, delivery.amount)
-            req.touch()
-            before = settle(s, po, [req], actor, now)
+            book(s, line, req, delivery.quantity, delivery.amount)
+            before = settle(uow, po, [req], order_lines_of(uow, po, [req]), [line], actor)
         delivery.status = "accepted" if decision == "accept" else "rejected"
         delivery.decided_by_id, delivery.decided_at, delivery.decision_comment = actor.id, now, comment.strip()
         audit.record(s, "delivery", delivery.id, decision, actor, from_state="held", to_state=delivery.status,

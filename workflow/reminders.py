@@ -15,19 +15,12 @@ from sqlalchemy import or_, select
 
 from . import audit
 from .access import Actor
+from .approvals import kernel
+from .approvals.registry import FLOWS
 from .db import utcnow
-from .machines import fire
-from .office_calendar import WorkingCalendar, load as load_calendar
+from .office_calendar import load as load_calendar
 from .outbox import emit
 from .people import User, hash_password
-from .supply import SUPPLY_MACHINE, SupplyRequest
-from .trips import TRIP_MACHINE, TripRequest
-
-FIRST_LEVEL = {"supply_request": "dept_review", "trip_request": "requested"}
-
-
-def due_at(waiting_since: dt.datetime, doc, zone, calendar: WorkingCalendar) -> dt.datetime:
-    return calendar.add_working_days(waiting_since, doc.data["queue"]["due_working_days"], zone)
 
 
 def system_actor(s) -> Actor:
@@ -51,31 +44,31 @@ def remind_and_escalate(uow, now: dt.datetime | None = None) -> dict:
         s = uow.session
         calendar = load_calendar(s)
         system = None
-        for kind, model, machine in (("supply_request", SupplyRequest, SUPPLY_MACHINE),
-                                     ("trip_request", TripRequest, TRIP_MACHINE)):
+        for kind, flow in FLOWS.items():
+            model, first = flow.model, flow.first_level
             # Anything waiting longer than the shortest possible period is a candidate.
             cutoff = now - dt.timedelta(days=period)
-            rows = s.scalars(select(model).where(
-                model.status.in_((FIRST_LEVEL[kind], "office_review")), model.status_changed_at <= cutoff,
+            ids = s.scalars(select(model.id).where(
+                model.status.in_((first, flow.second_level)), model.status_changed_at <= cutoff,
                 or_(model.reminded_at.is_(None), model.reminded_at < model.status_changed_at)
-                | (model.status == FIRST_LEVEL[kind])).order_by(model.id).with_for_update(skip_locked=True)).all()
-            for req in rows:
-                due = due_at(req.status_changed_at, doc, zone, calendar)
+                | (model.status == first)).order_by(model.id).with_for_update(skip_locked=True)).all()
+            store = flow.store_of(uow)
+            for item_id in ids:
+                req = store.get(item_id)  # its row is locked above
+                due = flow.due_at(req.status_changed_at, doc, zone, calendar)
                 if now < due:
                     continue
                 system = system or system_actor(s)
                 base = {"number": req.number, "requester_id": req.requester_id, "department_id": req.department_id,
                         "actor_id": system.id}
-                if req.status == FIRST_LEVEL[kind] and now >= calendar.add_working_days(due, period, zone):
-                    before, after = fire(machine, req, "escalate")
-                    req.touch()
-                    req.status_changed_at = req.updated_at
-                    audit.record(s, kind, req.id, "escalate", system, from_state=before, to_state=after,
-                                 data={"overdue_since": due.isoformat()})
-                    emit(s, "task.assigned", kind, req.id, level=after, escalated=True, version=req.version, **base)
+                if req.status == first and now >= calendar.add_working_days(due, period, zone):
+                    kernel.move(flow, uow, req, "escalate", system, data={"overdue_since": due.isoformat()},
+                                events=False)
+                    emit(s, "task.assigned", kind, req.id, level=req.status, escalated=True, version=req.version, **base)
                     counts["escalated"] += 1
                 elif req.reminded_at is None or req.reminded_at < req.status_changed_at:
                     req.reminded_at = now
+                    store.save(req, req.version, ("reminded_at",))
                     audit.record(s, kind, req.id, "remind", system, from_state=req.status, to_state=req.status,
                                  data={"due": due.isoformat()})
                     emit(s, "task.overdue", kind, req.id, level=req.status, version=req.version, **base)

@@ -3,17 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text, literal, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .approvals.columns import behalf_column, none_of
 from .db import Base, Money, Quantity, UTCDateTime, utcnow
 from .machines import build, condition
-
-if TYPE_CHECKING:
-    from .people import User
+from .people import Department, User
 
 # The default office zone (TIMEZONE overrides it through the unit of work's `office_year`).
 OFFICE_TZ = ZoneInfo("Asia/Shanghai")
@@ -61,7 +60,7 @@ class SupplyRequest(Base):
     status_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    # Loaded with the request where the view needs the name (see supply_requests._load); never
+    # Loaded with the request where the view needs the name (read screens); never
     # eagerly by default, so a FOR UPDATE of requests locks no user rows.
     requester: Mapped["User"] = relationship(foreign_keys=[requester_id], viewonly=True)
     lines: Mapped[list["SupplyLine"]] = relationship(
@@ -69,15 +68,9 @@ class SupplyRequest(Base):
     findings: Mapped[list["SupplyFinding"]] = relationship(
         order_by="SupplyFinding.id", cascade="all, delete-orphan")
 
-    # Optimistic locking: every UPDATE is guarded by WHERE version = <read version>, so a stale
-    # writer gets 0 rows. The service bumps the version itself (`touch`), so that stamping the
-    # readable number right after the insert does not count as a change.
+    # Written only through the store (supply_rows.SupplyRequestStore), whose UPDATE names the version
+    # it read; the mapper's version check guards the demo seed's writes the same way.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
-
-    def touch(self) -> None:
-        """Mark a change the requester or an approver can see: new version, new updated_at."""
-        self.version += 1
-        self.updated_at = utcnow()
     __table_args__ = (
         # The approver queue: status, department, oldest first.
         Index("ix_supply_requests_queue", "status", "department_id", "status_changed_at", "id"),
@@ -148,3 +141,15 @@ class SupplyFinding(Base):
     params: Mapped[dict] = mapped_column(default=dict)
     suggestions: Mapped[list] = mapped_column(default=list)
     policy_version: Mapped[str] = mapped_column(String(32))
+
+
+def queue_item(where, kind: str, behalf: str | None):
+    """Supply requests matching `where` as the work queue's items of `kind` (the columns of approvals/columns.py)."""
+    r = SupplyRequest
+    return (select(literal(kind).label("kind"), behalf_column(behalf), r.id.label("id"), r.number.label("number"),
+                   r.status.label("status"), r.purpose.label("title"), r.total.label("amount"),
+                   r.version.label("version"), User.username.label("requester"), Department.code.label("department"),
+                   none_of(String).label("destination"), none_of(UTCDateTime).label("depart_at"),
+                   none_of(Numeric(7, 2)).label("distance_km"), none_of(String).label("supplier"),
+                   r.id.label("request_id"), r.status_changed_at.label("waiting_since"))
+            .join(User, User.id == r.requester_id).join(Department, Department.id == r.department_id).where(where))

@@ -1,10 +1,11 @@
-"""A supply request's rows as the flow's actions read and write them, with SQLAlchemy Core.
+"""The store of supply requests (`uow.supply_requests`): the one way a request and its lines are read and written.
 
-Each action reads one request (with its requester and department) and writes a handful of
-rows. Through the ORM's unit of work that cost ten times the database's own work per lifecycle
-(BENCHMARKS.md, profile_lifecycle); plain rows and cached Core statements keep an action close
-to the hand-written SQL. Screens that read (lists, history) and the rarer writers (revisions,
-orders, receipts, escalation) keep the mapped classes of `supply.py`, over the same tables.
+Every writer goes through it: drafts, revisions, the flow's actions, orders, receipts and
+escalation. It works with SQLAlchemy Core and plain records (`RequestRow`, `LineRow`): through
+the ORM's unit of work an action cost ten times the database's own work per lifecycle
+(BENCHMARKS.md, profile_lifecycle). One optimistic lock guards every write of a request: the
+UPDATE names the version it was read at (`save`). The mapped classes of `supply.py` stay as the
+tables' metadata and for read-only screens and reports.
 """
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ from types import SimpleNamespace
 
 from sqlalchemy import bindparam, select
 
+from .append_only import append
 from .budget import Budget, left
 from .catalog import GREEN_ATTRIBUTES, CatalogItem
+from .db import connection
 from .errors import StaleVersion
 from .people import Department, User
 from .supply import SupplyFinding, SupplyLine, SupplyRequest, line_amount
+from .uow import UnitOfWork
 
 REQUESTS, LINES, FINDINGS = SupplyRequest.__table__, SupplyLine.__table__, SupplyFinding.__table__
 _USERS, _DEPARTMENTS, _ITEMS = User.__table__, Department.__table__, CatalogItem.__table__
@@ -84,10 +88,13 @@ class RequestRow:
     status_changed_at: dt.datetime
     reminded_at: dt.datetime | None
 
-    def __init__(self, columns: dict, requester, department, lines: list[LineRow], budget_remaining=None):
+    def __init__(self, columns: dict, requester, department, lines: list[LineRow], budget_remaining=None,
+                 findings: list | None = None):
         self.__dict__.update(columns)
         self.requester, self.department, self.lines = requester, department, lines
         self.budget_remaining = budget_remaining
+        # The findings when already at hand (just written, or read with a page); None: read them when needed.
+        self.findings = findings
 
     @classmethod
     def loaded(cls, mapping, lines: list[LineRow]) -> "RequestRow":
@@ -209,3 +216,121 @@ def line_from_item(item, quantity: Decimal) -> LineRow:
     return LineRow(item_id=item.id, description=item.name, category=item.category, unit=item.unit,
                    unit_price=item.unit_price, supplier=item.supplier, quantity=quantity,
                    attributes={a: getattr(item, a) for a in GREEN_ATTRIBUTES})
+
+
+_DELETE_LINES = LINES.delete().where(LINES.c.request_id == bindparam("r"))
+_DELETE_FINDINGS = FINDINGS.delete().where(FINDINGS.c.request_id == bindparam("r"))
+_LOCK_IDS = (select(REQUESTS.c.id).where(REQUESTS.c.id.in_(bindparam("ids", expanding=True)))
+             .order_by(REQUESTS.c.id).with_for_update())
+_REQUESTS_OF_LINES = select(LINES.c.request_id).where(LINES.c.id.in_(bindparam("ids", expanding=True))).distinct()
+_LINES_OF_ORDER = select(LINES).where(LINES.c.purchase_order_id == bindparam("po")).order_by(LINES.c.id)
+_SAVE_LINE = LINES.update().where(LINES.c.id == bindparam("lid"))
+
+
+@UnitOfWork.store("supply_requests")
+class SupplyRequestStore:
+    """Supply requests with their lines and findings, in the unit of work's transaction."""
+
+    def __init__(self, uow):
+        self._uow = uow
+
+    @property
+    def _db(self):
+        return connection(self._uow.session)
+
+    def get(self, request_id: int, *, lock: bool = False) -> RequestRow | None:
+        """The request with its requester, department, budget and lines; `lock` holds its row until the commit."""
+        return load(self._db, request_id, for_update=lock)
+
+    def get_many(self, request_ids, *, lock: bool = False) -> dict[int, RequestRow]:
+        """Several requests by id; locked in id order, so two writers of overlapping sets never deadlock."""
+        ids = sorted(set(request_ids))
+        if lock and ids:
+            self._db.execute(_LOCK_IDS, {"ids": ids}).all()
+        found = {i: load(self._db, i) for i in ids}
+        return {i: r for i, r in found.items() if r is not None}
+
+    def ids_of_lines(self, line_ids) -> list[int]:
+        """The requests the given lines belong to, in id order."""
+        return sorted(self._db.execute(_REQUESTS_OF_LINES, {"ids": list(line_ids)}).scalars())
+
+    def add(self, request: dict, lines: list[LineRow]) -> RequestRow:
+        """A new request and its lines, numbered."""
+        return insert(self._db, request, lines)
+
+    def save(self, req: RequestRow, read_version: int, fields: tuple[str, ...]) -> None:
+        """Write `fields` of the request, or StaleVersion if it changed since `read_version`."""
+        save(self._db, req, read_version, fields)
+
+    def replace_lines(self, req: RequestRow, lines: list[LineRow]) -> None:
+        """The request's lines become `lines` (a revision): the old rows go, the new get their ids."""
+        self._db.execute(_DELETE_LINES, {"r": req.id})
+        ids = self._db.execute(_INSERT_LINES, [line.columns() | {"request_id": req.id} for line in lines]).scalars()
+        for line, line_id in zip(lines, ids, strict=True):
+            line.id, line.request_id = line_id, req.id
+        req.lines = lines
+
+    def save_lines(self, lines: list[LineRow], fields: tuple[str, ...]) -> None:
+        """Write `fields` of each line (its request's row is locked by the caller)."""
+        if lines:
+            self._db.execute(_SAVE_LINE, [{"lid": l.id} | {f: getattr(l, f) for f in fields} for l in lines])
+
+    def mark_lines(self, lines: list[LineRow]) -> None:
+        mark_lines(self._db, lines)
+
+    def lines(self, request_id: int) -> list[LineRow]:
+        return lines_of(self._db, request_id)
+
+    def lines_of_order(self, purchase_order_id: int) -> list[LineRow]:
+        """The lines a purchase order buys, in id order."""
+        return [LineRow(**row) for row in self._db.execute(_LINES_OF_ORDER, {"po": purchase_order_id}).mappings()]
+
+    def findings(self, req: RequestRow) -> list:
+        """The request's findings: those at hand, or read."""
+        if req.findings is None:
+            req.findings = findings_of(self._db, req.id)
+        return req.findings
+
+    def replace_findings(self, req: RequestRow, rows: list[dict]) -> None:
+        """The findings of this submission replace the last one's."""
+        self._db.execute(_DELETE_FINDINGS, {"r": req.id})
+        if rows:
+            append(self._uow.session, SupplyFinding, rows)  # through append: the model's listeners see each row
+        # The answer shows these rows in this order (the order of their ids): no need to read them back.
+        req.findings = [SimpleNamespace(**r) for r in rows]
+
+    def catalog_items(self, ids: set[int]) -> dict[int, SimpleNamespace]:
+        return catalog_items(self._db, ids)
+
+    def page(self, where, *, before_id: int | None, limit: int) -> list[RequestRow]:
+        """Newest first, with lines and findings: three statements for the whole page."""
+        stmt = _SUMMARY.where(*where)
+        if before_id:
+            stmt = stmt.where(REQUESTS.c.id < before_id)
+        rows = self._db.execute(stmt.order_by(REQUESTS.c.id.desc()).limit(limit)).mappings().all()
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        lines: dict[int, list[LineRow]] = {i: [] for i in ids}
+        for row in self._db.execute(_LINES_OF_MANY, {"ids": ids}).mappings():
+            lines[row["request_id"]].append(LineRow(**row))
+        findings: dict[int, list] = {i: [] for i in ids}
+        for f in self._db.execute(_FINDINGS_OF_MANY, {"ids": ids}).all():
+            findings[f.request_id].append(f)
+        return [RequestRow({k: r[k] for k in _REQUEST_COLUMNS},
+                           SimpleNamespace(id=r["requester_id"], username=r["requester_username"],
+                                           full_name=r["requester_full_name"]),
+                           SimpleNamespace(id=r["department_id"], code=r["department_code"],
+                                           name=r["department_name"], name_zh=r["department_name_zh"]),
+                           lines[r["id"]], findings=findings[r["id"]]) for r in rows]
+
+
+_SUMMARY = (select(REQUESTS, _USERS.c.username.label("requester_username"),
+                   _USERS.c.full_name.label("requester_full_name"), _DEPARTMENTS.c.code.label("department_code"),
+                   _DEPARTMENTS.c.name.label("department_name"), _DEPARTMENTS.c.name_zh.label("department_name_zh"))
+            .join(_USERS, _USERS.c.id == REQUESTS.c.requester_id)
+            .join(_DEPARTMENTS, _DEPARTMENTS.c.id == REQUESTS.c.department_id))
+_LINES_OF_MANY = (select(LINES).where(LINES.c.request_id.in_(bindparam("ids", expanding=True)))
+                  .order_by(LINES.c.request_id, LINES.c.position))
+_FINDINGS_OF_MANY = (select(FINDINGS).where(FINDINGS.c.request_id.in_(bindparam("ids", expanding=True)))
+                     .order_by(FINDINGS.c.request_id, FINDINGS.c.id))

@@ -1,8 +1,7 @@
-"""Services of the vehicle flow up to approval: file, revise, review, cancel; reading and history."""
+"""Services of the vehicle flow: its declaration (TRIP_FLOW), filing, revision, review, reading and history."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -11,16 +10,18 @@ from sqlalchemy import select
 from policies import Outcome
 from policies.travel import TripFacts, evaluate_trip
 
-from . import audit
+from . import audit, trip_steps
 from .access import OFFICE_WIDE_READERS, Actor, visible
+from .approvals import kernel
+from .approvals.flow import REQUESTER, REVIEWER, Flow, StepResult, due_in_working_days
+from .approvals.kernel import KeepAndRefuse
 from .compliance import finding_view
 from .db import connection, utcnow
-from .delegation import active_delegators, reviewer
-from .errors import Forbidden, InvalidInput, JustificationRequired, NotFound, PolicyBlocked, StaleVersion
-from .machines import allowed, fire
-from .outbox import emit
+from .errors import Forbidden, InvalidInput, JustificationRequired, PolicyBlocked, StaleVersion
+from .machines import allowed
 from .people import Department, User
-from .trips import TRIP_MACHINE, AvoidedTrip, CommonDestination, Trip, TripRequest, destination_key
+from .trip_store import TripRequestStore  # noqa: F401 - registers uow.trip_requests
+from .trips import TRIP_MACHINE, queue_item, AvoidedTrip, CommonDestination, Trip, TripRequest, destination_key
 
 # The buyer reads every supply request to order it, but has no business with anyone's trips.
 TRIP_READERS = (OFFICE_WIDE_READERS - {"procurement"}) | {"fleet"}
@@ -42,32 +43,18 @@ class TripInput:
     exemption_note: str | None = None
 
 
-def can_view(actor: Actor, req: TripRequest, driver_user_id: int | None = None) -> bool:
+def can_view(actor: Actor, req: TripRequest) -> bool:
     return (req.requester_id == actor.id or actor.role in TRIP_READERS
-            or (actor.role == "dept_head" and actor.department_id == req.department_id)
-            or (driver_user_id is not None and driver_user_id == actor.id))
+            or (actor.role == "dept_head" and actor.department_id == req.department_id))
 
 
-def _driver_user(s, req: TripRequest) -> int | None:
-    if req.trip_id is None:
-        return None
-    from .fleet import Driver
-
-    return s.scalar(select(Driver.user_id).join(Trip, Trip.driver_id == Driver.id).where(Trip.id == req.trip_id))
+def _can_view(uow, req: TripRequest, actor: Actor) -> bool:
+    # The driver of the request's trip reads it too (asked only when nothing else lets the actor in).
+    return can_view(actor, req) or uow.trip_requests.driver_user(req) == actor.id
 
 
-def load(s, request_id: int, actor: Actor, *, for_update: bool = False) -> TripRequest:
-    stmt = select(TripRequest).where(TripRequest.id == request_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    req = s.scalar(stmt)
-    if req is None or not (can_view(actor, req, _driver_user(s, req)) or any(
-            can_view(colleague.as_actor(), req) for colleague in active_delegators(s, actor.id))):
-        raise NotFound("no such trip request")
-    return req
-
-
-def view(req: TripRequest, actor: Actor, s) -> dict:
+def view(uow, req: TripRequest, actor: Actor) -> dict:
+    s = uow.session
     requester = s.get(User, req.requester_id)
     dep = s.get(Department, req.department_id)
     trip = s.get(Trip, req.trip_id) if req.trip_id else None
@@ -106,8 +93,7 @@ def _stored_finding_view(d: dict, language: str) -> dict:
 
 
 def get_request(request_id: int, actor: Actor, uow) -> dict:
-    with uow:
-        return view(load(uow.session, request_id, actor), actor, uow.session)
+    return kernel.get(TRIP_FLOW, request_id, actor, uow)
 
 
 def list_requests(actor: Actor, uow, *, status=None, before_id=None, limit=50) -> list[dict]:
@@ -118,13 +104,11 @@ def list_requests(actor: Actor, uow, *, status=None, before_id=None, limit=50) -
         if before_id:
             stmt = stmt.where(TripRequest.id < before_id)
         rows = uow.session.scalars(stmt.order_by(TripRequest.id.desc()).limit(limit)).all()
-        return [view(r, actor, uow.session) for r in rows]
+        return [view(uow, r, actor) for r in rows]
 
 
 def request_history(request_id: int, actor: Actor, uow) -> list[dict]:
-    with uow:
-        load(uow.session, request_id, actor)
-        return audit.history_view(uow.session, "trip_request", request_id)
+    return kernel.history(TRIP_FLOW, request_id, actor, uow)
 
 
 # ---- filing --------------------------------------------------------------------------------
@@ -207,7 +191,8 @@ def file_request(given: TripInput, actor: Actor, uow) -> dict:
         _fill_distance(s, given)
         _check_period(given.depart_at, given.return_at, doc)
         now = utcnow()
-        req = TripRequest(version=1, requester_id=actor.id, department_id=actor.department_id, status="new",
+        # Version 0 until the submission below, which makes it 1: filing is one step for the requester.
+        req = TripRequest(version=0, requester_id=actor.id, department_id=actor.department_id, status="new",
                           purpose_category=given.purpose_category, purpose=given.purpose, origin=given.origin,
                           destination=given.destination, destination_id=given.destination_id,
                           distance_km=given.distance_km, passengers=given.passengers, cargo=given.cargo or "",
@@ -219,21 +204,18 @@ def file_request(given: TripInput, actor: Actor, uow) -> dict:
             refusal = _refuse(s, req, blocked, doc, actor, uow.office_tz)
             uow.commit()  # only the avoided trip is kept; no request row
             raise refusal
-        s.add(req)
-        s.flush()
-        req.number = f"TR-{uow.office_year(now)}-{req.id:06d}"
-        before, after = fire(TRIP_MACHINE, req, "submit", skip_dept=_skip_dept(s, req))
-        audit.record(s, "trip_request", req.id, "submit", actor, from_state=None, to_state=after,
-                     policy_version=doc.version)
-        _emit(s, req, "submit", after, actor, None)
+        uow.trip_requests.add(req, uow.office_year(now))
+        kernel.move(TRIP_FLOW, uow, req, "submit", actor, recorded_from=None,
+                    context={"skip_dept": _skip_dept(s, req), "needs_office": req.needs_office_review})
+        answer = view(uow, req, actor)
         uow.commit()
-        return view(req, actor, s)
+        return answer
 
 
 def revise_request(request_id: int, version: int, changes: dict, actor: Actor, uow) -> dict:
     with uow:
         s = uow.session
-        req = load(s, request_id, actor, for_update=True)
+        req = kernel.load(TRIP_FLOW, uow, request_id, actor, lock=True)
         if req.requester_id != actor.id:
             raise Forbidden("only the requester edits a trip request")
         if req.version != version:
@@ -250,51 +232,58 @@ def revise_request(request_id: int, version: int, changes: dict, actor: Actor, u
             req.distance_km = dest.distance_km
         if {"depart_at", "return_at"} & set(changes):
             _check_period(req.depart_at, req.return_at, uow.policy_document, departure_given="depart_at" in changes)
-        req.touch()
+        req.version, req.updated_at = version + 1, utcnow()
+        uow.trip_requests.save(req, version, tuple(changes) + ("version", "updated_at"))
         audit.record(s, "trip_request", req.id, "edit", actor, from_state=req.status, to_state=req.status,
                      data={"fields": sorted(changes)})
+        answer = view(uow, req, actor)
         uow.commit()
-        return view(req, actor, s)
+        return answer
 
 
-# ---- review actions ------------------------------------------------------------------------
+# ---- the flow's own steps ------------------------------------------------------------------
 
-def review(req: TripRequest, action: str, actor: Actor, s, doc, zone, *, comment=None) -> None:
-    """approve, return, reject, resubmit or cancel a locked trip request (the caller commits).
-
-    `zone` is the office's: the day of a refused trip is counted in it."""
-    if action in ("return", "reject") and not (comment and comment.strip()):
-        raise InvalidInput(f"{action} needs a comment", {"comment": ["Required when returning or rejecting."]})
-    context = {"needs_office": req.needs_office_review}
-    if action == "resubmit":
-        if req.requester_id != actor.id:
-            raise Forbidden("only the requester resubmits")
-        blocked = _evaluate(s, req, doc, actor)
-        if blocked:
-            raise _refuse(s, req, blocked, doc, actor, zone)
-        context["skip_dept"] = _skip_dept(s, req)
-    elif action == "cancel":
-        if req.requester_id != actor.id and not actor.is_("fleet"):
-            raise Forbidden("only the requester or the fleet manager cancels")
-    else:
-        actor = reviewer(s, actor, action, "trip_request", req)
-    before, after = fire(TRIP_MACHINE, req, action, **context)
-    req.touch()
-    req.status_changed_at = req.updated_at
-    audit.record(s, "trip_request", req.id, action, actor, from_state=before, to_state=after, comment=comment,
-                 policy_version=req.policy_version)
-    _emit(s, req, action, after, actor, comment)
+def _resubmit(uow, req: TripRequest, actor: Actor, details: dict) -> StepResult:
+    """Checked again as when filed: refused (kept as an avoided trip), or on to its first reviewer."""
+    blocked = _evaluate(uow.session, req, uow.policy_document, actor)
+    if blocked:
+        raise KeepAndRefuse(_refuse(uow.session, req, blocked, uow.policy_document, actor, uow.office_tz))
+    return StepResult(context={"skip_dept": _skip_dept(uow.session, req)})
 
 
-def _emit(s, req: TripRequest, action: str, after: str, actor: Actor, comment: str | None) -> None:
-    base: dict[str, Any] = {"number": req.number, "requester_id": req.requester_id,
-                            "department_id": req.department_id, "actor_id": actor.id, "to": after,
-                            "comment": comment or ""}
-    topic = {"submit": "trip.requested", "resubmit": "trip.requested", "return": "trip.returned",
-             "reject": "trip.rejected", "cancel": "trip.cancelled"}.get(action)
-    if action == "approve":
-        topic = "trip.approved" if after == "approved" else "trip.advanced"
-    if topic:
-        emit(s, topic, "trip_request", req.id, **base)
-    if after in ("requested", "office_review"):
-        emit(s, "task.assigned", "trip_request", req.id, level=after, version=req.version, **base)
+def _free_trip(uow, req: TripRequest, action: str) -> tuple[str, ...]:
+    """A cancelled request leaves its trip; a trip left with no request frees its vehicle and driver."""
+    if req.trip_id is None:
+        return ()
+    trip_id, req.trip_id = req.trip_id, None
+    if not [r for r in uow.trip_requests.of_trip(trip_id) if r.id != req.id]:
+        trip = uow.session.get(Trip, trip_id)
+        trip.active, trip.status = False, "cancelled"
+    return ("trip_id",)
+
+
+def _requester_or_fleet(uow, req: TripRequest, actor: Actor) -> bool:
+    return req.requester_id == actor.id or actor.is_("fleet")
+
+
+TRIP_FLOW = Flow(
+    name="trip_request", label="trip request", metric="trip", path="trip-requests", machine=TRIP_MACHINE, store="trip_requests", model=TripRequest,
+    first_level="requested", second_level="office_review", readers=TRIP_READERS,
+    who={"resubmit": REQUESTER, "cancel": _requester_or_fleet,
+         "approve": REVIEWER, "return": REVIEWER, "reject": REVIEWER,
+         "dispatch": trip_steps.fleet_only, "depart": trip_steps.driver_or_fleet,
+         "arrive": trip_steps.driver_or_fleet, "close": trip_steps.fleet_only},
+    topics={"submit": "trip.requested", "resubmit": "trip.requested", "approve": "trip.advanced",
+            "approve:final": "trip.approved", "return": "trip.returned", "reject": "trip.rejected",
+            "cancel": "trip.cancelled"},
+    review_states=("requested", "office_review"),
+    steps={"resubmit": _resubmit, **trip_steps.STEPS},
+    applied={"cancel": _free_trip},
+    can_view=_can_view, view=view, queue_item=queue_item, due_at=due_in_working_days)
+
+
+def act(request_id: int, action: str, body: dict, actor: Actor, uow) -> dict:
+    """Any action on a trip request (the kernel's `act` on its declaration); `body` holds the version
+    and the action's own fields (comment, vehicle and driver, odometer readings...)."""
+    details = {k: v for k, v in body.items() if k != "version"}
+    return kernel.act(TRIP_FLOW, request_id, action, body["version"], actor, uow, **details)

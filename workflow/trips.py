@@ -5,12 +5,14 @@ import datetime as dt
 import unicodedata
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text, literal, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .approvals.columns import behalf_column, none_of
 from .db import Base, Money, UTCDateTime, utcnow
 from .fleet import Energy, Km
 from .machines import build, condition
+from .people import Department, User
 
 TRIP_STATES = ["new", "requested", "office_review", "sent_back", "approved", "dispatched", "on_trip",
                "returned", "closed", "rejected", "cancelled"]
@@ -129,10 +131,6 @@ class TripRequest(Base):
         CheckConstraint("return_at > depart_at", name="period_forward"),
     )
 
-    def touch(self) -> None:
-        self.version += 1
-        self.updated_at = utcnow()
-
 
 class AvoidedTrip(Base):
     """A trip request refused by VU-135: the car trip that did not happen, for the reports.
@@ -162,3 +160,15 @@ class AvoidedTrip(Base):
 def destination_key(destination: str) -> str:
     """A destination as the avoided-trip count compares it: NFKC, whitespace collapsed, case folded."""
     return " ".join(unicodedata.normalize("NFKC", destination).split()).casefold()[:200]
+
+
+def queue_item(where, kind: str, behalf: str | None, waiting=None):
+    """Trip requests matching `where` as the work queue's items of `kind` (the columns of approvals/columns.py)."""
+    t = TripRequest
+    return (select(literal(kind).label("kind"), behalf_column(behalf), t.id.label("id"), t.number.label("number"),
+                   t.status.label("status"), t.purpose.label("title"), none_of(Numeric(14, 2)).label("amount"),
+                   t.version.label("version"), User.username.label("requester"), Department.code.label("department"),
+                   t.destination.label("destination"), t.depart_at.label("depart_at"),
+                   t.distance_km.label("distance_km"), none_of(String).label("supplier"), t.id.label("request_id"),
+                   (waiting if waiting is not None else t.status_changed_at).label("waiting_since"))
+            .join(User, User.id == t.requester_id).join(Department, Department.id == t.department_id).where(where))

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,7 +16,29 @@ class UnitOfWork:
 
     Nested `with` blocks share the outer session, so a service may call another service
     and both land in one transaction (the outer block commits).
+
+    Each aggregate has one store, reached as an attribute (`uow.supply_requests`,
+    `uow.trip_requests`): the one way its items are loaded and saved. A store module registers
+    itself with `@UnitOfWork.store("name")`.
     """
+
+    stores: ClassVar[dict[str, Callable[["UnitOfWork"], Any]]] = {}
+
+    @classmethod
+    def store(cls, name: str):
+        """Register a store class under `name`: `uow.<name>` is an instance bound to this unit of work."""
+        def register(factory):
+            cls.stores[name] = factory
+            return factory
+        return register
+
+    def __getattr__(self, name: str):
+        # Only for names not set on the instance: the stores, made once per unit of work.
+        factory = type(self).stores.get(name)
+        if factory is None:
+            raise AttributeError(f"the unit of work has no {name!r} (no store of that name is registered)")
+        store = self.__dict__[name] = factory(self)
+        return store
 
     def __init__(self, session_factory: sessionmaker, policy_document=None, office_tz: str = "Asia/Shanghai",
                  on_outbox=None):

@@ -9,7 +9,9 @@ from api.auth import uow
 from api.fields import ID_MAX, is_id
 from api.purchase_orders.schemas import ReceiptDecisionSchema
 from api.ratelimits import BULK_MAX_ITEMS, bulk_items
-from workflow import dispatch, queue, receipts, supply_requests
+from workflow import queue, receipts
+from workflow.approvals import kernel
+from workflow.approvals.registry import FLOWS
 from workflow.errors import BadQuery, DomainError
 
 from .auth import login_required, web_actor
@@ -42,12 +44,9 @@ def bulk_approve():
         try:
             if not (is_id(item_id) and is_id(version) and int(item_id) <= ID_MAX and int(version) <= ID_MAX):
                 raise ValueError(value)
-            if kind == "supply_request":
-                done = supply_requests.act(int(item_id), "approve", int(version), actor, uow())
-            elif kind == "trip_request":
-                done = dispatch.act(int(item_id), "approve", {"version": int(version)}, actor, uow())
-            else:
+            if kind not in FLOWS:
                 raise ValueError(kind)
+            done = kernel.act(FLOWS[kind], int(item_id), "approve", int(version), actor, uow())
             results.append({"number": done["number"], "ok": True, "status": done["status"]})
         except DomainError as exc:
             results.append({"number": f"#{item_id}", "ok": False, "message": exc.message})
