@@ -13,27 +13,27 @@ candidates=(
   tests/integration/test_rate_limits.py
   tests/integration/test_audit_role.py
   tests/integration/test_faults.py
-  tests/unit/test_input_limits.py
-  tests/unit/test_limits_in_the_openapi_document.py
-  tests/unit/test_unresponsive_database.py
+  tests/http/test_input_limits.py
+  tests/http/test_limits_in_the_openapi_document.py
+  tests/http/test_unresponsive_database.py
   tests/integration/test_fuzz_api.py
-  tests/unit/test_web_security.py
+  tests/http/test_web_security.py
   # Issue 14: limits per person across processes, malformed input, exports that cannot run code.
   tests/integration/test_security_limits.py
-  tests/unit/test_security_input.py
+  tests/http/test_security_input.py
   tests/unit/test_security_exports.py
   # Issue 14: two levels two people, trusted prices, redirects, webhooks, the signing key, cookies,
   # avoided trips counted once.
-  tests/unit/test_security_separation_of_duties.py
-  tests/unit/test_security_prices.py
+  tests/http/test_security_separation_of_duties.py
+  tests/http/test_security_prices.py
   tests/integration/test_security_prices.py
-  tests/unit/test_security_web.py
-  tests/unit/test_security_webhooks.py
+  tests/http/test_security_web.py
+  tests/http/test_security_webhooks.py
   tests/integration/test_security_webhooks.py
-  tests/unit/test_security_avoided_trips.py
+  tests/http/test_security_avoided_trips.py
   tests/integration/test_security_avoided_trips_pg.py
   # Issue 20: working days and no test that depends on the day it runs.
-  tests/unit/test_office_calendar.py
+  tests/http/test_office_calendar.py
   # The notification tests' own fault cases (issue 4) are point-6 figures too.
   tests/integration/test_notifications.py::test_submissions_while_redis_is_down_succeed_and_are_mailed_exactly_once_when_it_returns
   tests/integration/test_notifications.py::test_send_task_of_a_worker_killed_mid_delivery_is_redelivered_and_mails_exactly_once

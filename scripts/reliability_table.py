@@ -25,18 +25,18 @@ POINTS = {
 }
 # What each test file of the later issues covers, for the count of its tests by file.
 FILES = {
-    "tests/unit/test_security_separation_of_duties.py": "14.1 Two levels, two people; delegation limits",
-    "tests/unit/test_security_prices.py": "14.2 Prices from the catalog; receipts held above tolerance",
+    "tests/http/test_security_separation_of_duties.py": "14.1 Two levels, two people; delegation limits",
+    "tests/http/test_security_prices.py": "14.2 Prices from the catalog; receipts held above tolerance",
     "tests/integration/test_security_prices.py": "14.2 The same over HTTP on PostgreSQL, with a race",
-    "tests/unit/test_security_web.py": "14.3, 14.5, 14.10 Redirects, the signing key, cookies and caching",
-    "tests/unit/test_security_webhooks.py": "14.4 Webhooks cannot reach inside",
+    "tests/http/test_security_web.py": "14.3, 14.5, 14.10 Redirects, the signing key, cookies and caching",
+    "tests/http/test_security_webhooks.py": "14.4 Webhooks cannot reach inside",
     "tests/integration/test_security_webhooks.py": "14.4 The same over HTTP on PostgreSQL",
     "tests/integration/test_security_limits.py": "14.6 Limits per person across processes (Redis)",
-    "tests/unit/test_security_input.py": "14.7 Malformed input is 4xx",
-    "tests/unit/test_security_avoided_trips.py": "14.8 A refused short trip counts once",
+    "tests/http/test_security_input.py": "14.7 Malformed input is 4xx",
+    "tests/http/test_security_avoided_trips.py": "14.8 A refused short trip counts once",
     "tests/integration/test_security_avoided_trips_pg.py": "14.8 The same under concurrent sends on PostgreSQL",
     "tests/unit/test_security_exports.py": "14.9 Exports that cannot run code",
-    "tests/unit/test_office_calendar.py": "20 The office's working calendar",
+    "tests/http/test_office_calendar.py": "20 The office's working calendar",
 }
 
 

@@ -21,9 +21,9 @@ OFFICE_NOW = dt.datetime(2026, 12, 9, 10, 0, tzinfo=OFFICE_TZ)
 _system_clock = office_clock.current()
 
 if "faketime" in os.environ.get("LD_PRELOAD", ""):
-    # .ci/run runs the unit tests under libfaketime with the monotonic clock left real; there,
-    # libfaketime 0.9.10 answers EINVAL to the absolute monotonic clock_nanosleep behind Python
-    # 3.11's time.sleep. select()'s relative timeout is not intercepted and sleeps the same.
+    # .ci/run runs the unit, services and http tests under libfaketime with the monotonic clock
+    # left real; there, libfaketime 0.9.10 answers EINVAL to the absolute monotonic clock_nanosleep
+    # behind Python 3.11's time.sleep. select()'s relative timeout is not intercepted and sleeps the same.
     time.sleep = lambda seconds: select.select([], [], [], seconds)
 
 

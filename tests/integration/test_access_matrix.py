@@ -404,7 +404,7 @@ def refused(cell: Cell, resp) -> bool:
 
 @pytest.fixture
 def matrix_app(pg_url):
-    # CSRF is its own test (tests/unit/test_web_security.py); here a form without its token must
+    # CSRF is its own test (tests/http/test_web_security.py); here a form without its token must
     # still be judged on who sends it.
     # robot.invalid resolves nowhere: only the administrator's allow-list lets it be saved (issue 14).
     app = support.make_app(pg_url, WTF_CSRF_ENABLED=False, METRICS_TOKEN="m" * 32,

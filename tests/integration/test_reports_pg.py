@@ -1,4 +1,4 @@
-"""Finance's reports on PostgreSQL through real HTTP: the same core checks as tests/unit/test_reports.py.
+"""Finance's reports on PostgreSQL through real HTTP: the same core checks as tests/http/test_reports.py.
 
 The SQL differs by dialect (month keys via timezone()/to_char, JSON ->> for blocked totals,
 INSERT .. ON CONFLICT for snapshots), so the figures are checked again here. Every expected

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from tests.unit.test_web_security import _login, _token
+from tests.http.test_web_security import _login, _token
 from workflow import office_calendar
 from workflow.audit import AuditEvent
 from workflow.office_calendar import LIBRARY_YEARS, NATIONAL, WorkingCalendar

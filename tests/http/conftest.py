@@ -1,4 +1,8 @@
-"""Fixtures shared by the unit tests of the web pages."""
+"""The app in process: its JSON API and web pages through Flask's test client, its `flask` commands
+through the CLI runner (they read their results back through the API), all on a seeded SQLite copy.
+
+`app`, `client` and `runtime` come from tests/conftest.py (the browser tests use them too).
+"""
 from __future__ import annotations
 
 import pytest

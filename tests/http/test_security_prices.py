@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from policies.document import PolicyDocumentError, load_document
 from tests.price_support import HELD, ORDERS, REQUESTS, approved, budget, created, described, ordered, receive
-from tests.unit.test_web_form_limits import _browser, _post
+from tests.http.test_web_form_limits import _browser, _post
 from workflow.audit import AuditEvent
 from workflow.purchasing import Delivery
 from workflow.supply import SupplyRequest
