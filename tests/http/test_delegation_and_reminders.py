@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from tests.trip_support import at
+from tests.http.trip_support import at
 from workflow import people
 from workflow.audit import AuditEvent
 from workflow.db import utcnow

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tests.trip_support import SHANGHAI, approved_trip, at, vehicle_and_driver
+from tests.http.trip_support import SHANGHAI, approved_trip, at, vehicle_and_driver
 from workflow import clock
 from workflow.fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
 from workflow.trips import CommonDestination

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests import support
 from tests.figures import record
-from tests.observability import APPROVE_ROUTE, json_lines, queue_count, samples, submitted_request, value
+from tests.http.observability import APPROVE_ROUTE, json_lines, queue_count, samples, submitted_request, value
 from workflow import delivery, notifications
 from workflow.logs import JsonFormatter, Redactor
 from workflow.notifications import Message

@@ -1,6 +1,6 @@
 """Finance's reports on SQLite: expenditure, consumption, vehicles, targets, snapshots, exports, the digest.
 
-Every expected figure is worked out by hand from the rows listed in tests/report_data.py; the
+Every expected figure is worked out by hand from the rows listed in tests/http/report_data.py; the
 arithmetic is in the comment beside it. Headcounts: GEN 12, FIN 6, LOG 8, 26 in all.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.report_data import (FLEET_PLATES, ReportData, error_fields, figures, fleet_dataset, groups, office,
+from tests.http.report_data import (FLEET_PLATES, ReportData, error_fields, figures, fleet_dataset, groups, office,
                                office_today, supply_dataset, target_dataset)
 from workflow import reporting
 from workflow.notifications import Notification

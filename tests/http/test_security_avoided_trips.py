@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from policies.periods import parse as parse_period
 
-from tests.trip_support import at, trip_body
+from tests.http.trip_support import at, trip_body
 from workflow.fleet_reports import avoided as avoided_figures
 from workflow.trips import AvoidedTrip
 

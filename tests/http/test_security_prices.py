@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from policies.document import PolicyDocumentError, load_document
-from tests.price_support import HELD, ORDERS, REQUESTS, approved, budget, created, described, ordered, receive
+from tests.http.price_support import HELD, ORDERS, REQUESTS, approved, budget, created, described, ordered, receive
 from tests.http.test_web_form_limits import _browser, _post
 from workflow.audit import AuditEvent
 from workflow.purchasing import Delivery

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from policies.document import load_document
 from tests.support import PASSWORD
-from tests.trip_support import at, trip_body
+from tests.http.trip_support import at, trip_body
 from workflow import delegation, people
 from workflow.audit import AuditEvent
 from workflow.db import utcnow

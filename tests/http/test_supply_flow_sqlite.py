@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from tests.lifecycle import run_full_lifecycle
+from tests.http.lifecycle import run_full_lifecycle
 from workflow.budget import Budget
 from workflow.people import Department
 

@@ -20,7 +20,7 @@ from api.supply_requests.resources import ACTIONS as SUPPLY_ACTIONS
 from tests import support
 from tests.figures import record
 from tests.integration.access_world import USERS, World, build_world
-from tests.trip_support import at, trip_body
+from tests.http.trip_support import at, trip_body
 from workflow.dispatch import ACTIONS as TRIP_ACTIONS
 from workflow.models import metadata
 

@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 from tests import support
 from tests.figures import record
 from tests.integration.services import ROOT, VENV_BIN, CeleryWorker, RedisServer, free_port, wait_until
-from tests.observability import APPROVE_ROUTE, json_lines, samples, submitted_request, value
+from tests.http.observability import APPROVE_ROUTE, json_lines, samples, submitted_request, value
 
 SECRET = "integration-secret-key-never-logged-0123456789abcdef"
 

@@ -15,7 +15,7 @@ from api.reports import export
 from api.reports.export import cell
 from tests import support
 from tests.figures import record
-from tests.report_data import ReportData, office
+from tests.http.report_data import ReportData, office
 
 HOSTILE = ["=1+1", "=HYPERLINK(\"http://evil.example\",\"x\")", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
            "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "\n=1+1", "-5 reams", "-", "=", "\uff1d1+1", "\uff20SUM(A1)"]

@@ -1,4 +1,7 @@
-"""The procurement lifecycle as a script over any Client, shared by the SQLite and PostgreSQL tests."""
+"""The procurement lifecycle as a script over any Client, shared by the SQLite and PostgreSQL tests.
+
+Beside the HTTP tests on SQLite; the PostgreSQL tests (tests/integration) take it from here.
+"""
 from __future__ import annotations
 
 from decimal import Decimal

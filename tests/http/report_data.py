@@ -4,6 +4,8 @@ No service is called: every delivery, trip, fuel log, maintenance record, avoide
 blocked submission is inserted as it would be stored, at a chosen moment, so that each test
 can work out the expected figures by hand. The expected figures themselves live in the tests.
 
+Beside the HTTP tests on SQLite; tests/integration/test_reports_pg.py takes it from here.
+
 Times are given in the office's zone (Asia/Shanghai, UTC+8, no daylight saving).
 
 The supply set (`supply_dataset`), period 2026-Q3 against 2025-Q3. Departments: GEN (12

@@ -1,4 +1,7 @@
-"""Steps the price tests share on SQLite and PostgreSQL: a request approved, ordered, and received at a price."""
+"""Steps the price tests share on SQLite and PostgreSQL: a request approved, ordered, and received at a price.
+
+Beside the HTTP tests on SQLite; tests/integration/test_security_prices.py takes them from here.
+"""
 from __future__ import annotations
 
 from decimal import Decimal

@@ -1,4 +1,7 @@
-"""Test support for health, metrics and logs: reading a Prometheus scrape, a request waiting for approval."""
+"""Test support for health, metrics and logs: reading a Prometheus scrape, a request waiting for approval.
+
+Beside the HTTP tests on SQLite; tests/integration/test_observability.py takes it from here.
+"""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,8 @@
-"""Helpers for trip tests: times in the future, filing and approving trip requests."""
+"""Helpers for trip tests: times in the future, filing and approving trip requests.
+
+Beside the HTTP tests, their first users; the PostgreSQL tests (tests/integration) and the browser
+tests (tests/e2e) take the same steps from here.
+"""
 from __future__ import annotations
 
 import datetime as dt
