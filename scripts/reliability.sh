@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the reliability and security tests of issues 7, 14 and 20 and write RELIABILITY.md from the figures
-# they record (tests/figures.py). Services are required here: a missing PostgreSQL, Redis or
-# PostgreSQL binaries is a failure, not a skip. Exits non-zero when a test failed; the file is
+# they record (the `record` fixture of tests/conftest.py). Services are required here: a missing
+# PostgreSQL, Redis or PostgreSQL binaries is a failure, not a skip. Exits non-zero when a test failed; the file is
 # written anyway, with the failures marked. Extra arguments go to pytest (e.g. -k faults).
 set -euo pipefail
 . "$(dirname "$0")/venv.sh" test

@@ -1,8 +1,8 @@
 """Write RELIABILITY.md from one run of the issue-7 tests: the figures they recorded and their outcomes.
 
 Usage: reliability_table.py FIGURES.jsonl JUNIT.xml OUTPUT.md
-FIGURES.jsonl is what tests/figures.py appended (JIEYUE_FIGURES); JUNIT.xml is pytest's
---junitxml report, which says which tests passed, failed or were skipped.
+FIGURES.jsonl is what the tests' `record` fixture (tests/conftest.py) appended (JIEYUE_FIGURES);
+JUNIT.xml is pytest's --junitxml report, which says which tests passed, failed or were skipped.
 """
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from tests import support
-from tests.figures import record
 from tests.http.observability import APPROVE_ROUTE, json_lines, queue_count, samples, submitted_request, value
 from workflow import delivery, notifications
 from workflow.logs import JsonFormatter, Redactor
@@ -78,7 +77,7 @@ def test_metrics_want_the_bearer_token_when_one_is_set(sqlite_template, tmp_path
         app.extensions["jieyue"].engine.dispose()
 
 
-def test_an_approval_moves_the_request_and_transition_counters_by_exactly_one(app, client):
+def test_an_approval_moves_the_request_and_transition_counters_by_exactly_one(app, client, record):
     flask_client = app.test_client()
     req = submitted_request(client)
     before = scrape(flask_client)
@@ -114,7 +113,7 @@ def test_a_refused_action_counts_its_status_but_no_transition(app, client):
         value(before, "jieyue_transitions_total", flow="supply", action="approve")
 
 
-def test_queue_depth_per_role_matches_the_queue_api(app, client):
+def test_queue_depth_per_role_matches_the_queue_api(app, client, record):
     submitted_request(client, "staff1")  # waits for head1
     small = submitted_request(client, "staff2")  # head2 approves: its line waits for the buyer
     assert client.post("head2", f"/api/v1/supply-requests/{small['id']}/actions/approve",
@@ -132,7 +131,7 @@ def test_queue_depth_per_role_matches_the_queue_api(app, client):
     record("3", "queue depth per role (gauge = queue API)", ", ".join(f"{k} {v:g}" for k, v in depth.items()))
 
 
-def test_outbox_lag_is_positive_while_events_wait_unpublished(app, client, runtime):
+def test_outbox_lag_is_positive_while_events_wait_unpublished(app, client, runtime, record):
     scraped = scrape(app.test_client())
     assert value(scraped, "jieyue_outbox_unpublished") == 0 and value(scraped, "jieyue_outbox_lag_seconds") == 0
     runtime.on_outbox = None  # as with a broker whose relay has not run yet
@@ -145,7 +144,7 @@ def test_outbox_lag_is_positive_while_events_wait_unpublished(app, client, runti
            f"oldest {value(scraped, 'jieyue_outbox_lag_seconds'):.3f} s")
 
 
-def test_failed_deliveries_are_counted_as_the_failed_messages_list_shows(sqlite_template, tmp_path):
+def test_failed_deliveries_are_counted_as_the_failed_messages_list_shows(sqlite_template, tmp_path, record):
     from tests.integration.services import free_port
 
     # SMTP on a port nothing listens on: every attempt really fails to connect.
@@ -178,7 +177,7 @@ def _csrf(flask_client, path="/login") -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', flask_client.get(path).get_data(as_text=True)).group(1)
 
 
-def test_json_lines_carry_request_user_and_item_and_no_password_token_or_secret(json_app, capsys):
+def test_json_lines_carry_request_user_and_item_and_no_password_token_or_secret(json_app, capsys, record):
     flask_client = json_app.test_client()
     flask_client.post("/login", data={"username": "staff1", "password": support.PASSWORD,
                                       "csrf_token": _csrf(flask_client)})
@@ -210,7 +209,7 @@ def test_a_generated_request_id_is_echoed_and_a_forged_one_replaced(app):
     assert forged != 'x" level=ERROR' and re.fullmatch(r"[0-9a-f]{32}", forged)
 
 
-def test_nothing_logged_during_login_token_and_approval_carries_a_credential(json_app, capsys):
+def test_nothing_logged_during_login_token_and_approval_carries_a_credential(json_app, capsys, record):
     # Everything the app wrote while logging in with a password, taking a token and approving,
     # plus a careless line that logs the request's headers and form: none of it may leak.
     flask_client = json_app.test_client()

@@ -7,7 +7,6 @@ finds out what a 10 MB purpose or a 2**63 quantity does.
 """
 from __future__ import annotations
 
-from tests.figures import record
 
 BOUNDED_STRING_FORMATS = ("date", "date-time", "email")
 
@@ -55,7 +54,7 @@ def _unbounded(spec: dict) -> tuple[int, list[str]]:
     return checked, missing
 
 
-def test_every_field_a_caller_may_send_has_a_stated_limit(client, app):
+def test_every_field_a_caller_may_send_has_a_stated_limit(client, app, record):
     spec = app.test_client().get("/api/v1/openapi.json").get_json()
     checked, missing = _unbounded(spec)
     record("8", "fields a caller may send, with a stated limit",

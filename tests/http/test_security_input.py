@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import support
-from tests.figures import record
 from workflow import action_links
 from workflow.db import utcnow
 from workflow.models import metadata
@@ -70,7 +69,7 @@ DEEP = {
 
 
 @pytest.mark.parametrize("user, path", [("staff1", REQUESTS), ("staff1", TRIPS), (None, "/api/v1/auth/tokens")])
-def test_deeply_nested_json_is_400_and_writes_nothing(client, app, user, path):
+def test_deeply_nested_json_is_400_and_writes_nothing(client, app, user, path, record):
     if user:
         client.token(user)
     before = counts(app)

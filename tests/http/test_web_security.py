@@ -5,7 +5,6 @@ import re
 
 from api import create_app
 from tests import support
-from tests.figures import record
 
 WEB_BLUEPRINTS = ("web_auth", "web_pages", "web_approvals", "web_purchasing", "web_fleet", "web_finance", "web_admin")
 
@@ -28,7 +27,7 @@ def _post_routes(app):
             yield rule.rule, rule.build(values)[1]
 
 
-def test_every_state_changing_form_refuses_a_post_without_its_csrf_token(csrf_app):
+def test_every_state_changing_form_refuses_a_post_without_its_csrf_token(csrf_app, record):
     client = csrf_app.test_client()
     _login(client, "admin")
     routes = list(_post_routes(csrf_app))

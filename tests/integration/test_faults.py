@@ -23,7 +23,6 @@ import requests
 from sqlalchemy import func, select, text
 
 from tests import support
-from tests.figures import record
 from tests.integration import private_pg, services
 from tests.integration.test_notifications import (  # noqa: F401 - fixtures shared with the notification tests
     HEAD1, _draft, _event_of, _no_settings_from_the_environment, broker_stack, redis_server, smtp, smtp_factory)
@@ -106,7 +105,7 @@ class Load:
                 version = a["body"]["version"]
 
 
-def test_actions_answered_2xx_survive_a_postgresql_restart_under_load_and_the_app_recovers(private_db):
+def test_actions_answered_2xx_survive_a_postgresql_restart_under_load_and_the_app_recovers(private_db, record):
     app = support.make_app(private_db.url)
     server = support.LiveServer(app)
     try:
@@ -203,7 +202,7 @@ def _control(redis_url: str):
 
 
 def test_redis_restarted_while_notifications_flow_loses_none_and_doubles_none(
-        broker_stack, smtp, monkeypatch):  # noqa: F811 - the fixtures imported from test_notifications
+        broker_stack, smtp, monkeypatch, record):  # noqa: F811 - the fixtures imported from test_notifications
     monkeypatch.setenv("SWEEP_AFTER_SECONDS", str(SWEEP_AFTER))  # the worker reads it from its environment
     stack = broker_stack(smtp)
     k = 15
@@ -281,7 +280,7 @@ def test_redis_restarted_while_notifications_flow_loses_none_and_doubles_none(
 
 
 def test_a_worker_holding_a_task_when_redis_stops_reconnects_instead_of_exiting(
-        pg_url, redis_server, tmp_path, request):  # noqa: F811 - the fixtures imported from test_notifications
+        pg_url, redis_server, tmp_path, request, record):  # noqa: F811 - the fixtures imported from test_notifications
     worker = services.CeleryWorker(tmp_path / "worker", {"DATABASE_URL": pg_url, "REDIS_URL": redis_server.url})
     request.addfinalizer(worker.stop)
     worker.start()
@@ -321,7 +320,7 @@ def _tasks(messages: list[bytes]) -> dict[str, list[int]]:
 # ---- worker processes killed with SIGKILL in the middle of a batch ------------------------------
 
 def test_worker_children_killed_mid_batch_send_every_email_exactly_once(
-        broker_stack, smtp_factory):  # noqa: F811 - the fixtures imported from test_notifications
+        broker_stack, smtp_factory, record):  # noqa: F811 - the fixtures imported from test_notifications
     slow_smtp = smtp_factory(delay=1.0)  # every delivery spends a second inside DATA: there is time to kill
     stack = broker_stack(slow_smtp)
     n = 12
@@ -400,7 +399,7 @@ EXPECTED_SNAPSHOTS = 6 * len(nightly_periods(clock.today(ZoneInfo("Asia/Shanghai
 
 
 def test_two_beat_processes_leave_one_report_snapshot_per_period(
-        request, pg_app, pg_url, redis_server, tmp_path):  # noqa: F811 - the fixtures imported from test_notifications
+        request, pg_app, pg_url, redis_server, tmp_path, record):  # noqa: F811 - the fixtures imported from test_notifications
     assert _snapshot_counts(pg_app.extensions["jieyue"]) == (0, 0)  # the first compilers race to INSERT
     env = {"DATABASE_URL": pg_url, "REDIS_URL": redis_server.url, "COMPILE_REPORTS_EVERY": "2"}
     worker = services.CeleryWorker(tmp_path / "worker", env)
@@ -433,7 +432,7 @@ def test_two_beat_processes_leave_one_report_snapshot_per_period(
     assert set(runs) == {str(EXPECTED_SNAPSHOTS)}
 
 
-def test_compile_reports_from_eight_threads_at_once_leaves_one_snapshot_per_period(pg_app):
+def test_compile_reports_from_eight_threads_at_once_leaves_one_snapshot_per_period(pg_app, record):
     runtime = pg_app.extensions["jieyue"]
     today = runtime.uow().today()
     assert _snapshot_counts(runtime) == (0, 0)  # all eight race to INSERT the same rows

@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests import support
-from tests.figures import record
 from tests.integration import services
 from workflow import delivery, notifications
 from workflow.notifications import Message
@@ -196,7 +195,8 @@ def test_submission_through_the_worker_mails_the_head_once_in_chinese_and_fills_
 
 # ---- 2. Redis down while people work ---------------------------------------------------------
 
-def test_submissions_while_redis_is_down_succeed_and_are_mailed_exactly_once_when_it_returns(broker_stack, smtp):
+def test_submissions_while_redis_is_down_succeed_and_are_mailed_exactly_once_when_it_returns(
+        broker_stack, smtp, record):
     n = 200
     stack = broker_stack(smtp)
     http = stack.http
@@ -245,7 +245,8 @@ def test_submissions_while_redis_is_down_succeed_and_are_mailed_exactly_once_whe
 
 # ---- 3. a worker process killed in the middle of a delivery ----------------------------------
 
-def test_send_task_of_a_worker_killed_mid_delivery_is_redelivered_and_mails_exactly_once(broker_stack, smtp_factory):
+def test_send_task_of_a_worker_killed_mid_delivery_is_redelivered_and_mails_exactly_once(
+        broker_stack, smtp_factory, record):
     smtp = smtp_factory(delay=5.0, delay_count=1)  # the first delivery hangs in DATA for 5 s
     stack = broker_stack(smtp)
     req = _submit(stack.http, _draft(stack.http))

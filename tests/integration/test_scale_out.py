@@ -18,7 +18,6 @@ import requests
 from sqlalchemy import func, select, text
 
 from tests import support
-from tests.figures import record
 from tests.integration import services
 from tests.integration.test_notifications import redis_server  # noqa: F401 - the shared fixture
 from workflow import people
@@ -119,7 +118,7 @@ def _lifecycle(c: support.Client, item_id: int, answers: list) -> int:
 
 
 def test_two_web_servers_and_two_workers_run_lifecycles_and_notifications_without_errors_or_duplicates(
-        request, pg_url, redis_server, tmp_path, monkeypatch):  # noqa: F811 - fixture from test_notifications
+        request, pg_url, redis_server, tmp_path, monkeypatch, record):  # noqa: F811 - fixture from test_notifications
     for name in ("REDIS_URL", "SMTP_URL", "BASE_URL", "DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
     smtp = services.SmtpSink().start()

@@ -14,7 +14,6 @@ from openpyxl import load_workbook
 from api.reports import export
 from api.reports.export import cell
 from tests import support
-from tests.figures import record
 from tests.http.report_data import ReportData, office
 
 HOSTILE = ["=1+1", "=HYPERLINK(\"http://evil.example\",\"x\")", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
@@ -113,7 +112,7 @@ def _web_login(app, user):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 @pytest.mark.parametrize("where", ["api", "finance_page"])
-def test_every_export_endpoint_neutralises_hostile_plates(app, client, runtime, fmt, where):
+def test_every_export_endpoint_neutralises_hostile_plates(app, client, runtime, fmt, where, record):
     plates = _hostile_fleet(runtime)
     query = f"period=2025-Q3&group_by=vehicle&format={fmt}"
     if where == "api":
