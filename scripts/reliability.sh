@@ -22,17 +22,24 @@ candidates=(
   tests/integration/test_security_limits.py
   tests/http/test_security_input.py
   tests/unit/test_security_exports.py
+  tests/http/test_security_exports.py
   # Issue 14: two levels two people, trusted prices, redirects, webhooks, the signing key, cookies,
   # avoided trips counted once.
+  tests/services/test_security_separation_of_duties.py
   tests/http/test_security_separation_of_duties.py
+  tests/unit/test_security_prices.py
   tests/http/test_security_prices.py
   tests/integration/test_security_prices.py
+  tests/unit/test_security_web.py
   tests/http/test_security_web.py
+  tests/unit/test_security_webhooks.py
+  tests/services/test_security_webhooks.py
   tests/http/test_security_webhooks.py
   tests/integration/test_security_webhooks.py
   tests/http/test_security_avoided_trips.py
   tests/integration/test_security_avoided_trips_pg.py
   # Issue 20: working days and no test that depends on the day it runs.
+  tests/unit/test_office_calendar.py
   tests/http/test_office_calendar.py
   # The notification tests' own fault cases (issue 4) are point-6 figures too.
   tests/integration/test_notifications.py::test_submissions_while_redis_is_down_succeed_and_are_mailed_exactly_once_when_it_returns

@@ -70,13 +70,6 @@ def test_only_approvers_delegate_and_not_to_themselves(client):
     assert status == 422 and "ends_at" in err["errors"]
 
 
-def test_working_days_skip_the_weekend():
-    friday = dt.datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
-    assert NATIONAL.add_working_days(friday, 2, SHANGHAI) == dt.datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)
-    monday = dt.datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
-    assert NATIONAL.add_working_days(monday, 2, SHANGHAI) == dt.datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
-
-
 def _count(runtime, model, *where):
     with runtime.uow() as uow:
         return uow.session.scalar(select(func.count()).select_from(model).where(*where))

@@ -1,4 +1,7 @@
-"""Health probes, Prometheus metrics and JSON logs of the web app, on the embedded SQLite default."""
+"""Health probes, Prometheus metrics and JSON logs of the web app, on the embedded SQLite default.
+
+The redactor on its own: tests/unit/test_health_metrics_logs.py.
+"""
 from __future__ import annotations
 
 import logging
@@ -10,7 +13,6 @@ from sqlalchemy import select
 from tests import support
 from tests.http.observability import APPROVE_ROUTE, json_lines, queue_count, samples, submitted_request, value
 from workflow import delivery, notifications
-from workflow.logs import JsonFormatter, Redactor
 from workflow.notifications import Message
 from workflow.people import User
 from workflow.transports import transports_for
@@ -237,27 +239,3 @@ def test_nothing_logged_during_login_token_and_approval_carries_a_credential(jso
     for needle in (support.PASSWORD, token, token[3:], SECRET):
         assert needle not in err, needle
     record("4", "JSON lines checked for credentials", f"{len(lines)} lines, no password, token or SECRET_KEY")
-
-
-@pytest.mark.parametrize("text, gone", [
-    ("Authorization: Bearer jy_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", "jy_AbCdEf"),
-    ("password=hunter2-yes&next=/app", "hunter2-yes"),
-    ('{"password": "hunter2-yes"}', "hunter2-yes"),
-    ("postgresql+psycopg://jieyue:db-pass-1@db/jieyue", "db-pass-1"),
-    ("cookie jy_session=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdo", "Zm9vYmFyYmF6"),
-])
-def test_the_redactor_removes_credentials_from_free_text(text, gone):
-    assert gone not in Redactor().text(text)
-
-
-def test_the_redactor_keeps_task_ids_and_plain_words():
-    text = "task jieyue.plan_event[1b4e28ba-2fa1-11d2-883f-0016d3cca427] succeeded for SR-2026-000012"
-    assert Redactor().text(text) == text
-
-
-def test_secret_keys_are_redacted_whatever_their_value():
-    record_ = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", (), None)
-    record_.session_token, record_.api_key, record_.item = "short", "k", "SR-2026-000001"
-    line = JsonFormatter(Redactor()).format(record_)
-    assert '"session_token": "[redacted]"' in line and '"api_key": "[redacted]"' in line
-    assert '"item": "SR-2026-000001"' in line

@@ -1,4 +1,7 @@
-"""Each thing once: one outbox relay, one retry of failed messages, one role check for pages, one demo seed."""
+"""Each thing once: one outbox relay, one retry of failed messages, one role check for pages.
+
+One demo seed: tests/services/test_one_path_each.py.
+"""
 from __future__ import annotations
 
 import re
@@ -9,7 +12,6 @@ from sqlalchemy import func, select
 from tests import support
 from workflow import notifications
 from workflow.access import SYSTEM, Actor
-from workflow.demo import DEMO_USERS, seed_demo
 from workflow.errors import Forbidden
 from workflow.notifications import Message
 from workflow.outbox import OutboxEvent
@@ -179,15 +181,3 @@ def test_the_role_a_page_is_for_gets_it_and_a_stranger_is_sent_to_log_in(app, pa
     web = app.test_client()
     _web_login(web, user)
     assert web.get(path).status_code == 200
-
-
-# ---- the demo seed -----------------------------------------------------------------------------
-
-def test_the_demo_seed_lives_in_workflow_and_runs_once(runtime):
-    # The template database was seeded by it; a second run changes nothing and says so.
-    with runtime.uow() as uow:
-        from workflow.people import User
-
-        names = set(uow.session.scalars(select(User.username)))
-    assert {u[0] for u in DEMO_USERS} <= names
-    assert seed_demo(runtime.uow, "another-pass-1", 2026) is False

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tests.support import inprocess_client
 from tests.http.trip_support import approved_trip, at, trip_body, vehicle_and_driver
+from tests.support import inprocess_client
 from workflow.models import metadata
 from workflow.outbox import OutboxEvent
 from workflow.trips import AvoidedTrip, Trip, TripRequest

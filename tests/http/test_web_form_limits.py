@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from tests import support
-from tests.http.trip_support import at, trip_body
 from tests.http.test_web_security import _login, _token
+from tests.http.trip_support import at, trip_body
 
 TOO_BIG = "9" * 30  # beyond PostgreSQL's integer: once a 500 from int() and the database
 

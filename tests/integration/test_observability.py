@@ -13,8 +13,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from tests import support
-from tests.integration.services import ROOT, VENV_BIN, CeleryWorker, RedisServer, free_port, wait_until
 from tests.http.observability import APPROVE_ROUTE, json_lines, samples, submitted_request, value
+from tests.integration.services import ROOT, VENV_BIN, CeleryWorker, RedisServer, free_port, wait_until
 
 SECRET = "integration-secret-key-never-logged-0123456789abcdef"
 
