@@ -5,17 +5,13 @@ import pytest
 
 from tests.unit.test_events import STORED
 from workflow import events
-from workflow.db import make_engine, make_session_factory
 from workflow.events import UnknownTopic
-from workflow.outbox import OutboxEvent, emit, emit_all
-from workflow.uow import UnitOfWork
+from workflow.outbox import emit, emit_all
 
 
 @pytest.fixture
-def uow(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'events.db'}")
-    OutboxEvent.__table__.create(engine)
-    with UnitOfWork(make_session_factory(engine)) as unit:
+def uow(memory_runtime):
+    with memory_runtime.uow() as unit:
         yield unit
 
 

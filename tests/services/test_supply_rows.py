@@ -34,8 +34,8 @@ def test_load_brings_the_request_its_people_budget_and_lines_in_order(runtime):
     assert req.budget_remaining == Decimal(str(budget))
 
 
-def test_load_of_a_missing_request_is_none(runtime):
-    with runtime.uow() as uow:
+def test_load_of_a_missing_request_is_none(memory_runtime):
+    with memory_runtime.uow() as uow:
         assert supply_rows.load(connection(uow.session), 987654) is None
 
 
@@ -53,8 +53,8 @@ def test_save_writes_only_at_the_version_read_and_changes_nothing_otherwise(runt
         assert (stored.version, stored.purpose) == (2, "Paper")  # only the fields named were written
 
 
-def test_the_cached_connection_lasts_one_transaction(runtime):
-    with runtime.uow() as uow:
+def test_the_cached_connection_lasts_one_transaction(memory_runtime):
+    with memory_runtime.uow() as uow:
         first = connection(uow.session)
         assert connection(uow.session) is first
         uow.commit()
