@@ -147,7 +147,7 @@ def test_outbox_lag_is_positive_while_events_wait_unpublished(app, client, runti
 
 
 def test_failed_deliveries_are_counted_as_the_failed_messages_list_shows(sqlite_template, tmp_path, record):
-    from tests.integration.services import free_port
+    from tests.integration.servers import free_port
 
     # SMTP on a port nothing listens on: every attempt really fails to connect.
     app = support.make_app(support.sqlite_copy(sqlite_template, tmp_path), SMTP_URL=f"smtp://127.0.0.1:{free_port()}")

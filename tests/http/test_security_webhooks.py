@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import support
-from tests.integration.services import WebhookSink, wait_until
+from tests.integration.servers import WebhookSink, wait_until
 from tests.unit.test_security_webhooks import HOSTILE, PUBLIC, resolver
 from workflow import delivery, transports
 from workflow.access import Actor

@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 
 from tests import support
 from tests.integration import pg_schema
-from tests.integration.services import RedisServer, free_port, wait_until
+from tests.integration.servers import RedisServer, free_port, wait_until
 
 ENTRYPOINT = support.ROOT / "docker" / "entrypoint.sh"
 PRODUCTION = {"JIEYUE_ENV": "production", "SECRET_KEY": "s" * 48}

@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 
 from tests import support
 from tests.http.observability import APPROVE_ROUTE, json_lines, samples, submitted_request, value
-from tests.integration.services import ROOT, VENV_BIN, CeleryWorker, RedisServer, free_port, wait_until
+from tests.integration.servers import ROOT, VENV_BIN, CeleryWorker, RedisServer, free_port, wait_until
 
 SECRET = "integration-secret-key-never-logged-0123456789abcdef"
 

@@ -2,7 +2,8 @@
 Redis server and a Celery worker (with embedded beat) run as a subprocess.
 
 Nothing here is a fake: each helper runs the real program or protocol on 127.0.0.1, on a free
-port, and every wait is bounded in time.
+port, and every wait is bounded in time. The webhook receiver and `free_port` need nothing installed,
+so the http tests use them too; the benchmarks start their Redis and workers with these.
 """
 from __future__ import annotations
 
