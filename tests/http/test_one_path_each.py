@@ -102,7 +102,7 @@ def test_relay_outbox_command_with_a_broker_but_no_publisher_refuses_and_moves_n
 # ---- retrying failed messages ------------------------------------------------------------------
 
 def _failed_message(client, runtime) -> int:
-    """An e-mail that failed every attempt (written here: the unit tests' office has no mail server)."""
+    """An e-mail that failed every attempt (written here: these tests' office has no mail server)."""
     with runtime.uow() as uow:
         row = Message(event_id="e-1", recipient="user:1", channel="email", address="head1@jieyue.local",
                       subject="s", body="b", link="l", language="en", status="failed",
