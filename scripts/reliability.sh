@@ -27,19 +27,19 @@ candidates=(
   # avoided trips counted once.
   tests/services/test_security_separation_of_duties.py
   tests/http/test_security_separation_of_duties.py
-  tests/unit/test_security_prices.py
+  tests/unit/test_receipt_tolerance.py
   tests/http/test_security_prices.py
   tests/integration/test_security_prices.py
-  tests/unit/test_security_web.py
+  tests/unit/test_signing_key.py
   tests/http/test_security_web.py
-  tests/unit/test_security_webhooks.py
+  tests/unit/test_safe_urls.py
   tests/services/test_security_webhooks.py
   tests/http/test_security_webhooks.py
   tests/integration/test_security_webhooks.py
   tests/http/test_security_avoided_trips.py
   tests/integration/test_security_avoided_trips_pg.py
   # Issue 20: working days and no test that depends on the day it runs.
-  tests/unit/test_office_calendar.py
+  tests/unit/test_working_calendar.py
   tests/http/test_office_calendar.py
   # The notification tests' own fault cases (issue 4) are point-6 figures too.
   tests/integration/test_notifications.py::test_submissions_while_redis_is_down_succeed_and_are_mailed_exactly_once_when_it_returns

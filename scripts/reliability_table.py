@@ -27,12 +27,12 @@ POINTS = {
 FILES = {
     "tests/services/test_security_separation_of_duties.py": "14.1 Delegation periods: capped, not in the past",
     "tests/http/test_security_separation_of_duties.py": "14.1 Two levels, two people; delegation limits",
-    "tests/unit/test_security_prices.py": "14.2 The receipt tolerance in the policy document",
+    "tests/unit/test_receipt_tolerance.py": "14.2 The receipt tolerance in the policy document",
     "tests/http/test_security_prices.py": "14.2 Prices from the catalog; receipts held above tolerance",
     "tests/integration/test_security_prices.py": "14.2 The same over HTTP on PostgreSQL, with a race",
-    "tests/unit/test_security_web.py": "14.5 The signing key file",
+    "tests/unit/test_signing_key.py": "14.5 The signing key file",
     "tests/http/test_security_web.py": "14.3, 14.5, 14.10 Redirects, the signing key, cookies and caching",
-    "tests/unit/test_security_webhooks.py": "14.4 The rule: no URL that leads inside",
+    "tests/unit/test_safe_urls.py": "14.4 The rule: no URL that leads inside",
     "tests/services/test_security_webhooks.py": "14.4 The services check with the resolver they are given",
     "tests/http/test_security_webhooks.py": "14.4 Webhooks cannot reach inside",
     "tests/integration/test_security_webhooks.py": "14.4 The same over HTTP on PostgreSQL",
@@ -42,7 +42,7 @@ FILES = {
     "tests/integration/test_security_avoided_trips_pg.py": "14.8 The same under concurrent sends on PostgreSQL",
     "tests/unit/test_security_exports.py": "14.9 Exports that cannot run code",
     "tests/http/test_security_exports.py": "14.9 The same through the API's download and the finance page",
-    "tests/unit/test_office_calendar.py": "20 The office's working calendar",
+    "tests/unit/test_working_calendar.py": "20 The office's working calendar",
     "tests/http/test_office_calendar.py": "20 The calendar kept over the API, the admin page and the CLI",
 }
 

@@ -1,6 +1,6 @@
 """Health probes, Prometheus metrics and JSON logs of the web app, on the embedded SQLite default.
 
-The redactor on its own: tests/unit/test_health_metrics_logs.py.
+The redactor on its own: tests/unit/test_log_redaction.py.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The office's working calendar kept over the API, on the administrator's page and with the CLI.
 
-The calendar itself (holidays, adjusted weekends, office days, unknown years): tests/unit/test_office_calendar.py.
+The calendar itself (holidays, adjusted weekends, office days, unknown years): tests/unit/test_working_calendar.py.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.http.test_web_security import _login, _token
-from tests.unit.test_office_calendar import SHANGHAI, UNKNOWN_YEAR
+from tests.unit.test_working_calendar import SHANGHAI, UNKNOWN_YEAR
 from workflow import office_calendar
 from workflow.audit import AuditEvent
 

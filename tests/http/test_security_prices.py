@@ -1,7 +1,7 @@
 """Prices the office can trust (issue 14, point 2): the catalog prices its items, estimates are above 0,
 money is never rounded, and a receipt beyond its approval waits for logistics.
 
-The tolerance in the policy document on its own: tests/unit/test_security_prices.py.
+The tolerance in the policy document on its own: tests/unit/test_receipt_tolerance.py.
 """
 from __future__ import annotations
 

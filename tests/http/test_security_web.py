@@ -1,6 +1,6 @@
 """Issue 14, points 3, 5 and 10: no open redirect, no public signing key, cookies, caching and same-origin forms.
 
-The key file on its own (made once, owner-only, never the printed value): tests/unit/test_security_web.py.
+The key file on its own (made once, owner-only, never the printed value): tests/unit/test_signing_key.py.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Issue 14.4: a webhook cannot reach inside — refused when saved, checked again when sent (pinned to the
 checked address, no redirects, short timeouts), and a slow receiver never slows the request that caused it.
 
-The rule itself: tests/unit/test_security_webhooks.py; the services' own check: tests/services/.
+The rule itself: tests/unit/test_safe_urls.py; the services' own check: tests/services/.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tests import support
 from tests.integration.servers import WebhookSink, wait_until
-from tests.unit.test_security_webhooks import HOSTILE, PUBLIC, resolver
+from tests.unit.test_safe_urls import HOSTILE, PUBLIC, resolver
 from workflow import delivery, transports
 from workflow.access import Actor
 from workflow.delivery import send_messages

@@ -1,13 +1,13 @@
 """Issue 14.4: the services that save a webhook check its address with the resolver they are given.
 
-The rule itself: tests/unit/test_security_webhooks.py; over the API: tests/http/test_security_webhooks.py.
+The rule itself: tests/unit/test_safe_urls.py; over the API: tests/http/test_security_webhooks.py.
 """
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
-from tests.unit.test_security_webhooks import PUBLIC, resolver
+from tests.unit.test_safe_urls import PUBLIC, resolver
 from workflow.access import Actor
 from workflow.notifications import DepartmentWebhook, Preference, set_department_webhook, set_preferences
 from workflow.people import Department, User
