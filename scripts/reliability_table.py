@@ -1,8 +1,8 @@
 """Write RELIABILITY.md from one run of the issue-7 tests: the figures they recorded and their outcomes.
 
 Usage: reliability_table.py FIGURES.jsonl JUNIT.xml OUTPUT.md
-FIGURES.jsonl is what tests/figures.py appended (JIEYUE_FIGURES); JUNIT.xml is pytest's
---junitxml report, which says which tests passed, failed or were skipped.
+FIGURES.jsonl is what the tests' `record` fixture (tests/conftest.py) appended (JIEYUE_FIGURES);
+JUNIT.xml is pytest's --junitxml report, which says which tests passed, failed or were skipped.
 """
 from __future__ import annotations
 
@@ -25,18 +25,25 @@ POINTS = {
 }
 # What each test file of the later issues covers, for the count of its tests by file.
 FILES = {
-    "tests/unit/test_security_separation_of_duties.py": "14.1 Two levels, two people; delegation limits",
-    "tests/unit/test_security_prices.py": "14.2 Prices from the catalog; receipts held above tolerance",
+    "tests/services/test_security_separation_of_duties.py": "14.1 Delegation periods: capped, not in the past",
+    "tests/http/test_security_separation_of_duties.py": "14.1 Two levels, two people; delegation limits",
+    "tests/unit/test_receipt_tolerance.py": "14.2 The receipt tolerance in the policy document",
+    "tests/http/test_security_prices.py": "14.2 Prices from the catalog; receipts held above tolerance",
     "tests/integration/test_security_prices.py": "14.2 The same over HTTP on PostgreSQL, with a race",
-    "tests/unit/test_security_web.py": "14.3, 14.5, 14.10 Redirects, the signing key, cookies and caching",
-    "tests/unit/test_security_webhooks.py": "14.4 Webhooks cannot reach inside",
+    "tests/unit/test_signing_key.py": "14.5 The signing key file",
+    "tests/http/test_security_web.py": "14.3, 14.5, 14.10 Redirects, the signing key, cookies and caching",
+    "tests/unit/test_safe_urls.py": "14.4 The rule: no URL that leads inside",
+    "tests/services/test_security_webhooks.py": "14.4 The services check with the resolver they are given",
+    "tests/http/test_security_webhooks.py": "14.4 Webhooks cannot reach inside",
     "tests/integration/test_security_webhooks.py": "14.4 The same over HTTP on PostgreSQL",
     "tests/integration/test_security_limits.py": "14.6 Limits per person across processes (Redis)",
-    "tests/unit/test_security_input.py": "14.7 Malformed input is 4xx",
-    "tests/unit/test_security_avoided_trips.py": "14.8 A refused short trip counts once",
+    "tests/http/test_security_input.py": "14.7 Malformed input is 4xx",
+    "tests/http/test_security_avoided_trips.py": "14.8 A refused short trip counts once",
     "tests/integration/test_security_avoided_trips_pg.py": "14.8 The same under concurrent sends on PostgreSQL",
     "tests/unit/test_security_exports.py": "14.9 Exports that cannot run code",
-    "tests/unit/test_office_calendar.py": "20 The office's working calendar",
+    "tests/http/test_security_exports.py": "14.9 The same through the API's download and the finance page",
+    "tests/unit/test_working_calendar.py": "20 The office's working calendar",
+    "tests/http/test_office_calendar.py": "20 The calendar kept over the API, the admin page and the CLI",
 }
 
 

@@ -1,9 +1,14 @@
-"""Fixtures: the office's clock, a fresh seeded SQLite database per test; PostgreSQL ones live in tests/integration."""
+"""Fixtures of every layer: the office's clock, a fresh seeded SQLite database per test, the figures a test records.
+
+PostgreSQL's live in tests/integration, the web pages' in tests/http, the services' in tests/services.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import select
+import threading
 import time
 from zoneinfo import ZoneInfo
 
@@ -19,11 +24,12 @@ OFFICE_TZ = ZoneInfo("Asia/Shanghai")
 # whatever day the suite happens to run on. A test that needs another day asks for `clock_at`.
 OFFICE_NOW = dt.datetime(2026, 12, 9, 10, 0, tzinfo=OFFICE_TZ)
 _system_clock = office_clock.current()
+_figures_lock = threading.Lock()  # lines appended from several threads stay whole
 
 if "faketime" in os.environ.get("LD_PRELOAD", ""):
-    # .ci/run runs the unit tests under libfaketime with the monotonic clock left real; there,
-    # libfaketime 0.9.10 answers EINVAL to the absolute monotonic clock_nanosleep behind Python
-    # 3.11's time.sleep. select()'s relative timeout is not intercepted and sleeps the same.
+    # .ci/run runs the unit, services and http tests under libfaketime with the monotonic clock
+    # left real; there, libfaketime 0.9.10 answers EINVAL to the absolute monotonic clock_nanosleep
+    # behind Python 3.11's time.sleep. select()'s relative timeout is not intercepted and sleeps the same.
     time.sleep = lambda seconds: select.select([], [], [], seconds)
 
 
@@ -77,3 +83,24 @@ def client(app):
 @pytest.fixture
 def runtime(app):
     return app.extensions["jieyue"]
+
+
+@pytest.fixture
+def record(request):
+    """`record("6", "PostgreSQL restarted under load", "412 answered 2xx, 412 in the database")`.
+
+    Prints one measured figure (pytest -s shows it) and, when JIEYUE_FIGURES names a file, appends it as
+    a JSON line with this test's id: `scripts/reliability.sh` sets it and writes RELIABILITY.md from the
+    lines. `point` is the issue's point number ("1".."8").
+    """
+    def record_figure(point: str, name: str, figure: str) -> None:
+        print(f"\n[{point}] {name}: {figure}")
+        path = os.environ.get("JIEYUE_FIGURES")
+        if not path:
+            return
+        line = json.dumps({"point": point, "name": name, "figure": figure, "test": request.node.nodeid,
+                           "at": time.strftime("%Y-%m-%d %H:%M:%S")}, ensure_ascii=False)
+        with _figures_lock, open(path, "a", encoding="utf-8") as out:
+            out.write(line + "\n")
+
+    return record_figure

@@ -1,4 +1,10 @@
-"""Test support: migrated and seeded databases, API clients for in-process and real HTTP calls."""
+"""Plumbing every test layer and the benchmarks share: migrated and seeded databases, the app and the
+services' runtime built on one, API clients for in-process and real HTTP calls, the app on a live server.
+
+It stays one module at the top because each layer builds on it (services and http on SQLite copies,
+integration on PostgreSQL, e2e on a live server, the benchmarks on their own databases); what only one
+layer uses lives in that layer's folder, and fixtures in its conftest.py.
+"""
 from __future__ import annotations
 
 import os
@@ -15,6 +21,8 @@ from werkzeug.serving import make_server
 from api import create_app
 from workflow.db import make_engine
 from workflow.demo import seed_demo
+from workflow.runtime import Runtime
+from workflow.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "test-pass-2026"
@@ -32,11 +40,18 @@ def make_app(url: str, **config):
     return create_app({"DATABASE_URL": url, "SKIP_DOTENV": True, "TESTING": True, **config})
 
 
+def make_runtime(url: str, **settings) -> Runtime:
+    """The services' runtime on `url` without the web app, set up as `create_app` sets up the app's."""
+    runtime = Runtime(Settings.from_env(database_url=url, **settings))
+    if not runtime.settings.redis_url:
+        runtime.on_outbox = runtime.deliver_inline  # no broker: deliver in-process, as the embedded default does
+    return runtime
+
+
 def seed(url: str) -> None:
-    app = make_app(url)
-    runtime = app.extensions["jieyue"]
+    runtime = make_runtime(url)
     seed_demo(runtime.uow, PASSWORD, runtime.uow().office_year(), supply_history=False)
-    app.extensions["jieyue"].engine.dispose()
+    runtime.engine.dispose()
 
 
 def sqlite_template(directory: Path) -> Path:

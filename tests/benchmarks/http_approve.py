@@ -30,7 +30,7 @@ from sqlalchemy import select, text
 from tests import support
 from tests.benchmarks import lifecycle, own_database
 from tests.benchmarks.table import Result, median_spread
-from tests.integration.services import RedisServer, free_port, wait_until
+from tests.integration.servers import RedisServer, free_port, wait_until
 from workflow.db import make_engine
 from workflow.supply import SupplyRequest
 from workflow.supply_requests import act

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from tests.benchmarks import lifecycle, own_database
 from tests.benchmarks.table import Result, median_spread
 from tests.integration.relay_process import FollowingRelay
-from tests.integration.services import ROOT, VENV_BIN, CeleryWorker, RedisServer, wait_until
+from tests.integration.servers import ROOT, VENV_BIN, CeleryWorker, RedisServer, wait_until
 from workflow.db import make_engine
 
 CONCURRENCY = 2

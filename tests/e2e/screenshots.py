@@ -12,7 +12,7 @@ from playwright.sync_api import sync_playwright
 
 from tests import support
 from tests.e2e.conftest import ARGS, CHROMIUM
-from tests.trip_support import approved_trip, at
+from tests.http.trip_support import approved_trip, at
 
 OUT = pathlib.Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}

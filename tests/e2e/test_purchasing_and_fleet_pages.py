@@ -8,7 +8,7 @@ from decimal import Decimal
 from playwright.sync_api import expect
 
 from workflow.db import utcnow
-from tests.trip_support import approved_trip, at
+from tests.http.trip_support import approved_trip, at
 
 
 def _approved_pens(client, quantity="20"):

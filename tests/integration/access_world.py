@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 
 from tests import support
-from tests.trip_support import at, trip_body
+from tests.http.trip_support import at, trip_body
 from workflow import action_links
 from workflow.db import utcnow
 

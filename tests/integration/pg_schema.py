@@ -9,7 +9,7 @@ from alembic.config import Config
 from sqlalchemy import text
 
 from tests import support
-from tests.lifecycle import run_full_lifecycle
+from tests.http.lifecycle import run_full_lifecycle
 from workflow.db import make_engine
 
 # The schema as PostgreSQL's catalog describes it: what a migration creates and its downgrade must remove.

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.integration.services import free_port
+from tests.integration.servers import free_port
 
 
 def bin_dir() -> Path | None:

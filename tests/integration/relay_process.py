@@ -7,7 +7,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from tests.integration.services import ROOT, VENV_BIN, wait_until
+from tests.integration.servers import ROOT, VENV_BIN, wait_until
 
 
 class FollowingRelay:

@@ -18,9 +18,8 @@ from sqlalchemy import text
 
 from api.supply_requests.resources import ACTIONS as SUPPLY_ACTIONS
 from tests import support
-from tests.figures import record
+from tests.http.trip_support import at, trip_body
 from tests.integration.access_world import USERS, World, build_world
-from tests.trip_support import at, trip_body
 from workflow.dispatch import ACTIONS as TRIP_ACTIONS
 from workflow.models import metadata
 
@@ -404,7 +403,7 @@ def refused(cell: Cell, resp) -> bool:
 
 @pytest.fixture
 def matrix_app(pg_url):
-    # CSRF is its own test (tests/unit/test_web_security.py); here a form without its token must
+    # CSRF is its own test (tests/http/test_web_security.py); here a form without its token must
     # still be judged on who sends it.
     # robot.invalid resolves nowhere: only the administrator's allow-list lets it be saved (issue 14).
     app = support.make_app(pg_url, WTF_CSRF_ENABLED=False, METRICS_TOKEN="m" * 32,
@@ -423,7 +422,7 @@ def _answer(cell: Cell, resp) -> tuple:
     return (cell.key, cell.user, resp.status_code, resp.get_data(as_text=True)[:200])
 
 
-def test_every_route_method_and_person_is_refused_where_the_table_says_and_changes_nothing(matrix_app):
+def test_every_route_method_and_person_is_refused_where_the_table_says_and_changes_nothing(matrix_app, record):
     w = build_world(matrix_app)
     caller = Caller(matrix_app, w)
     all_cells = cells(matrix_app, w)
@@ -475,7 +474,7 @@ LISTS = [  # (list, object of the world, who may see it there)
 ]
 
 
-def test_nobody_else_finds_a_persons_object_in_their_own_lists(matrix_app):
+def test_nobody_else_finds_a_persons_object_in_their_own_lists(matrix_app, record):
     w = build_world(matrix_app)
     leaks, checked = [], 0
     for path, name, who in LISTS:

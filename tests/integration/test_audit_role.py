@@ -15,7 +15,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from tests import support
-from tests.figures import record
 from tests.support import inprocess_client
 from workflow.db import make_engine
 
@@ -61,7 +60,7 @@ def _refused(engine, statement: str) -> str:
     raise AssertionError(f"{statement!r} went through")
 
 
-def test_the_application_role_writes_audit_rows_but_cannot_update_delete_or_truncate_them(app_role, pg_url):
+def test_the_application_role_writes_audit_rows_but_cannot_update_delete_or_truncate_them(app_role, pg_url, record):
     role, url = app_role
     app = support.make_app(url)
     engine = make_engine(url)
@@ -100,7 +99,7 @@ def test_the_application_role_writes_audit_rows_but_cannot_update_delete_or_trun
     assert "must be owner" in refusals["DISABLE TRIGGER"], refusals
 
 
-def test_even_the_owner_cannot_truncate_or_rewrite_audit_rows_while_the_triggers_stand(pg_url):
+def test_even_the_owner_cannot_truncate_or_rewrite_audit_rows_while_the_triggers_stand(pg_url, record):
     engine = make_engine(pg_url)  # the migration role (here a superuser), not the application's
     try:
         with engine.connect() as conn:

@@ -9,7 +9,6 @@ import uuid
 import pytest
 
 from tests import support
-from tests.figures import record
 from tests.integration import pg_schema
 
 
@@ -27,7 +26,7 @@ def _script(name: str, *args: str, **env: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-def test_restore_drill_restores_every_row_and_the_audit_chains_verify(pg_url, tmp_path, drill_name):
+def test_restore_drill_restores_every_row_and_the_audit_chains_verify(pg_url, tmp_path, drill_name, record):
     pg_schema.add_workflow_activity(pg_url)
     source = pg_schema.row_counts(pg_url)
     dump = tmp_path / "jieyue.dump"

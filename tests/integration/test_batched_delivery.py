@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import support
-from tests.integration import services
+from tests.integration import servers
 from tests.integration.relay_process import FollowingRelay
 from tests.integration.test_notifications import (  # noqa: F401 - fixtures shared with the notification tests
     _no_settings_from_the_environment, redis_server, smtp, smtp_factory)
@@ -167,7 +167,7 @@ def test_single_message_send_keeps_its_contract_status_and_the_failure_raised(pg
 def test_two_following_relays_deliver_each_event_once_within_a_second(
         pg_url, redis_server, smtp, tmp_path):  # noqa: F811 - the fixtures imported from test_notifications
     env = {"DATABASE_URL": pg_url, "REDIS_URL": redis_server.url, "SMTP_URL": smtp.url}
-    worker = services.CeleryWorker(tmp_path / "worker", env)
+    worker = servers.CeleryWorker(tmp_path / "worker", env)
     relays = [FollowingRelay(tmp_path / f"relay{i}", env) for i in range(2)]
     app = support.make_app(pg_url, REDIS_URL=redis_server.url, SMTP_URL=smtp.url)
     runtime = app.extensions["jieyue"]
@@ -181,12 +181,12 @@ def test_two_following_relays_deliver_each_event_once_within_a_second(
             with runtime.uow() as uow:
                 event_id = uow.session.scalar(select(OutboxEvent.event_id).where(OutboxEvent.id == outbox_id))
             started = time.monotonic()
-            services.wait_until(lambda event_id=event_id: smtp.about(event_id), 30, 0.01, "the e-mail of the event")
+            servers.wait_until(lambda event_id=event_id: smtp.about(event_id), 30, 0.01, "the e-mail of the event")
             lags.append(time.monotonic() - started)
         burst = _task_events(runtime, 200)
-        services.wait_until(lambda: _count(runtime, Message, Message.status == "sent") >= 220, 120, 0.2,
+        servers.wait_until(lambda: _count(runtime, Message, Message.status == "sent") >= 220, 120, 0.2,
                             "the burst's e-mails")
-        quiet = services.stays(lambda: len(smtp.snapshot()) == 220, 3)  # beat's relay and the sweep add nothing
+        quiet = servers.stays(lambda: len(smtp.snapshot()) == 220, 3)  # beat's relay and the sweep add nothing
         mails = smtp.snapshot()
         codes = [relay.stop() for relay in relays]
         with runtime.uow() as uow:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, text
 
-from tests.trip_support import approved_trip, at, trip_body, vehicle_and_driver
+from tests.http.trip_support import approved_trip, at, trip_body, vehicle_and_driver
 from workflow.outbox import OutboxEvent
 from workflow.trips import AvoidedTrip, TripRequest
 

@@ -13,9 +13,8 @@ import requests
 from alembic.script import ScriptDirectory
 
 from tests import support
-from tests.figures import record
 from tests.integration import pg_schema
-from tests.integration.services import RedisServer, free_port, wait_until
+from tests.integration.servers import RedisServer, free_port, wait_until
 
 ENTRYPOINT = support.ROOT / "docker" / "entrypoint.sh"
 PRODUCTION = {"JIEYUE_ENV": "production", "SECRET_KEY": "s" * 48}
@@ -58,7 +57,7 @@ def test_migrate_brings_a_fresh_database_to_head(empty_url):
     assert "audit_events" in pg_schema.schema(empty_url)["tables"]
 
 
-def test_web_serves_through_gunicorn_and_stops_cleanly_on_sigterm(pg_url, tmp_path):
+def test_web_serves_through_gunicorn_and_stops_cleanly_on_sigterm(pg_url, tmp_path, record):
     port = free_port()
     metrics = tmp_path / "metrics"
     metrics.mkdir()
@@ -92,7 +91,7 @@ def _get(url: str):
         return None
 
 
-def test_worker_runs_celery_and_stops_cleanly_on_sigterm(pg_url, tmp_path):
+def test_worker_runs_celery_and_stops_cleanly_on_sigterm(pg_url, tmp_path, record):
     redis = RedisServer(tmp_path / "redis").start()
     proc = subprocess.Popen([str(ENTRYPOINT), "worker"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=_env(DATABASE_URL=pg_url, REDIS_URL=redis.url, CELERY_CONCURRENCY="1", **PRODUCTION))

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
-from tests.figures import record
 from tests.support import inprocess_client
 from workflow.audit import AuditEvent
 from workflow.outbox import OutboxEvent
@@ -22,7 +21,7 @@ def _submitted(c):
 
 
 @pytest.mark.parametrize("model", [AuditEvent, OutboxEvent], ids=["audit", "outbox"])
-def test_a_failing_audit_or_outbox_write_rolls_the_approval_back(pg_app, model):
+def test_a_failing_audit_or_outbox_write_rolls_the_approval_back(pg_app, model, record):
     c = inprocess_client(pg_app)
     req = _submitted(c)
 
@@ -47,7 +46,7 @@ def test_a_failing_audit_or_outbox_write_rolls_the_approval_back(pg_app, model):
     assert [e["action"] for e in history] == ["create", "submit"]
 
 
-def test_self_approval_is_refused_and_logged_for_security(pg_app, caplog):
+def test_self_approval_is_refused_and_logged_for_security(pg_app, caplog, record):
     c = inprocess_client(pg_app)
     status, req = c.post("head1", "/api/v1/supply-requests", {
         "purpose": "Own pens", "lines": [{"item_id": c.item_id("STA-PEN-G"), "quantity": "5"}]})

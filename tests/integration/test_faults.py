@@ -23,8 +23,7 @@ import requests
 from sqlalchemy import func, select, text
 
 from tests import support
-from tests.figures import record
-from tests.integration import private_pg, services
+from tests.integration import private_pg, servers
 from tests.integration.test_notifications import (  # noqa: F401 - fixtures shared with the notification tests
     HEAD1, _draft, _event_of, _no_settings_from_the_environment, broker_stack, redis_server, smtp, smtp_factory)
 from workflow import clock, notifications
@@ -106,7 +105,7 @@ class Load:
                 version = a["body"]["version"]
 
 
-def test_actions_answered_2xx_survive_a_postgresql_restart_under_load_and_the_app_recovers(private_db):
+def test_actions_answered_2xx_survive_a_postgresql_restart_under_load_and_the_app_recovers(private_db, record):
     app = support.make_app(private_db.url)
     server = support.LiveServer(app)
     try:
@@ -203,14 +202,14 @@ def _control(redis_url: str):
 
 
 def test_redis_restarted_while_notifications_flow_loses_none_and_doubles_none(
-        broker_stack, smtp, monkeypatch):  # noqa: F811 - the fixtures imported from test_notifications
+        broker_stack, smtp, monkeypatch, record):  # noqa: F811 - the fixtures imported from test_notifications
     monkeypatch.setenv("SWEEP_AFTER_SECONDS", str(SWEEP_AFTER))  # the worker reads it from its environment
     stack = broker_stack(smtp)
     k = 15
     drafts = [_draft(stack.http, quantity="1") for _ in range(3 * k)]
     started = time.monotonic()
     statuses = _submit_all(stack.http, drafts[:k])  # 1. flowing through the worker as usual
-    services.wait_until(lambda: len(smtp.to(HEAD1)) >= k, 90, 0.2, f"the first {k} e-mails")
+    servers.wait_until(lambda: len(smtp.to(HEAD1)) >= k, 90, 0.2, f"the first {k} e-mails")
     control = _control(stack.redis.url)
     broker = redis.Redis(host="127.0.0.1", port=stack.redis.port)
     try:
@@ -241,17 +240,17 @@ def test_redis_restarted_while_notifications_flow_loses_none_and_doubles_none(
             except Exception:  # noqa: BLE001 - our own connection from before the restart: the next call reconnects
                 return None
 
-        services.wait_until(resumed, 60, 0.5, "the worker to take tasks again")
+        servers.wait_until(resumed, 60, 0.5, "the worker to take tasks again")
     finally:
         broker.close()
         control.close()
     statuses += _submit_all(stack.http, drafts[2 * k:])
     n = 3 * k
     try:
-        services.wait_until(lambda: len(smtp.to(HEAD1)) >= n, 120, 0.5, f"{n} e-mails to head1")
+        servers.wait_until(lambda: len(smtp.to(HEAD1)) >= n, 120, 0.5, f"{n} e-mails to head1")
     finally:
         delivered_after = time.monotonic() - back_at
-    quiet = services.stays(lambda: len(smtp.snapshot()) == n, SWEEP_AFTER + 3)  # two more sweeps: still n
+    quiet = servers.stays(lambda: len(smtp.snapshot()) == n, SWEEP_AFTER + 3)  # two more sweeps: still n
     mails = smtp.snapshot()
     events = [_event_of(m) for m in mails]
     with stack.runtime.uow() as uow:
@@ -281,13 +280,13 @@ def test_redis_restarted_while_notifications_flow_loses_none_and_doubles_none(
 
 
 def test_a_worker_holding_a_task_when_redis_stops_reconnects_instead_of_exiting(
-        pg_url, redis_server, tmp_path, request):  # noqa: F811 - the fixtures imported from test_notifications
-    worker = services.CeleryWorker(tmp_path / "worker", {"DATABASE_URL": pg_url, "REDIS_URL": redis_server.url})
+        pg_url, redis_server, tmp_path, request, record):  # noqa: F811 - the fixtures imported from test_notifications
+    worker = servers.CeleryWorker(tmp_path / "worker", {"DATABASE_URL": pg_url, "REDIS_URL": redis_server.url})
     request.addfinalizer(worker.stop)
     worker.start()
     # The embedded beat sends relay_outbox every 2 s; stop Redis the moment one is received (held, unacknowledged).
     held = worker.log().count("received")
-    services.wait_until(lambda: worker.log().count("received") > held, 30, 0.01, "a task received by the worker")
+    servers.wait_until(lambda: worker.log().count("received") > held, 30, 0.01, "a task received by the worker")
     redis_server.stop()
     time.sleep(3)
     redis_server.start()
@@ -297,7 +296,7 @@ def test_a_worker_holding_a_task_when_redis_stops_reconnects_instead_of_exiting(
         assert worker.proc.poll() is None, f"the worker exited:\n{worker.log()[-3000:]}"
         return len(re.findall(r"relay_outbox\[[0-9a-f-]+\] succeeded", worker.log())) > back + 1
 
-    services.wait_until(working_again, 60, 0.2, "tasks succeeding after Redis returned")
+    servers.wait_until(working_again, 60, 0.2, "tasks succeeding after Redis returned")
     log = worker.log()
     record("6", "Redis stopped while the worker holds a task",
            f"worker running afterwards: {worker.proc.poll() is None}; unrecoverable errors "
@@ -321,7 +320,7 @@ def _tasks(messages: list[bytes]) -> dict[str, list[int]]:
 # ---- worker processes killed with SIGKILL in the middle of a batch ------------------------------
 
 def test_worker_children_killed_mid_batch_send_every_email_exactly_once(
-        broker_stack, smtp_factory):  # noqa: F811 - the fixtures imported from test_notifications
+        broker_stack, smtp_factory, record):  # noqa: F811 - the fixtures imported from test_notifications
     slow_smtp = smtp_factory(delay=1.0)  # every delivery spends a second inside DATA: there is time to kill
     stack = broker_stack(slow_smtp)
     n = 12
@@ -332,16 +331,16 @@ def test_worker_children_killed_mid_batch_send_every_email_exactly_once(
         assert status == 200, body
     killed = []
     for _ in range(2):
-        entry = services.wait_until(lambda: next(iter(slow_smtp.in_progress), None), 60, 0.05, "a delivery in progress")
+        entry = servers.wait_until(lambda: next(iter(slow_smtp.in_progress), None), 60, 0.05, "a delivery in progress")
         client_port = entry["peer"][1]
-        victim = services.wait_until(
+        victim = servers.wait_until(
             lambda port=client_port: stack.worker.child_with_connection(port, slow_smtp.port), 5, 0.05,
             "the worker child holding the SMTP connection")
         killed.append(stack.worker.kill_child(victim))
-        services.wait_until(lambda: len(slow_smtp.aborted) >= len(killed), 10,
+        servers.wait_until(lambda: len(slow_smtp.aborted) >= len(killed), 10,
                             what="the server to see the client vanish")
-    services.wait_until(lambda: len(slow_smtp.to(HEAD1)) >= n, 120, 0.2, f"{n} e-mails to head1")
-    quiet = services.stays(lambda: len(slow_smtp.snapshot()) == n, 5)
+    servers.wait_until(lambda: len(slow_smtp.to(HEAD1)) >= n, 120, 0.2, f"{n} e-mails to head1")
+    quiet = servers.stays(lambda: len(slow_smtp.snapshot()) == n, 5)
     mails = slow_smtp.snapshot()
     per_event: dict[str, int] = {}
     for m in mails:
@@ -369,9 +368,9 @@ class Beat:
         self.log_path = directory / "beat.log"
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [str(services.VENV_BIN / "celery"), "-A", "tests.integration.beat_app", "beat", "--loglevel=INFO",
+            [str(servers.VENV_BIN / "celery"), "-A", "tests.integration.beat_app", "beat", "--loglevel=INFO",
              "-s", str(directory / "schedule"), "--pidfile", str(directory / "beat.pid")],
-            cwd=services.ROOT, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT,
+            cwd=servers.ROOT, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
 
     def sent(self) -> int:
@@ -400,10 +399,10 @@ EXPECTED_SNAPSHOTS = 6 * len(nightly_periods(clock.today(ZoneInfo("Asia/Shanghai
 
 
 def test_two_beat_processes_leave_one_report_snapshot_per_period(
-        request, pg_app, pg_url, redis_server, tmp_path):  # noqa: F811 - the fixtures imported from test_notifications
+        request, pg_app, pg_url, redis_server, tmp_path, record):  # noqa: F811 - the fixtures imported from test_notifications
     assert _snapshot_counts(pg_app.extensions["jieyue"]) == (0, 0)  # the first compilers race to INSERT
     env = {"DATABASE_URL": pg_url, "REDIS_URL": redis_server.url, "COMPILE_REPORTS_EVERY": "2"}
-    worker = services.CeleryWorker(tmp_path / "worker", env)
+    worker = servers.CeleryWorker(tmp_path / "worker", env)
     request.addfinalizer(worker.stop)
     worker.start()
     beats = []
@@ -411,7 +410,7 @@ def test_two_beat_processes_leave_one_report_snapshot_per_period(
         beat = Beat(tmp_path / f"beat-{name}", env)
         request.addfinalizer(beat.stop)
         beats.append(beat)
-    services.wait_until(lambda: all(b.sent() >= 3 for b in beats), 60, 0.2, "both beats to fire three times")
+    servers.wait_until(lambda: all(b.sent() >= 3 for b in beats), 60, 0.2, "both beats to fire three times")
     for beat in beats:
         beat.stop()
     fired = [b.sent() for b in beats]
@@ -420,7 +419,7 @@ def test_two_beat_processes_leave_one_report_snapshot_per_period(
         log = worker.log()
         return len(re.findall(r"compile_reports\[[0-9a-f-]+\] (?:succeeded|raised)", log)) >= sum(fired)
 
-    services.wait_until(finished, 180, 0.5, f"{sum(fired)} compile_reports runs to finish")
+    servers.wait_until(finished, 180, 0.5, f"{sum(fired)} compile_reports runs to finish")
     log = worker.log()
     failed = len(re.findall(r"compile_reports\[[0-9a-f-]+\] raised", log))
     runs = re.findall(r"compile_reports\[[0-9a-f-]+\] succeeded in [0-9.e-]+s: (\d+)", log)
@@ -433,7 +432,7 @@ def test_two_beat_processes_leave_one_report_snapshot_per_period(
     assert set(runs) == {str(EXPECTED_SNAPSHOTS)}
 
 
-def test_compile_reports_from_eight_threads_at_once_leaves_one_snapshot_per_period(pg_app):
+def test_compile_reports_from_eight_threads_at_once_leaves_one_snapshot_per_period(pg_app, record):
     runtime = pg_app.extensions["jieyue"]
     today = runtime.uow().today()
     assert _snapshot_counts(runtime) == (0, 0)  # all eight race to INSERT the same rows

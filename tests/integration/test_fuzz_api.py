@@ -20,7 +20,6 @@ from schemathesis.generation.stateful import run_state_machine_as_test
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from tests import support
-from tests.figures import record
 from tests.integration.access_world import USERS
 from tests.integration.fuzz_machine import office_machine
 
@@ -61,7 +60,7 @@ def _fuzz_operation(operation, headers: dict) -> list[str]:
     return failures
 
 
-def test_every_operation_as_every_person_has_no_server_error_and_matches_its_schema(fuzz_app):
+def test_every_operation_as_every_person_has_no_server_error_and_matches_its_schema(fuzz_app, record):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzz_app)
     operations = [result.ok() for result in schema.get_all_operations()]
     people = {None: {}} | {user: {"Authorization": f"Bearer {token}"} for user, token in _tokens(fuzz_app).items()}
@@ -90,7 +89,7 @@ def _template(failure: str) -> str:
     return f"{'/'.join('{}' if p.isdigit() else p for p in path.split('/'))} -> {status}"
 
 
-def test_stateful_phase_follows_the_links_as_each_role_with_no_server_error(fuzz_app):
+def test_stateful_phase_follows_the_links_as_each_role_with_no_server_error(fuzz_app, record):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzz_app)
     # Only the document's own links (the chains the API promises), and valid inputs, so that a chain
     # gets past its first step (hostile input has tests/integration/test_bad_input.py).

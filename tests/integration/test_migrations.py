@@ -10,7 +10,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, insert, select, text
 
 from tests import support
-from tests.figures import record
 from tests.integration import pg_schema
 from workflow.db import make_engine
 
@@ -44,7 +43,7 @@ def _usable(url: str) -> int:
         app.extensions["jieyue"].engine.dispose()
 
 
-def _record_usable_and_verified(url: str, name: str, kept: dict[str, int]) -> None:
+def _record_usable_and_verified(record, url: str, name: str, kept: dict[str, int]) -> None:
     """After the migrations: the workflow runs on the data and every audit chain still verifies."""
     new_id = _usable(url)
     code, output = pg_schema.audit_verify(url)
@@ -53,7 +52,7 @@ def _record_usable_and_verified(url: str, name: str, kept: dict[str, int]) -> No
                       f"approved after; audit-verify: {output.strip()}")
 
 
-def test_every_revision_goes_up_and_down_step_by_step_and_leaves_nothing_behind(empty_url):
+def test_every_revision_goes_up_and_down_step_by_step_and_leaves_nothing_behind(empty_url, record):
     revisions = _revisions()
     cfg = pg_schema.alembic_config(empty_url)
     snapshots = {"base": pg_schema.schema(empty_url)}
@@ -103,7 +102,7 @@ def _copy_rows(source_url: str, target_url: str) -> None:
         target.dispose()
 
 
-def test_upgrade_from_the_previous_revision_keeps_its_data_usable(pg_url, empty_url):
+def test_upgrade_from_the_previous_revision_keeps_its_data_usable(pg_url, empty_url, record):
     revisions = _revisions()
     previous, head = revisions[-2], revisions[-1]
     pg_schema.add_workflow_activity(pg_url)
@@ -115,10 +114,10 @@ def test_upgrade_from_the_previous_revision_keeps_its_data_usable(pg_url, empty_
     command.upgrade(pg_schema.alembic_config(empty_url), head)
     after = pg_schema.row_counts(empty_url)
     assert {t: after[t] for t in before} == before
-    _record_usable_and_verified(empty_url, f"Upgrade {previous} -> {head} with data", before)
+    _record_usable_and_verified(record, empty_url, f"Upgrade {previous} -> {head} with data", before)
 
 
-def test_head_down_one_and_up_again_keeps_the_data(pg_url):
+def test_head_down_one_and_up_again_keeps_the_data(pg_url, record):
     revisions = _revisions()
     pg_schema.add_workflow_activity(pg_url)
     cfg = pg_schema.alembic_config(pg_url)
@@ -130,4 +129,4 @@ def test_head_down_one_and_up_again_keeps_the_data(pg_url):
     command.upgrade(cfg, "head")
     after = pg_schema.row_counts(pg_url)
     assert {t: after[t] for t in kept} == kept and set(after) == set(before)
-    _record_usable_and_verified(pg_url, f"head {revisions[-1]} -> -1 -> head with data", kept)
+    _record_usable_and_verified(record, pg_url, f"head {revisions[-1]} -> -1 -> head with data", kept)

@@ -17,8 +17,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests import support
-from tests.figures import record
-from tests.integration import services
+from tests.integration import servers
 from workflow import delivery, notifications
 from workflow.notifications import Message
 from workflow.outbox import OutboxEvent, emit
@@ -40,7 +39,7 @@ def _no_settings_from_the_environment(monkeypatch):
 
 
 def _require_redis():
-    if services.redis_binary() is None:
+    if servers.redis_binary() is None:
         if REQUIRED:
             pytest.fail("redis-server is required (JIEYUE_REQUIRE_SERVICES=1) but not on PATH")
         pytest.skip("redis-server not on PATH")
@@ -48,8 +47,8 @@ def _require_redis():
 
 @pytest.fixture
 def smtp_factory(request):
-    def make(**kw) -> services.SmtpSink:
-        sink = services.SmtpSink(**kw)
+    def make(**kw) -> servers.SmtpSink:
+        sink = servers.SmtpSink(**kw)
         request.addfinalizer(sink.stop)
         return sink.start()
 
@@ -63,7 +62,7 @@ def smtp(smtp_factory):
 
 @pytest.fixture
 def webhook(request):
-    sink = services.WebhookSink()
+    sink = servers.WebhookSink()
     request.addfinalizer(sink.stop)
     return sink.start()
 
@@ -71,7 +70,7 @@ def webhook(request):
 @pytest.fixture
 def redis_server(request, tmp_path):
     _require_redis()
-    server = services.RedisServer(tmp_path / "redis")
+    server = servers.RedisServer(tmp_path / "redis")
     request.addfinalizer(server.stop)
     return server.start()
 
@@ -88,9 +87,9 @@ def _app_on_live_server(request, url, **config):
 def broker_stack(request, pg_url, redis_server, tmp_path):
     """Factory: the app on a live server with REDIS_URL, and a real worker with beat, both on one SMTP sink."""
 
-    def make(smtp: services.SmtpSink):
+    def make(smtp: servers.SmtpSink):
         app, http = _app_on_live_server(request, pg_url, REDIS_URL=redis_server.url, SMTP_URL=smtp.url)
-        worker = services.CeleryWorker(tmp_path / "worker", {
+        worker = servers.CeleryWorker(tmp_path / "worker", {
             "DATABASE_URL": pg_url, "REDIS_URL": redis_server.url, "SMTP_URL": smtp.url, "BASE_URL": BASE_URL})
         request.addfinalizer(worker.stop)
         worker.start()
@@ -167,10 +166,10 @@ def test_submission_through_the_worker_mails_the_head_once_in_chinese_and_fills_
     req = _submit(http, _draft(http))
     event = _event(stack.runtime, req["id"], "task.assigned")
 
-    services.wait_until(lambda: smtp.about(event.event_id), 60, what="the e-mail to head1")
+    servers.wait_until(lambda: smtp.about(event.event_id), 60, what="the e-mail to head1")
     delivered_after = time.monotonic() - started
     # Watch a few seconds more: a duplicate (a second relay, a redelivered task) would show here.
-    quiet = services.stays(lambda: len(smtp.about(event.event_id)) == 1, 5)
+    quiet = servers.stays(lambda: len(smtp.about(event.event_id)) == 1, 5)
     mails = smtp.about(event.event_id)
     print(f"\n[broker] e-mail after {delivered_after:.1f} s; e-mails for the event after 5 s more: {len(mails)}; "
           f"all e-mails received: {len(smtp.snapshot())}")
@@ -196,7 +195,8 @@ def test_submission_through_the_worker_mails_the_head_once_in_chinese_and_fills_
 
 # ---- 2. Redis down while people work ---------------------------------------------------------
 
-def test_submissions_while_redis_is_down_succeed_and_are_mailed_exactly_once_when_it_returns(broker_stack, smtp):
+def test_submissions_while_redis_is_down_succeed_and_are_mailed_exactly_once_when_it_returns(
+        broker_stack, smtp, record):
     n = 200
     stack = broker_stack(smtp)
     http = stack.http
@@ -222,12 +222,12 @@ def test_submissions_while_redis_is_down_succeed_and_are_mailed_exactly_once_whe
     assert mails_while_down == 0
 
     try:
-        services.wait_until(lambda: len(smtp.to(HEAD1)) >= n, 180, 0.5, f"{n} e-mails to head1")
+        servers.wait_until(lambda: len(smtp.to(HEAD1)) >= n, 180, 0.5, f"{n} e-mails to head1")
     finally:
         got = smtp.to(HEAD1)
         print(f"[redis down] e-mails to head1 {len(got)} of {n}, {time.monotonic() - back_at:.1f} s after Redis returned")
     # Anything extra would come soon after the last one: watch a few seconds.
-    quiet = services.stays(lambda: len(smtp.snapshot()) == n, 5)
+    quiet = servers.stays(lambda: len(smtp.snapshot()) == n, 5)
     mails = smtp.snapshot()
     ids = {str(m["Message-ID"]) for m in mails}
     events = {_event_of(m) for m in mails}
@@ -245,22 +245,23 @@ def test_submissions_while_redis_is_down_succeed_and_are_mailed_exactly_once_whe
 
 # ---- 3. a worker process killed in the middle of a delivery ----------------------------------
 
-def test_send_task_of_a_worker_killed_mid_delivery_is_redelivered_and_mails_exactly_once(broker_stack, smtp_factory):
+def test_send_task_of_a_worker_killed_mid_delivery_is_redelivered_and_mails_exactly_once(
+        broker_stack, smtp_factory, record):
     smtp = smtp_factory(delay=5.0, delay_count=1)  # the first delivery hangs in DATA for 5 s
     stack = broker_stack(smtp)
     req = _submit(stack.http, _draft(stack.http))
     event = _event(stack.runtime, req["id"], "task.assigned")
 
-    entry = services.wait_until(lambda: smtp.in_progress_about(event.event_id), 60, 0.05, "the SMTP delivery to be in progress")
-    victim = services.wait_until(lambda: stack.worker.child_with_connection(entry["peer"][1], smtp.port), 5, 0.05,
+    entry = servers.wait_until(lambda: smtp.in_progress_about(event.event_id), 60, 0.05, "the SMTP delivery to be in progress")
+    victim = servers.wait_until(lambda: stack.worker.child_with_connection(entry["peer"][1], smtp.port), 5, 0.05,
                                  "the worker child holding the SMTP connection")
     assert victim in stack.worker.pool_children()
     killed_at = time.monotonic()
     stack.worker.kill_child(victim)
-    assert services.wait_until(lambda: smtp.aborted, 10, what="the server to see the client vanish")
-    services.wait_until(lambda: smtp.about(event.event_id), 90, 0.2, "the e-mail after the worker was killed")
+    assert servers.wait_until(lambda: smtp.aborted, 10, what="the server to see the client vanish")
+    servers.wait_until(lambda: smtp.about(event.event_id), 90, 0.2, "the e-mail after the worker was killed")
     arrived_after = time.monotonic() - killed_at
-    services.stays(lambda: len(smtp.about(event.event_id)) == 1, 5)
+    servers.stays(lambda: len(smtp.about(event.event_id)) == 1, 5)
     mails = smtp.about(event.event_id)
     rows = _messages(stack.runtime, event.event_id)
     log = stack.worker.log()
@@ -343,7 +344,7 @@ def test_returned_request_reaches_a_personal_webhook_and_email_once_and_replanni
     assert status == 200 and returned["status"] == "returned", returned
     event = _event(stack.runtime, req["id"], "request.returned")
 
-    services.wait_until(lambda: webhook.snapshot() and smtp.about(event.event_id), 20, what="webhook and e-mail")
+    servers.wait_until(lambda: webhook.snapshot() and smtp.about(event.event_id), 20, what="webhook and e-mail")
     stack.runtime.wait_for_deliveries()  # sent in the background: let it record both as sent
     bodies, mails = webhook.snapshot(), smtp.about(event.event_id)
     print(f"\n[webhook] webhook bodies {len(bodies)}, e-mails for the returned event {len(mails)}")
@@ -361,7 +362,7 @@ def test_returned_request_reaches_a_personal_webhook_and_email_once_and_replanni
     rows = _messages(stack.runtime, event.event_id)
     statuses = [delivery.send(r.id, stack.runtime.uow(), transports) for r in rows]
     # Watch a moment for a stray late request.
-    services.stays(lambda: len(webhook.snapshot()) == 1 and len(smtp.about(event.event_id)) == 1, 1)
+    servers.stays(lambda: len(webhook.snapshot()) == 1 and len(smtp.about(event.event_id)) == 1, 1)
     print(f"[webhook] second plan returned {again}; second send returned {statuses}; "
           f"webhook bodies {len(webhook.snapshot())}, e-mails {len(smtp.about(event.event_id))}")
     assert again == []
@@ -373,7 +374,7 @@ def test_returned_request_reaches_a_personal_webhook_and_email_once_and_replanni
 # ---- 6. SMTP down ------------------------------------------------------------------------------
 
 def test_mail_that_cannot_be_sent_fails_visibly_and_an_admin_retry_sends_it(inline_stack, smtp_factory):
-    port = services.free_port()  # nothing listens here until the SMTP server "comes back"
+    port = servers.free_port()  # nothing listens here until the SMTP server "comes back"
     stack = inline_stack(f"smtp://127.0.0.1:{port}")
     http = stack.http
     req = _submit(http, _draft(http))  # answers 200 although the mail cannot go
@@ -405,7 +406,7 @@ def test_mail_that_cannot_be_sent_fails_visibly_and_an_admin_retry_sends_it(inli
     smtp = smtp_factory(port=port)  # the mail server is back
     status, retried = http.post("admin", "/api/v1/failed-messages/retry", {})
     assert status == 200 and retried == {"requeued": [row.id]}, retried
-    services.wait_until(lambda: smtp.about(event.event_id), 20, what="the retried e-mail")
+    servers.wait_until(lambda: smtp.about(event.event_id), 20, what="the retried e-mail")
     stack.runtime.wait_for_deliveries()
     [row] = _messages(stack.runtime, event.event_id)
     print(f"[smtp down] after the retry: status {row.status}, attempts {row.attempts}, "

@@ -13,9 +13,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from tests import support
-from tests.figures import record
-from tests.integration.services import ROOT, VENV_BIN, CeleryWorker, RedisServer, free_port, wait_until
-from tests.observability import APPROVE_ROUTE, json_lines, samples, submitted_request, value
+from tests.http.observability import APPROVE_ROUTE, json_lines, samples, submitted_request, value
+from tests.integration.servers import ROOT, VENV_BIN, CeleryWorker, RedisServer, free_port, wait_until
 
 SECRET = "integration-secret-key-never-logged-0123456789abcdef"
 
@@ -41,7 +40,7 @@ def older_database(pg_template):
     support.pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def test_readyz_is_503_naming_migrations_until_the_database_reaches_head(older_database):
+def test_readyz_is_503_naming_migrations_until_the_database_reaches_head(older_database, record):
     url, cfg, previous = older_database
     app = support.make_app(url)
     try:
@@ -80,7 +79,7 @@ def _health(env: dict, *args: str) -> subprocess.CompletedProcess:
                           env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
 
 
-def test_worker_health_command_and_task_metrics_and_json_logs_with_a_real_worker(pg_url, tmp_path):
+def test_worker_health_command_and_task_metrics_and_json_logs_with_a_real_worker(pg_url, tmp_path, record):
     redis_server = RedisServer(tmp_path / "redis").start()
     metrics_dir, port = tmp_path / "prom", free_port()
     metrics_dir.mkdir()
@@ -169,7 +168,7 @@ def _http_client(url: str) -> support.Client:
     return support.Client(send)
 
 
-def test_two_gunicorn_workers_add_up_to_exact_counts_and_log_json_without_secrets(gunicorn):
+def test_two_gunicorn_workers_add_up_to_exact_counts_and_log_json_without_secrets(gunicorn, record):
     url, metrics_dir, log_path = gunicorn
     c = _http_client(url)
     req = submitted_request(c)

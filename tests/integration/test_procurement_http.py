@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from tests.lifecycle import run_full_lifecycle
+from tests.http.lifecycle import run_full_lifecycle
 from workflow.audit import AuditEvent
 from workflow.budget import Budget
 from workflow.outbox import OutboxEvent

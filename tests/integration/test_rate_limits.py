@@ -4,10 +4,9 @@ from __future__ import annotations
 import uuid
 
 from tests import support
-from tests.figures import record
 
 
-def test_logins_beyond_the_limit_answer_429_counted_in_redis(pg_url):
+def test_logins_beyond_the_limit_answer_429_counted_in_redis(pg_url, record):
     app = support.make_app(pg_url, REDIS_URL="redis://127.0.0.1:6379/0", RATELIMIT_ENABLED=True,
                            RATELIMIT_KEY_PREFIX=f"jieyue-test-{uuid.uuid4().hex}")
     assert app.config["RATELIMIT_STORAGE_URI"].startswith("redis://")

@@ -5,7 +5,6 @@ import threading
 
 from sqlalchemy import func, select, text
 
-from tests.figures import record
 from workflow.audit import AuditEvent
 from workflow.outbox import OutboxEvent
 
@@ -18,7 +17,7 @@ def _submitted(c, quantity="5"):
     return req
 
 
-def test_two_hundred_concurrent_approvals_of_one_item_make_one_approval(http, pg_app):
+def test_two_hundred_concurrent_approvals_of_one_item_make_one_approval(http, pg_app, record):
     req = _submitted(http)
     http.token("head1")
     barrier = threading.Barrier(50)
@@ -51,7 +50,7 @@ def test_two_hundred_concurrent_approvals_of_one_item_make_one_approval(http, pg
     assert audits == 1 and events == 1
 
 
-def test_audit_verify_finds_a_row_changed_behind_the_applications_back(http, pg_app):
+def test_audit_verify_finds_a_row_changed_behind_the_applications_back(http, pg_app, record):
     req = _submitted(http)
     http.post("head1", f"/api/v1/supply-requests/{req['id']}/actions/approve", {"version": req["version"]})
     result = pg_app.test_cli_runner().invoke(args=["audit-verify"])
@@ -75,7 +74,7 @@ def test_audit_verify_finds_a_row_changed_behind_the_applications_back(http, pg_
     assert result.exit_code == 1 and "content changed" in result.output
 
 
-def test_mass_assignment_after_submit_is_refused_and_changes_nothing(http):
+def test_mass_assignment_after_submit_is_refused_and_changes_nothing(http, record):
     req = _submitted(http)
     answers = {}
     for field, value in (("status", "approved"), ("requester_id", 1), ("approved_by", 1), ("total", "1.00")):
@@ -93,7 +92,7 @@ def test_mass_assignment_after_submit_is_refused_and_changes_nothing(http):
     assert unchanged
 
 
-def test_chinese_emoji_and_right_to_left_text_round_trip_unchanged(http):
+def test_chinese_emoji_and_right_to_left_text_round_trip_unchanged(http, record):
     purpose = "购买再生纸 ♻️📄 — שלום עולם — مرحبا"
     status, req = http.post("staff1", "/api/v1/supply-requests", {
         "purpose": purpose, "lines": [{"item_id": http.item_id("STA-PEN-G"), "quantity": "1"}]})
@@ -103,7 +102,7 @@ def test_chinese_emoji_and_right_to_left_text_round_trip_unchanged(http):
     assert back == purpose
 
 
-def test_five_hundred_concurrent_overlapping_bookings_leave_no_overlap(http, pg_app):
+def test_five_hundred_concurrent_overlapping_bookings_leave_no_overlap(http, pg_app, record):
     import datetime as dt
 
     from workflow import dispatch, trip_requests
@@ -158,7 +157,7 @@ def test_five_hundred_concurrent_overlapping_bookings_leave_no_overlap(http, pg_
     assert results.count(200) >= 1 and results.count(200) + results.count(409) == 500
 
 
-def test_random_actions_from_fifty_threads_leave_every_item_as_its_audit_history_says(pg_url):
+def test_random_actions_from_fifty_threads_leave_every_item_as_its_audit_history_says(pg_url, record):
     """50 threads, 100 items, 30 s of legal and illegal actions: the audit trail replays to each state."""
     import random
     import time

@@ -1,8 +1,8 @@
-"""Finance's reports on PostgreSQL through real HTTP: the same core checks as tests/unit/test_reports.py.
+"""Finance's reports on PostgreSQL through real HTTP: the same core checks as tests/http/test_reports.py.
 
 The SQL differs by dialect (month keys via timezone()/to_char, JSON ->> for blocked totals,
 INSERT .. ON CONFLICT for snapshots), so the figures are checked again here. Every expected
-figure is worked out by hand from the rows listed in tests/report_data.py (GEN 12, FIN 6,
+figure is worked out by hand from the rows listed in tests/http/report_data.py (GEN 12, FIN 6,
 LOG 8 people, 26 in all).
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ import requests
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.report_data import (FLEET_PLATES, ReportData, error_fields, figures, fleet_dataset, groups, office,
+from tests.http.report_data import (FLEET_PLATES, ReportData, error_fields, figures, fleet_dataset, groups, office,
                                office_today, supply_dataset, target_dataset)
 from workflow import reporting
 from workflow.outbox import OutboxEvent

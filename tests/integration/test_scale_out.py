@@ -18,8 +18,7 @@ import requests
 from sqlalchemy import func, select, text
 
 from tests import support
-from tests.figures import record
-from tests.integration import services
+from tests.integration import servers
 from tests.integration.test_notifications import redis_server  # noqa: F401 - the shared fixture
 from workflow import people
 from workflow.audit import AuditEvent
@@ -35,18 +34,18 @@ class Gunicorn:
     """`gunicorn wsgi:app` as a subprocess on a free port, with its own environment."""
 
     def __init__(self, directory, env: dict[str, str], workers: int = 2):
-        self.port = services.free_port()
+        self.port = servers.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = directory / f"gunicorn-{self.port}.log"
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [str(services.VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+            [str(servers.VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
              "--threads", "4", "--no-control-socket", "--access-logfile", "-", "--access-logformat", "%(p)s %(m)s %(U)s %(s)s", "wsgi:app"],
-            cwd=services.ROOT, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT,
+            cwd=servers.ROOT, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
 
     def wait_ready(self) -> "Gunicorn":
-        services.wait_until(self._answers, 60, 0.2, f"gunicorn on {self.url}")
+        servers.wait_until(self._answers, 60, 0.2, f"gunicorn on {self.url}")
         return self
 
     def _answers(self) -> bool:
@@ -75,15 +74,15 @@ class Gunicorn:
         self._log.close()
 
 
-class PlainWorker(services.CeleryWorker):
+class PlainWorker(servers.CeleryWorker):
     """A second worker without embedded beat: in production only one beat runs."""
 
     def start(self, timeout: float = 60) -> "PlainWorker":
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [str(services.VENV_BIN / "celery"), "-A", "tasks", "worker", "--loglevel=INFO", "--concurrency=2",
+            [str(servers.VENV_BIN / "celery"), "-A", "tasks", "worker", "--loglevel=INFO", "--concurrency=2",
              "-n", f"second-{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
-            cwd=services.ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=servers.ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         self.wait_for_log(r"celery@\S+ ready\.|second-\S+ ready\.", timeout)
         return self
 
@@ -119,10 +118,10 @@ def _lifecycle(c: support.Client, item_id: int, answers: list) -> int:
 
 
 def test_two_web_servers_and_two_workers_run_lifecycles_and_notifications_without_errors_or_duplicates(
-        request, pg_url, redis_server, tmp_path, monkeypatch):  # noqa: F811 - fixture from test_notifications
+        request, pg_url, redis_server, tmp_path, monkeypatch, record):  # noqa: F811 - fixture from test_notifications
     for name in ("REDIS_URL", "SMTP_URL", "BASE_URL", "DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
-    smtp = services.SmtpSink().start()
+    smtp = servers.SmtpSink().start()
     request.addfinalizer(smtp.stop)
     env = {"DATABASE_URL": pg_url, "REDIS_URL": redis_server.url, "SMTP_URL": smtp.url, "BASE_URL": BASE_URL,
            "SECRET_KEY": "scale-out-test-secret-key-0123456789", "DB_POOL_SIZE": "4", "DB_MAX_OVERFLOW": "4",
@@ -138,7 +137,7 @@ def test_two_web_servers_and_two_workers_run_lifecycles_and_notifications_withou
         web = Gunicorn(tmp_path, env)
         request.addfinalizer(web.stop)  # before waiting, so a server that never answers is stopped too
         webs.append(web.wait_ready())
-    workers = [services.CeleryWorker(tmp_path / "worker-a", env), PlainWorker(tmp_path / "worker-b", env)]
+    workers = [servers.CeleryWorker(tmp_path / "worker-a", env), PlainWorker(tmp_path / "worker-b", env)]
     for worker in workers:
         request.addfinalizer(worker.stop)
         worker.start()
@@ -187,7 +186,7 @@ def test_two_web_servers_and_two_workers_run_lifecycles_and_notifications_withou
             pending = s.scalar(select(func.count()).select_from(Message).where(Message.status != "sent"))
             return unpublished == 0 and unplanned == 0 and pending == 0
 
-    services.wait_until(settled, 120, 0.5, "every outbox event published, planned and its messages sent")
+    servers.wait_until(settled, 120, 0.5, "every outbox event published, planned and its messages sent")
     time.sleep(3)  # a duplicate delivery would arrive now, after the counts settled
 
     with runtime.uow() as uow:

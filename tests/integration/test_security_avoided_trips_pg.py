@@ -6,7 +6,7 @@ import threading
 
 from sqlalchemy import func, select
 
-from tests.trip_support import trip_body
+from tests.http.trip_support import trip_body
 from workflow.trips import AvoidedTrip
 
 TRIPS = "/api/v1/trip-requests"

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 
 from api import ratelimits
 from tests import support
-from tests.figures import record
 from workflow.models import metadata
 
 REDIS = "redis://127.0.0.1:6379/0"
@@ -125,7 +124,7 @@ def test_a_cookie_session_counts_as_its_person_whatever_authorization_header_com
 
 # ---- logins: per username and per address ------------------------------------------------------------
 
-def test_one_username_is_stopped_after_ten_guesses_from_any_number_of_addresses(make):
+def test_one_username_is_stopped_after_ten_guesses_from_any_number_of_addresses(make, record):
     app = make()
     assert ratelimits.LOGIN_PER_USERNAME == "10 per minute"
     answers = [login(app, name, f"10.3.0.{n}") for n, name in enumerate(["staff1", "STAFF1", " staff1 "] * 3 + ["staff1"])]
@@ -165,7 +164,7 @@ def test_an_office_behind_one_address_logs_in_together(make):
 
 # ---- across web processes ------------------------------------------------------------------------------
 
-def test_two_app_instances_sharing_redis_share_the_login_count(make):
+def test_two_app_instances_sharing_redis_share_the_login_count(make, record):
     first, second = make(), make()
     answers = [login(first if n % 2 else second, "staff1", f"10.7.0.{n}") for n in range(10)]
     assert answers == [401] * 10
@@ -209,7 +208,7 @@ def _bulk(client, csrf, items: list[str]):
     return client.post("/app/queue/bulk-approve", data={"csrf_token": csrf, "confirm": "on", "item": items})
 
 
-def test_a_bulk_approval_counts_each_item_against_the_action_limit(make):
+def test_a_bulk_approval_counts_each_item_against_the_action_limit(make, record):
     app = make(RATELIMIT_ACTIONS="5 per minute")
     web, csrf = _queue_session(app)
     items = [f"supply_request:{900000 + n}:1" for n in range(3)]

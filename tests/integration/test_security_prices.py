@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tests.price_support import HELD, ORDERS, REQUESTS, approved, budget, described, ordered, receive
+from tests.http.price_support import HELD, ORDERS, REQUESTS, approved, budget, described, ordered, receive
 from workflow.audit import AuditEvent
 from workflow.purchasing import Delivery
 from workflow.supply import SupplyRequest

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import support
-from tests.integration import services
+from tests.integration import servers
 from workflow.notifications import DepartmentWebhook, Message
 
 UNSAFE = ["http://127.0.0.1:9/hook", "http://localhost/", "http://2130706433/", "http://0x7f.1/",
@@ -19,7 +19,7 @@ UNSAFE = ["http://127.0.0.1:9/hook", "http://localhost/", "http://2130706433/", 
 @pytest.fixture
 def stack(request, pg_url):
     """The app on a live server without a broker; the receivers below listen on 127.0.0.1, so allowed."""
-    sink = services.WebhookSink(delay=3).start()
+    sink = servers.WebhookSink(delay=3).start()
     request.addfinalizer(sink.stop)
     app = support.make_app(pg_url, WEBHOOK_ALLOWED_HOSTS="127.0.0.1")
     runtime = app.extensions["jieyue"]
@@ -72,7 +72,7 @@ def test_a_receiver_that_sleeps_3_s_does_not_slow_the_approval_over_http(stack):
         assert status == 200, approved
     print(f"\n[slow webhook] approvals answered in {', '.join(f'{s:.3f}' for s in seconds)} s behind a 3 s receiver")
     assert max(seconds) < 1.5, seconds
-    services.wait_until(lambda: len(sink.snapshot()) >= 2, 20, what="both webhooks")
+    servers.wait_until(lambda: len(sink.snapshot()) >= 2, 20, what="both webhooks")
     runtime.wait_for_deliveries()
     with runtime.uow() as uow:
         rows = uow.session.scalars(select(Message).where(Message.address == sink.url)).all()

@@ -1,4 +1,7 @@
-"""Typed outbox events: one frozen dataclass per topic, checked when emitted, read back by recipient planning."""
+"""Typed outbox events: one frozen dataclass per topic, checked when emitted, read back by recipient planning.
+
+Through `emit` on a unit of work: tests/services/test_events.py.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -8,11 +11,8 @@ from pathlib import Path
 import pytest
 
 from workflow import events
-from workflow.db import make_engine, make_session_factory
 from workflow.events import UnknownTopic
 from workflow.notice_text import TITLES
-from workflow.outbox import OutboxEvent, emit, emit_all
-from workflow.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,32 +102,3 @@ def test_a_payload_missing_a_field_fails_when_built(topic, missing):
 def test_a_field_the_topic_does_not_declare_fails_when_built():
     with pytest.raises(TypeError, match="colour"):
         events.build("trip.closed", {"distance_km": "1", "actor_id": 1, "colour": "red"})
-
-
-# ---- through emit ------------------------------------------------------------------------------
-
-@pytest.fixture
-def uow(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'events.db'}")
-    OutboxEvent.__table__.create(engine)
-    with UnitOfWork(make_session_factory(engine)) as unit:
-        yield unit
-
-
-def test_emit_writes_a_dataclass_or_fields_as_the_same_json(uow):
-    given = emit(uow.session, "trip.closed", "trip", 1, events.TripClosed(distance_km="3.0", actor_id=6))
-    built = emit(uow.session, "trip.closed", "trip", 2, distance_km="3.0", actor_id=6)
-    assert given.payload == built.payload == {"distance_km": "3.0", "actor_id": 6}
-
-
-def test_emit_refuses_an_unknown_topic_a_missing_field_or_another_topics_payload(uow):
-    with pytest.raises(UnknownTopic):
-        emit(uow.session, "trip.teleported", "trip", 1, actor_id=6)
-    with pytest.raises(TypeError):
-        emit(uow.session, "trip.closed", "trip", 1, actor_id=6)
-    with pytest.raises(UnknownTopic):
-        emit(uow.session, "order.placed", "trip", 1, events.TripClosed(distance_km="1", actor_id=6))
-    with pytest.raises(UnknownTopic):
-        emit_all(uow.session, "supply_request", 1, [("request.teleported", STORED["request.submitted"])])
-    with pytest.raises(TypeError):
-        emit_all(uow.session, "supply_request", 1, [("request.submitted", {"number": "SR-1"})])

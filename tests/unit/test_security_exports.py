@@ -1,5 +1,7 @@
 """Exports cannot run code: every text cell a spreadsheet would read as a formula is neutralised
 (OWASP CSV injection) in every CSV and XLSX export, while numbers stay numbers (issue 14, point 9).
+
+Through the endpoints (the API's download and the finance page's): tests/http/test_security_exports.py.
 """
 from __future__ import annotations
 
@@ -13,9 +15,6 @@ from openpyxl import load_workbook
 
 from api.reports import export
 from api.reports.export import cell
-from tests import support
-from tests.figures import record
-from tests.report_data import ReportData, office
 
 HOSTILE = ["=1+1", "=HYPERLINK(\"http://evil.example\",\"x\")", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
            "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "\n=1+1", "-5 reams", "-", "=", "\uff1d1+1", "\uff20SUM(A1)"]
@@ -91,43 +90,6 @@ def test_the_consumption_export_goes_through_the_same_cells():
                        (export.to_xlsx("consumption", report), _xlsx_rows)):
         cells = [v for row in rows(body) for v in row]
         assert not [v for v in cells if _dangerous(v)], cells
-
-
-# ---- through the endpoints: the API's download and the finance page's -----------------------------
-
-def _hostile_fleet(runtime) -> list[str]:
-    d = ReportData(runtime)
-    plates = ["=1+1", "@SUM(A1)", "+1-2", "-1+1 cmd"]
-    for n, plate in enumerate(plates):
-        vehicle = d.vehicle(plate, "petrol", "8.00", odometer="1100")
-        d.trip(vehicle, "1000.0", "1100.0", office(2025, 7, 10 + n, 12), "8.00", "64.00")
-    return plates
-
-
-def _web_login(app, user):
-    web = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', web.get("/login").get_data(as_text=True)).group(1)
-    web.post("/login", data={"username": user, "password": support.PASSWORD, "csrf_token": token})
-    return web
-
-
-@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-@pytest.mark.parametrize("where", ["api", "finance_page"])
-def test_every_export_endpoint_neutralises_hostile_plates(app, client, runtime, fmt, where):
-    plates = _hostile_fleet(runtime)
-    query = f"period=2025-Q3&group_by=vehicle&format={fmt}"
-    if where == "api":
-        resp = app.test_client().get(f"/api/v1/reports/vehicles?{query}",
-                                     headers={"Authorization": f"Bearer {client.token('finance')}"})
-    else:
-        resp = _web_login(app, "finance").get(f"/app/finance/export?kind=vehicles&{query}")
-    assert resp.status_code == 200, resp.data[:300]
-    rows = (_csv_rows if fmt == "csv" else _xlsx_rows)(resp.data)
-    firsts = {r[0] for r in rows if r}
-    assert {"'" + p for p in plates} <= firsts, firsts
-    assert not [v for row in rows for v in row if _dangerous(v)]
-    record("8", f"hostile plates in the {where} {fmt} export", ", ".join(sorted(p for p in firsts if p in
-                                                                                   {"'" + q for q in plates})))
 
 
 @pytest.mark.parametrize("text, shown", [("bad\x01plate", "bad\ufffdplate"), ("\x1b=1+1", "\ufffd=1+1"),
