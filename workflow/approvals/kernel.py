@@ -7,7 +7,7 @@ check, the chained audit event, the outbox events and the answer.
 from __future__ import annotations
 
 from ..access import Actor
-from ..audit import record
+from ..audit import history_view, record
 from ..db import utcnow
 from ..delegation import active_delegators, reviewer
 from ..errors import Forbidden, InvalidInput, NotFound, StaleVersion
@@ -145,8 +145,6 @@ def get(flow: Flow, item_id: int, actor: Actor, uow) -> dict:
 
 def history(flow: Flow, item_id: int, actor: Actor, uow) -> list[dict]:
     """The item's audit trail, if the actor may see it."""
-    from ..audit import history_view
-
     with uow:
         load(flow, uow, item_id, actor)
         return history_view(uow.session, flow.name, item_id)
