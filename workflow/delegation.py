@@ -13,28 +13,21 @@ and again whenever it is used, so a delegate whose role changed since loses it. 
 lasts at most `queue.delegation_max_days` days of the policy document and does not start
 before today (the office's day).
 
-Two levels, two people: `reviewer` is the one entitlement check of both flows (supply and trip
-requests). Nobody who ever acted at a request's first level, in their own right or through a
-delegate (as actor or as on-behalf-of principal), acts at its second level in any capacity; the
-whole history counts, so a later round (returned and resubmitted, or escalated by the system
-because nobody decided in time) does not wash out an earlier first-level decision.
+Who reviews an item, two levels by two people, is the approval kernel's entitlement check
+(workflow/approvals/reviewers.py), for every flow.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 from sqlalchemy import ForeignKey, Index, and_, or_, select
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from .access import Actor
 from .db import Base, UTCDateTime, utcnow
-from .errors import DelegationRefused, Forbidden, InvalidInput, NotFound, SameApprover
+from .errors import DelegationRefused, Forbidden, InvalidInput, NotFound
 
 APPROVER_ROLES = ("dept_head", "logistics")
-FIRST_LEVEL = ("dept_review", "requested")
-SECOND_LEVEL = ("office_review",)
-DECISIONS = ("approve", "return", "reject")
 # The roles that may receive each approving role's delegation (see the module's docstring).
 ELIGIBLE_DELEGATES = {"dept_head": ("dept_head", "logistics"), "logistics": ("logistics",)}
 
@@ -51,11 +44,13 @@ class Delegation(Base):
     __table_args__ = (Index("ix_delegations_delegate", "delegate_id", "ends_at"),)
 
 
-def may_review(actor: Actor, status: str, department_id: int) -> bool:
-    """First level: the head of the request's department; second level: logistics."""
-    if status in FIRST_LEVEL:
+def may_review(actor: Actor, level: str | None, department_id: int) -> bool:
+    """At the first level, the head of the item's department; at the second, logistics.
+
+    `level` is "first" or "second" as the item's flow names its state (approvals.flow.Flow.level_of)."""
+    if level == "first":
         return actor.role == "dept_head" and actor.department_id == department_id
-    if status == "office_review":
+    if level == "second":
         return actor.role == "logistics"
     return False
 
@@ -91,50 +86,6 @@ def active_delegates(s, delegator_ids: list[int], now: dt.datetime | None = None
                           .join(delegate, delegate.id == Delegation.delegate_id).where(
         Delegation.delegator_id.in_(delegator_ids), Delegation.revoked_at.is_(None),
         Delegation.starts_at <= now, Delegation.ends_at > now, _eligible(delegator, delegate))))
-
-
-def first_level_people(s, entity_type: str, entity_id: int) -> set[int]:
-    """Everyone who decided at the item's first level, ever: actors and the people they acted for."""
-    from .audit import AuditEvent
-
-    rows = s.execute(select(AuditEvent.actor_id, AuditEvent.on_behalf_of_id).where(
-        AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id,
-        AuditEvent.from_state.in_(FIRST_LEVEL), AuditEvent.action.in_(DECISIONS))).all()
-    return {person for row in rows for person in row if person is not None}
-
-
-def _capacities(s, actor: Actor, req):
-    """The ways the caller may review `req`, their own right first; delegations read only if needed."""
-    if may_review(actor, req.status, req.department_id):
-        yield actor
-    for delegator in active_delegators(s, actor.id):
-        if delegator.id != req.requester_id and may_review(delegator.as_actor(), req.status, req.department_id):
-            yield replace(actor, on_behalf_of_id=delegator.id)
-
-
-def reviewer(s, actor: Actor, action: str, entity_type: str, req) -> Actor:
-    """Who reviews `req` (a supply or trip request): the caller in their own right, or on behalf of a
-    colleague who delegated to them; never the requester, never one person at both levels.
-
-    `req` has `id`, `status`, `department_id` and `requester_id`.
-    """
-    if req.requester_id == actor.id:
-        raise Forbidden("nobody approves their own request", security=True)
-    capacities = _capacities(s, actor, req)
-    if req.status not in SECOND_LEVEL:
-        found = next(capacities, None)
-        if found is None:
-            raise Forbidden(f"you may not {action} an item in {req.status}")
-        return found
-    earlier, entitled = first_level_people(s, entity_type, req.id), False
-    for capacity in capacities:
-        if not {capacity.id, capacity.on_behalf_of_id} & earlier:
-            return capacity
-        entitled = True
-    if not entitled:
-        raise Forbidden(f"you may not {action} an item in {req.status}")
-    raise SameApprover("the first level of this request was decided by you or for you: "
-                       "someone else decides the second", security=True)
 
 
 def view(d: Delegation, names: dict) -> dict:

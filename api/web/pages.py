@@ -16,7 +16,7 @@ from api.trip_requests.schemas import TripActionSchema, TripRequestInSchema
 from workflow import catalog, destinations, dispatch, supply_requests, trip_requests
 from workflow.delegation import may_review
 from workflow.errors import DomainError, JustificationRequired, NotFound, PolicyBlocked
-from workflow.supply_requests import LineInput
+from workflow.supply_requests import SUPPLY_FLOW, LineInput
 
 from .auth import login_required, web_actor
 from .diagrams import flow_diagram
@@ -171,7 +171,8 @@ def _budget_impact(actor, req) -> dict | None:
 
 def _can_decide(actor, req) -> bool:
     """Show the approval form when the service would let this person decide (the rule lives there)."""
-    return req["requester"]["id"] != actor.id and may_review(actor, req["status"], req["department"]["id"])
+    return req["requester"]["id"] != actor.id and may_review(actor, SUPPLY_FLOW.level_of(req["status"]),
+                                                                  req["department"]["id"])
 
 
 @blp.post("/app/supply/<int:request_id>/<action>")

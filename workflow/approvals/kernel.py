@@ -9,11 +9,12 @@ from __future__ import annotations
 from ..access import Actor
 from ..audit import history_view, record
 from ..db import utcnow
-from ..delegation import active_delegators, reviewer
+from ..delegation import active_delegators
 from ..errors import Forbidden, InvalidInput, NotFound, StaleVersion
 from ..machines import fire, triggers
 from ..outbox import emit_all
 from .flow import REQUESTER, REVIEWER, Flow, StepResult
+from .reviewers import reviewer
 
 
 class KeepAndRefuse(Exception):
@@ -59,7 +60,7 @@ def entitled(flow: Flow, uow, item, action: str, actor: Actor) -> Actor:
             raise Forbidden(f"only the requester may {action}")
         return actor
     if who == REVIEWER:
-        return reviewer(uow.session, actor, action, flow.name, item)
+        return reviewer(uow, flow, actor, action, item)
     assert callable(who)
     if not who(uow, item, actor):
         raise Forbidden(f"you may not {action} this {flow.label}")
