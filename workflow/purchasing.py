@@ -7,11 +7,10 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, String, event, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from . import audit, budget
+from . import budget
 from .access import Actor
 from .db import Base, Money, Quantity, UTCDateTime, utcnow
 from .errors import Forbidden, InvalidInput, NotFound
-from .outbox import emit
 from .approvals import kernel
 from .supply import SupplyLine, SupplyRequest
 from .supply_requests import SUPPLY_FLOW
@@ -148,9 +147,9 @@ def place_order(supplier: str, line_ids: list[int], actor: Actor, uow) -> dict:
                 kernel.move(SUPPLY_FLOW, uow, req, "order", actor, data={"purchase_order": po.number})
             else:
                 _touch(store, req)
-        audit.record(s, "purchase_order", po.id, "place", actor, to_state="placed",
+        uow.record("purchase_order", po.id, "place", actor, to_state="placed",
                      data={"lines": line_ids, "total": str(po.total)})
-        emit(s, "order.placed", "purchase_order", po.id, number=po.number, supplier=supplier,
+        uow.emit("order.placed", "purchase_order", po.id, number=po.number, supplier=supplier,
              request_ids=sorted(requests), actor_id=actor.id)
         uow.commit()
         s.refresh(po)
@@ -301,14 +300,14 @@ def receive(po_id: int, deliveries: list[dict], actor: Actor, uow) -> dict:
         before = settle(uow, po, requests.values(), order_lines, booked, actor)
         s.flush()
         for row, d in held_rows:
-            audit.record(s, "delivery", row.id, "hold", actor, to_state="held",
+            uow.record("delivery", row.id, "hold", actor, to_state="held",
                          data={"purchase_order": po.number, "line_id": row.line_id, "reasons": (row.hold_reasons or "").split(),
                                "amount": str(row.amount), "approved": str(d["approved"])})
-        audit.record(s, "purchase_order", po.id, "receive", actor, from_state=before, to_state=po.status,
+        uow.record("purchase_order", po.id, "receive", actor, from_state=before, to_state=po.status,
                      data={"lines": [{"line_id": d["line_id"], "quantity": str(d["quantity"]),
                                       "unit_price": str(d["unit_price"])} for d in deliveries],
                            "held": [row.id for row, _ in held_rows]})
-        emit(s, "order.received", "purchase_order", po.id, number=po.number, status=po.status,
+        uow.emit("order.received", "purchase_order", po.id, number=po.number, status=po.status,
              request_ids=req_ids, actor_id=actor.id)
         uow.commit()
         status = "accepted" if not held_rows else ("held" if len(held_rows) == len(priced) else "partly_held")

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from . import audit
 from .access import Actor
 from .errors import Forbidden, IllegalStep, InvalidInput, NotFound
-from .outbox import emit
 from .db import utcnow
 from .purchasing import Delivery, PurchaseOrder, book, delivery_view, order_lines_of, settle
 
@@ -57,14 +55,14 @@ def decide(delivery_id: int, decision: str, comment: str | None, actor: Actor, u
             before = settle(uow, po, [req], order_lines_of(uow, po, [req]), [line], actor)
         delivery.status = "accepted" if decision == "accept" else "rejected"
         delivery.decided_by_id, delivery.decided_at, delivery.decision_comment = actor.id, now, comment.strip()
-        audit.record(s, "delivery", delivery.id, decision, actor, from_state="held", to_state=delivery.status,
+        uow.record("delivery", delivery.id, decision, actor, from_state="held", to_state=delivery.status,
                      comment=delivery.decision_comment,
                      data={"purchase_order": po.number, "line_id": line.id, "amount": str(delivery.amount),
                            "reasons": (delivery.hold_reasons or "").split()})
         if decision == "accept":
-            audit.record(s, "purchase_order", po.id, "receive", actor, from_state=before, to_state=po.status,
+            uow.record("purchase_order", po.id, "receive", actor, from_state=before, to_state=po.status,
                          data={"accepted_delivery": delivery.id})
-            emit(s, "order.received", "purchase_order", po.id, number=po.number, status=po.status,
+            uow.emit("order.received", "purchase_order", po.id, number=po.number, status=po.status,
                  request_ids=[req.id], actor_id=actor.id)
         uow.commit()
         return delivery_view(delivery)

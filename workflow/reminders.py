@@ -13,13 +13,11 @@ import secrets
 
 from sqlalchemy import or_, select
 
-from . import audit
 from .access import Actor
 from .approvals import kernel
 from .approvals.registry import FLOWS
 from .db import utcnow
 from .office_calendar import load as load_calendar
-from .outbox import emit
 from .people import User, hash_password
 
 
@@ -64,14 +62,14 @@ def remind_and_escalate(uow, now: dt.datetime | None = None) -> dict:
                 if req.status == first and now >= calendar.add_working_days(due, period, zone):
                     kernel.move(flow, uow, req, "escalate", system, data={"overdue_since": due.isoformat()},
                                 events=False)
-                    emit(s, "task.assigned", kind, req.id, level=req.status, escalated=True, version=req.version, **base)
+                    uow.emit("task.assigned", kind, req.id, level=req.status, escalated=True, version=req.version, **base)
                     counts["escalated"] += 1
                 elif req.reminded_at is None or req.reminded_at < req.status_changed_at:
                     req.reminded_at = now
                     store.save(req, req.version, ("reminded_at",))
-                    audit.record(s, kind, req.id, "remind", system, from_state=req.status, to_state=req.status,
+                    uow.record(kind, req.id, "remind", system, from_state=req.status, to_state=req.status,
                                  data={"due": due.isoformat()})
-                    emit(s, "task.overdue", kind, req.id, level=req.status, version=req.version, **base)
+                    uow.emit("task.overdue", kind, req.id, level=req.status, version=req.version, **base)
                     counts["reminded"] += 1
         uow.commit()
     return counts

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from policies import Outcome
 from policies.procurement import passes_hard_rules
 
-from . import audit, budget
+from . import budget
 from .access import OFFICE_WIDE_READERS, Actor, visible
 from .approvals import kernel
 from .approvals.flow import REQUESTER, REVIEWER, Flow, StepResult, due_in_working_days
@@ -167,7 +167,7 @@ def create_draft(purpose: str, needed_by, lines: list[LineInput], actor: Actor, 
             "budget_year": uow.office_year(now), "committed_amount": Decimal("0.00"), "created_at": now,
             "updated_at": now, "submitted_at": None, "status_changed_at": now, "reminded_at": None}, built)
         req.findings = []  # a new request has none: saying so spares the view a SELECT
-        audit.record(uow.session, "supply_request", req.id, "create", actor, to_state="draft", first=True)
+        uow.record("supply_request", req.id, "create", actor, to_state="draft", first=True)
         answer = view(uow, req, actor)
         uow.commit()
         return answer
@@ -196,7 +196,7 @@ def revise_draft(request_id: int, version: int, changes: dict, actor: Actor, uow
             fields += ("total",)
         req.version, req.updated_at = version + 1, utcnow()
         uow.supply_requests.save(req, version, fields)
-        audit.record(uow.session, "supply_request", req.id, "edit", actor, from_state=req.status,
+        uow.record("supply_request", req.id, "edit", actor, from_state=req.status,
                      to_state=req.status, data={"fields": sorted(changes)})
         answer = view(uow, req, actor)
         uow.commit()
@@ -234,7 +234,7 @@ def _submit(uow, req: RequestRow, actor: Actor, details: dict) -> StepResult:
     if Outcome.BLOCK in outcomes:
         # The refusal is kept (findings and an audit line) so reports count blocked value;
         # the request itself stays as it was, at the same version.
-        audit.record(uow.session, "supply_request", req.id, f"{action}_blocked", actor, from_state=req.status,
+        uow.record("supply_request", req.id, f"{action}_blocked", actor, from_state=req.status,
                      to_state=req.status, policy_version=doc.version,
                      data={"total": str(req.total),
                            "rules": sorted({f.rule_id for f in findings if f.outcome is Outcome.BLOCK})})

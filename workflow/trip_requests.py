@@ -10,7 +10,7 @@ from sqlalchemy import select
 from policies import Outcome
 from policies.travel import TripFacts, evaluate_trip
 
-from . import audit, trip_steps
+from . import trip_steps
 from .access import OFFICE_WIDE_READERS, Actor, visible
 from .approvals import kernel
 from .approvals.flow import REQUESTER, REVIEWER, Flow, StepResult, due_in_working_days
@@ -234,7 +234,7 @@ def revise_request(request_id: int, version: int, changes: dict, actor: Actor, u
             _check_period(req.depart_at, req.return_at, uow.policy_document, departure_given="depart_at" in changes)
         req.version, req.updated_at = version + 1, utcnow()
         uow.trip_requests.save(req, version, tuple(changes) + ("version", "updated_at"))
-        audit.record(s, "trip_request", req.id, "edit", actor, from_state=req.status, to_state=req.status,
+        uow.record("trip_request", req.id, "edit", actor, from_state=req.status, to_state=req.status,
                      data={"fields": sorted(changes)})
         answer = view(uow, req, actor)
         uow.commit()

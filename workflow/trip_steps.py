@@ -20,7 +20,6 @@ from .approvals.flow import StepResult
 from .db import utcnow
 from .errors import Conflict, InvalidInput
 from .fleet import Driver, Vehicle, advance_odometer, licence_covers
-from .outbox import emit
 from .people import User
 from .trips import Trip, TripRequest
 
@@ -101,7 +100,7 @@ def dispatch(uow, req: TripRequest, actor: Actor, body: dict) -> StepResult:
     for r in group:
         r.trip_id = trip.id
     driver_user = s.get(User, driver.user_id)
-    emit(s, "trip.dispatched", "trip", trip.id, requests=[r.id for r in group], vehicle=vehicle.plate,
+    uow.emit("trip.dispatched", "trip", trip.id, requests=[r.id for r in group], vehicle=vehicle.plate,
          number=", ".join(r.number or "" for r in group),
          driver_user_id=driver_user.id, requester_ids=[r.requester_id for r in group], actor_id=actor.id)
     return StepResult(data={"trip": trip.id}, companions=group[1:])
@@ -142,7 +141,7 @@ def arrive(uow, req: TripRequest, actor: Actor, body: dict) -> StepResult:
     companions = _companions(uow, trip, req)
     if trip.fuel_anomaly:
         moved = sorted([req, *companions], key=lambda r: r.id)
-        emit(uow.session, "trip.fuel_anomaly", "trip", trip.id, vehicle=vehicle.plate,
+        uow.emit("trip.fuel_anomaly", "trip", trip.id, vehicle=vehicle.plate,
              per_100km=finding.params["per_100km"], number=", ".join(r.number or "" for r in moved),
              norm=finding.params["norm"], requests=[r.id for r in moved], actor_id=actor.id)
     return StepResult(data={"trip": trip.id}, companions=companions)
@@ -153,7 +152,7 @@ def close(uow, req: TripRequest, actor: Actor, body: dict) -> StepResult:
     trip.closed_at = utcnow()
     trip.close_note = body.get("comment")
     trip.status = "closed"
-    emit(uow.session, "trip.closed", "trip", trip.id, distance_km=str(trip.distance_km), actor_id=actor.id)
+    uow.emit("trip.closed", "trip", trip.id, distance_km=str(trip.distance_km), actor_id=actor.id)
     return StepResult(data={"trip": trip.id}, companions=_companions(uow, trip, req))
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import clock
+from . import audit, clock, outbox
 
 
 class UnitOfWork:
@@ -82,6 +82,18 @@ class UnitOfWork:
             hook()
         if self.session.info.pop("outbox", False) and self._on_outbox:
             self._on_outbox()
+
+    def record(self, entity_type: str, entity_id: int, action: str, actor, **details):
+        """An audit event in this transaction, chained to the item's last (audit.record)."""
+        return audit.record(self.session, entity_type, entity_id, action, actor, **details)
+
+    def emit(self, topic: str, aggregate_type: str, aggregate_id: int, **fields):
+        """A domain event in the outbox, in this transaction (outbox.emit)."""
+        return outbox.emit(self.session, topic, aggregate_type, aggregate_id, **fields)
+
+    def emit_all(self, aggregate_type: str, aggregate_id: int, events) -> None:
+        """Several events of one item in one INSERT (outbox.emit_all)."""
+        outbox.emit_all(self.session, aggregate_type, aggregate_id, events)
 
     def office_year(self, moment: dt.datetime | None = None) -> int:
         """The year in the office's zone: which budget year and number series a thing belongs to."""

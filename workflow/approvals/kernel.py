@@ -7,12 +7,11 @@ check, the chained audit event, the outbox events and the answer.
 from __future__ import annotations
 
 from ..access import Actor
-from ..audit import history_view, record
+from ..audit import history_view
 from ..db import utcnow
 from ..delegation import active_delegators
 from ..errors import Forbidden, InvalidInput, NotFound, StaleVersion
 from ..machines import fire, triggers
-from ..outbox import emit_all
 from .flow import REQUESTER, REVIEWER, Flow, StepResult
 from .reviewers import reviewer
 
@@ -119,10 +118,10 @@ def move(flow: Flow, uow, item, action: str, actor: Actor, *, context: dict | No
     # The new version last: the flow's after-effects may read, and a read must not write it early.
     item.version = read_version + 1
     flow.store_of(uow).save(item, read_version, fields)
-    record(uow.session, flow.name, item.id, action, actor, from_state=before if recorded_from is True else recorded_from,
+    uow.record(flow.name, item.id, action, actor, from_state=before if recorded_from is True else recorded_from,
            to_state=after, comment=comment, policy_version=item.policy_version, data=data)
     if events:
-        emit_all(uow.session, flow.name, item.id, moved_events(flow, item, action, before, after, actor, comment))
+        uow.emit_all(flow.name, item.id, moved_events(flow, item, action, before, after, actor, comment))
     return before, after
 
 
