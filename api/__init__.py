@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from workflow.runtime import Runtime
-from workflow.settings import INSTANCE_DIR, Settings, load_dotenv_if_present
+from workflow.kernel.settings import INSTANCE_DIR, Settings, load_dotenv_if_present
+from workflow.runtime.process import Runtime
 
 
 def create_app(config: dict | None = None, *, publish_events=None) -> Flask:

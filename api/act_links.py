@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template_string, request
 
-from workflow import action_links
+from workflow.approvals import action_links
 from workflow.approvals import kernel
-from workflow.approvals.registry import FLOWS
-from workflow.db import utcnow
-from workflow.errors import DomainError, Forbidden
-from workflow.people import User
-from workflow.texts import N_, language, text
+from workflow.kernel.db import utcnow
+from workflow.kernel.errors import DomainError, Forbidden
+from workflow.kernel.texts import N_, language, text
+from workflow.people.accounts import User
+from workflow.worklist.registry import FLOWS
 
 from .web.errors import status_of
 

@@ -5,9 +5,9 @@ from dataclasses import replace
 
 from flask import current_app, g, request
 
-from workflow import people
-from workflow.access import Actor
-from workflow.errors import Unauthorized
+from workflow.kernel.access import Actor
+from workflow.kernel.errors import Unauthorized
+from workflow.people import accounts
 
 BEARER = {"bearerAuth": []}
 
@@ -40,7 +40,7 @@ def current_actor() -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send Authorization: Bearer <token> (POST /api/v1/auth/tokens gives one)")
-    actor = people.actor_for_token(token.strip(), uow())
+    actor = accounts.actor_for_token(token.strip(), uow())
     if request.headers.get("Accept-Language"):
         actor = replace(actor, language=language())
     g.actor = actor

@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from workflow import budget, catalog, people
-from workflow.access import ROLES, SYSTEM
 from workflow.demo import DEMO_USERS, demo_office_day, seed_demo
+from workflow.kernel.access import ROLES, SYSTEM
+from workflow.people import accounts
+from workflow.procurement import budget, catalog
 
 from .auth import uow as _uow
 from .commands import run as _run
@@ -56,7 +57,7 @@ def register(app) -> None:
     @click.option("--headcount", type=click.IntRange(0), default=0)
     def create_department_command(code, name, name_zh, headcount):
         """Add a department."""
-        _run(lambda: people.create_department(code, name, name_zh, headcount, _uow()), f"Department {code} created")
+        _run(lambda: accounts.create_department(code, name, name_zh, headcount, _uow()), f"Department {code} created")
 
     @app.cli.command("create-user")
     @click.argument("username")
@@ -68,8 +69,8 @@ def register(app) -> None:
     @click.password_option()
     def create_user_command(username, role, department, full_name, email, language, password):
         """Add a user."""
-        _run(lambda: people.create_user(username, password, role, _uow(), department_code=department,
-                                        full_name=full_name, email=email, language=language),
+        _run(lambda: accounts.create_user(username, password, role, _uow(), department_code=department,
+                                          full_name=full_name, email=email, language=language),
              f"User {username} created")
 
     @app.cli.command("set-budget")
@@ -82,7 +83,8 @@ def register(app) -> None:
 
         uow = _uow()
         with uow:
-            dep_id = uow.session.scalar(select(people.Department.id).where(people.Department.code == department_code))
+            dep_id = uow.session.scalar(select(accounts.Department.id)
+                                        .where(accounts.Department.code == department_code))
         if dep_id is None:
             raise click.ClickException(f"no department {department_code}")
         try:
@@ -112,15 +114,15 @@ def register_delivery_commands(app) -> None:
         elif runtime.publish_events is None:  # an app built without wsgi.py's broker hand-over
             raise click.ClickException("no broker publisher: run it as `flask --app wsgi relay-outbox`")
         else:
-            from workflow import notifications
+            from workflow.notifications import notices
 
-            moved = notifications.relay(runtime.uow, runtime.publish_events)
+            moved = notices.relay(runtime.uow, runtime.publish_events)
         click.echo(f"Relayed {moved} event(s)")
 
     @app.cli.command("remind-overdue")
     def remind_overdue_command():
         """Remind approvers of overdue items; escalate first-level items overdue for a second period."""
-        from workflow.reminders import remind_and_escalate
+        from workflow.worklist.reminders import remind_and_escalate
 
         counts = remind_and_escalate(current_app.extensions["jieyue"].uow())
         click.echo(f"Reminded {counts['reminded']}, escalated {counts['escalated']}")
@@ -129,26 +131,26 @@ def register_delivery_commands(app) -> None:
     @click.option("--period", help="One period (e.g. 2026-Q3); default: the nightly set.")
     def compile_reports_command(period):
         """Compile report snapshots now (a later compile replaces them)."""
-        from workflow import reporting
+        from workflow.reporting import reports
 
         runtime = current_app.extensions["jieyue"]
         if period:
-            keys = [reporting.compile_snapshot(kind, runtime.uow(), period=period, group_by=group)
+            keys = [reports.compile_snapshot(kind, runtime.uow(), period=period, group_by=group)
                     for kind, group in (("expenditure", "department"), ("consumption", None), ("vehicles", "vehicle"))]
         else:
-            keys = reporting.compile_nightly(runtime.uow, runtime.uow().today())
+            keys = reports.compile_nightly(runtime.uow, runtime.uow().today())
         click.echo(f"Compiled {len(keys)} snapshot(s)")
 
     @app.cli.command("retry-failed")
     def retry_failed_command():
         """Put every failed e-mail or webhook back in line and send it again."""
-        from workflow import notifications
-        from workflow.delivery import send_messages
-        from workflow.transports import transports_for
+        from workflow.notifications import notices
+        from workflow.notifications.sending import send_messages
+        from workflow.notifications.transports import transports_for
 
         runtime = current_app.extensions["jieyue"]
         done = []
-        ids = notifications.retry_failed(SYSTEM, runtime.uow(), send=lambda ids: done.append(
+        ids = notices.retry_failed(SYSTEM, runtime.uow(), send=lambda ids: done.append(
             send_messages(ids, runtime.uow(), transports_for(runtime.settings))))
         for message_id, exc in (done[0].errors if done else []):
             click.echo(f"message {message_id}: {exc}", err=True)
@@ -160,7 +162,7 @@ def register_audit_commands(app) -> None:
     @app.cli.command("audit-verify")
     def audit_verify_command():
         """Check every item's audit chain; exit 1 and list each break when a row was altered or removed."""
-        from workflow import audit
+        from workflow.kernel import audit
 
         runtime = current_app.extensions["jieyue"]
         with runtime.uow() as uow:
@@ -176,6 +178,6 @@ def register_audit_commands(app) -> None:
 def select_count_audit():
     from sqlalchemy import func, select
 
-    from workflow.audit import AuditEvent
+    from workflow.kernel.audit import AuditEvent
 
     return select(func.count()).select_from(AuditEvent)

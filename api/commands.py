@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from workflow.errors import DomainError
+from workflow.kernel.errors import DomainError
 
 
 def run(fn, done: str) -> None:

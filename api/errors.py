@@ -7,7 +7,7 @@ from flask import jsonify, request
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, NotFound
 
-from workflow import errors as domain
+from workflow.kernel import errors as domain
 
 security_log = logging.getLogger("jieyue.security")
 

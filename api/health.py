@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.pool import NullPool
 
-from workflow.db import make_engine
+from workflow.kernel.db import make_engine
 
 # A probe answers within seconds or the orchestrator's own timeout decides for it.
 TIMEOUT_SECONDS = 2

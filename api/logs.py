@@ -8,7 +8,7 @@ import uuid
 
 from flask import g, has_request_context, request
 
-from workflow.logs import configure_for
+from workflow.runtime.logs import configure_for
 
 # An incoming id is kept only when it is short and plain, so a caller cannot forge log structure.
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")

@@ -16,8 +16,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from workflow import vitals
-from workflow.metrics import subscribe_transitions
+from workflow.runtime import vitals
+from workflow.runtime.metrics import subscribe_transitions
 
 # Defined once per process, whatever number of apps the tests build; the labels are bounded:
 # route templates (never raw paths), methods and status codes.

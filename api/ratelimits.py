@@ -36,7 +36,7 @@ def _digest(text: str) -> str:
 
 def _person() -> int | None:
     """The id of the user this request authenticates as, or None (the view then refuses it)."""
-    from workflow.errors import DomainError
+    from workflow.kernel.errors import DomainError
 
     from .auth import current_actor
     from .web.auth import web_actor

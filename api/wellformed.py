@@ -12,7 +12,7 @@ import re
 
 from flask import request
 
-from workflow.errors import BadQuery, DomainError
+from workflow.kernel.errors import BadQuery, DomainError
 
 # Our deepest body (a supply request's lines) is three levels; 32 leaves room and stops a bomb.
 MAX_JSON_DEPTH = 32

@@ -7,8 +7,8 @@ import time
 
 from sqlalchemy import text
 
-from workflow.db import make_engine
-from workflow.settings import ConfigurationError, Settings
+from workflow.kernel.db import make_engine
+from workflow.kernel.settings import ConfigurationError, Settings
 
 
 def main() -> int:

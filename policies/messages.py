@@ -1,6 +1,6 @@
 """The text of every finding and of the words its parameters name, by message key (English message ids).
 
-Policies stay pure: a finding carries its message key and parameters; `workflow.texts.finding` renders
+Policies stay pure: a finding carries its message key and parameters; `workflow.kernel.texts.finding` renders
 it in the reader's language from the gettext catalog (api/translations), so a language is a catalog.
 """
 from __future__ import annotations

@@ -11,7 +11,7 @@ def make_celery(settings=None):
     from celery import Celery
     from celery.schedules import crontab
 
-    from workflow.settings import Settings, load_dotenv_if_present
+    from workflow.kernel.settings import Settings, load_dotenv_if_present
 
     if settings is None:
         load_dotenv_if_present()

@@ -1,6 +1,6 @@
 """The app object `celery -A tasks worker` and `celery -A tasks beat` load (only the CLI imports this)."""
 from tasks import logs, make_celery, metrics
-from workflow.settings import Settings, load_dotenv_if_present
+from workflow.kernel.settings import Settings, load_dotenv_if_present
 
 load_dotenv_if_present()
 settings = Settings.from_env()

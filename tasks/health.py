@@ -40,7 +40,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from tasks import make_celery
-    from workflow.settings import Settings, load_dotenv_if_present
+    from workflow.kernel.settings import Settings, load_dotenv_if_present
 
     load_dotenv_if_present()
     app = make_celery(Settings.from_env())

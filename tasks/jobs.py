@@ -12,10 +12,10 @@ from celery import shared_task
 from celery.signals import worker_init, worker_process_init
 from sqlalchemy.orm import configure_mappers
 
-from workflow import delivery, notifications
-from workflow.runtime import Runtime
-from workflow.settings import Settings
-from workflow.transports import transports_for
+from workflow.kernel.settings import Settings
+from workflow.notifications import sending, notices
+from workflow.notifications.transports import transports_for
+from workflow.runtime.process import Runtime
 
 # Events per plan task and messages per send task: a batch costs a few statements and one commit
 # whatever its size. A plan task takes a whole relay claim (200): planning is CPU and cheap per event
@@ -68,7 +68,7 @@ def _ids(given: int | list[int]) -> list[int]:
 @shared_task(name="jieyue.relay_outbox")
 def relay_outbox(batch: int = 200) -> int:
     """Move unpublished outbox events to the broker, one plan task per PLAN_BATCH events."""
-    return notifications.relay(runtime().uow, publish_plans, batch=batch)
+    return notices.relay(runtime().uow, publish_plans, batch=batch)
 
 
 def publish_plans(outbox_ids: list[int]) -> None:
@@ -91,8 +91,8 @@ def publish_events(outbox_ids: list[int]) -> None:
 def plan_event(outbox_ids: int | list[int]) -> int:
     """Plan a batch of events; their messages go on in send tasks of up to SEND_BATCH, one channel each."""
     settings = runtime().settings
-    due = delivery.plan_events(_ids(outbox_ids), runtime().uow(), settings.base_url, tuple(transports()),
-                               settings.secret_key)
+    due = sending.plan_events(_ids(outbox_ids), runtime().uow(), settings.base_url, tuple(transports()),
+                              settings.secret_key)
     by_channel: dict[str, list[int]] = {}
     for message_id, channel in due:
         by_channel.setdefault(channel, []).append(message_id)
@@ -110,9 +110,9 @@ def sweep_messages() -> int:
     a task that was only slow, not lost, costs a second look and no second notification.
     """
     late = dt.timedelta(seconds=runtime().settings.sweep_after_seconds)
-    events = notifications.unplanned_events(runtime().uow(), late)
+    events = notices.unplanned_events(runtime().uow(), late)
     publish_plans(events)
-    ids = notifications.pending_messages(runtime().uow(), late)
+    ids = notices.pending_messages(runtime().uow(), late)
     for chunk in _chunks(ids, SEND_BATCH):
         send_message.delay(chunk)
     return len(events) + len(ids)
@@ -121,7 +121,7 @@ def sweep_messages() -> int:
 @shared_task(name="jieyue.remind_overdue")
 def remind_overdue() -> dict:
     """Remind approvers of overdue items and escalate first-level items a period later."""
-    from workflow.reminders import remind_and_escalate
+    from workflow.worklist.reminders import remind_and_escalate
 
     return remind_and_escalate(runtime().uow())
 
@@ -129,7 +129,7 @@ def remind_overdue() -> dict:
 @shared_task(name="jieyue.compile_reports")
 def compile_reports() -> int:
     """Nightly: snapshots of the running month, quarter and year and of the month just closed."""
-    from workflow.reporting import compile_nightly
+    from workflow.reporting.reports import compile_nightly
 
     rt = runtime()
     return len(compile_nightly(rt.uow, rt.uow().today()))
@@ -138,19 +138,19 @@ def compile_reports() -> int:
 @shared_task(name="jieyue.monthly_digest")
 def monthly_digest() -> int | None:
     """On the first of the month: last month's summary to finance and department heads."""
-    from workflow.reporting import monthly_digest as digest
+    from workflow.reporting.reports import monthly_digest as digest
 
     rt = runtime()
     return digest(rt.uow(), rt.uow().today())
 
 
-@shared_task(name="jieyue.send_message", max_retries=notifications.MAX_ATTEMPTS, **RETRY)
+@shared_task(name="jieyue.send_message", max_retries=notices.MAX_ATTEMPTS, **RETRY)
 def send_message(message_ids: int | list[int]) -> str | dict[str, int]:
     """Send a batch of messages; if any failed, raise so that the batch is retried (sent ones are skipped).
 
     Returns the one message's status for a single id, else how many of the batch ended in each status.
     """
-    done = delivery.send_messages(_ids(message_ids), runtime().uow(), transports())
+    done = sending.send_messages(_ids(message_ids), runtime().uow(), transports())
     if done.errors:
         raise done.errors[0][1]
     if isinstance(message_ids, int):

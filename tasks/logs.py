@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from workflow.logs import configure_for
+from workflow.runtime.logs import configure_for
 
 
 class TaskContext(logging.Filter):

@@ -51,7 +51,7 @@ def serve(port: int) -> None:
 def install(settings) -> None:
     from celery import signals
 
-    from workflow.metrics import subscribe_transitions
+    from workflow.runtime.metrics import subscribe_transitions
 
     signals.task_prerun.connect(_prerun, weak=False)
     signals.task_postrun.connect(_postrun, weak=False)

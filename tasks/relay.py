@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between polls when nothing waits")
     args = parser.parse_args(argv)
     from tasks.celery import settings  # builds the Celery app the relay publishes through
-    from workflow.logs import configure_for
+    from workflow.runtime.logs import configure_for
 
     configure_for(settings)  # the web's and the worker's format and redaction
     stop = threading.Event()

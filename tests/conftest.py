@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests import support
-from workflow import clock as office_clock
-from workflow.clock import Clock
+from workflow.kernel import clock as office_clock
+from workflow.kernel.clock import Clock
 
 OFFICE_TZ = ZoneInfo("Asia/Shanghai")
 # Every test runs on the office's clock, started at an ordinary working morning (a Wednesday in

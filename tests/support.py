@@ -19,10 +19,10 @@ from alembic.config import Config
 from werkzeug.serving import make_server
 
 from api import create_app
-from workflow.db import make_engine
 from workflow.demo import seed_demo
-from workflow.runtime import Runtime
-from workflow.settings import Settings
+from workflow.kernel.db import make_engine
+from workflow.kernel.settings import Settings
+from workflow.runtime.process import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "test-pass-2026"

@@ -1,20 +1,20 @@
 """Every mapped table, imported in one place so the metadata (and Alembic) sees them all."""
-from .audit import AuditEvent
-from .budget import Budget
-from .catalog import CatalogItem
-from .db import Base
-from .delegation import Delegation
-from .fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
-from .office_calendar import CalendarYear, OfficeDay
-from .notifications import DepartmentWebhook, Message, Notification, Preference
-from .outbox import OutboxEvent
-from .people import ApiToken, Department, User, WebSession
-from .policy_store import PolicyVersion
-from .purchasing import Delivery, PurchaseOrder
-from .snapshots import ReportSnapshot
-from .supply import SupplyFinding, SupplyLine, SupplyRequest
-from .targets import ReductionTarget
-from .trips import AvoidedTrip, CommonDestination, Trip, TripRequest
+from workflow.kernel.audit import AuditEvent
+from workflow.kernel.db import Base
+from workflow.kernel.office_calendar import CalendarYear, OfficeDay
+from workflow.kernel.outbox import OutboxEvent
+from workflow.kernel.policy_store import PolicyVersion
+from workflow.notifications.notices import DepartmentWebhook, Message, Notification, Preference
+from workflow.people.accounts import ApiToken, Department, User, WebSession
+from workflow.people.delegation import Delegation
+from workflow.procurement.budget import Budget
+from workflow.procurement.catalog import CatalogItem
+from workflow.procurement.model import SupplyFinding, SupplyLine, SupplyRequest
+from workflow.procurement.purchasing import Delivery, PurchaseOrder
+from workflow.reporting.snapshots import ReportSnapshot
+from workflow.reporting.targets import ReductionTarget
+from workflow.vehicles.fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
+from workflow.vehicles.model import AvoidedTrip, CommonDestination, Trip, TripRequest
 
 metadata = Base.metadata
 

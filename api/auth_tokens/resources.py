@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from api.auth import BEARER, current_actor, runtime, uow
 from api.fields import ApiErrorSchema
 from api.openapi import link
-from workflow import people
+from workflow.people import accounts
 
 from .schemas import NewTokenSchema, TokenRequestSchema, TokenSchema
 
@@ -20,15 +20,15 @@ class Tokens(MethodView):
     @blp.doc(responses={201: {"links": {"RevokeToken": link("revokeToken", {"token_id": "$response.body#/id"})}}})
     def post(self, body):
         """Exchange a username and password for a bearer token."""
-        token, token_id = people.issue_token(body["username"], body["password"], body["name"],
-                                             runtime().settings.token_days, uow())
+        token, token_id = accounts.issue_token(body["username"], body["password"], body["name"],
+                                               runtime().settings.token_days, uow())
         return {"id": token_id, "token": token}
 
     @blp.response(200, TokenSchema(many=True))
     @blp.doc(security=[BEARER])
     def get(self):
         """The caller's tokens (never the secrets)."""
-        return people.list_tokens(current_actor(), uow())
+        return accounts.list_tokens(current_actor(), uow())
 
 
 @blp.route("/<int:token_id>")
@@ -38,4 +38,4 @@ class Token(MethodView):
     @blp.doc(security=[BEARER], operationId="revokeToken")
     def delete(self, token_id):
         """Revoke a token at once."""
-        people.revoke_token(token_id, current_actor(), uow())
+        accounts.revoke_token(token_id, current_actor(), uow())

@@ -5,14 +5,14 @@ import datetime as dt
 
 import click
 
-from workflow import office_calendar
+from workflow.kernel import office_calendar
 
-from ..auth import uow as _uow
-from ..commands import run as _run
+from api.auth import uow as _uow
+from api.commands import run as _run
 
 
 def _system():
-    from workflow.reminders import system_actor
+    from workflow.worklist.reminders import system_actor
 
     uow = _uow()
     with uow:

@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 
 from api.auth import BEARER, current_actor, uow
 from api.fields import ApiErrorSchema, OfficeDate, OfficeDateTime, StrictSchema, YEARS
-from workflow import office_calendar
+from workflow.kernel import office_calendar
 
 blp = Blueprint("calendar", __name__, url_prefix="/api/v1/calendar", description="The office's working calendar")
 DOC = {"security": [BEARER]}

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from api.auth import BEARER, current_actor, uow
 from api.fields import ApiErrorSchema
 from api.openapi import link
-from workflow import catalog
+from workflow.procurement import catalog
 
 from .schemas import CatalogItemInSchema, CatalogItemPatchSchema, CatalogItemSchema, CatalogQuerySchema
 

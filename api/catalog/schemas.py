@@ -2,7 +2,7 @@
 from marshmallow import fields, validate
 
 from api.fields import not_blank, ID_MAX, Money, PageQuerySchema, StrictSchema
-from workflow.catalog import CATEGORIES
+from workflow.procurement.catalog import CATEGORIES
 
 
 class CatalogItemInSchema(StrictSchema):

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 from api.auth import BEARER, current_actor, uow
 from api.fields import ApiErrorSchema, OfficeDateTime, StrictSchema
 from api.openapi import link
-from workflow import delegation
+from workflow.people import delegation
 
 blp = Blueprint("delegations", __name__, url_prefix="/api/v1/delegations", description="Out-of-office delegation")
 DOC = {"security": [BEARER]}

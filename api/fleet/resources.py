@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from api.auth import BEARER, current_actor, uow
 from api.fields import ApiErrorSchema
 from api.openapi import link
-from workflow import destinations, fleet, fleet_costs
+from workflow.vehicles import destinations, fleet, costs
 
 from .schemas import (CostQuerySchema, DestinationPatchSchema, DestinationSchema, DriverPatchSchema, DriverSchema,
                       FuelLogSchema, MaintenanceSchema, VehicleCostSchema, VehiclePatchSchema, VehicleQuerySchema,
@@ -44,7 +44,7 @@ class AllVehicleCosts(MethodView):
     @blp.doc(**DOC)
     def get(self, query):
         """Cost per km of every vehicle over ?from=YYYY-MM-DD&to=YYYY-MM-DD."""
-        return fleet_costs.vehicle_costs(query["date_from"], query["date_to"], current_actor(), uow())
+        return costs.vehicle_costs(query["date_from"], query["date_to"], current_actor(), uow())
 
 
 @blp.route("/vehicles/<int:vehicle_id>")

@@ -2,7 +2,7 @@
 from marshmallow import fields, validate
 
 from api.fields import not_blank, OfficeDate, Money, OfficeDateTime, StrictSchema, UnitPrice
-from workflow.fleet import ENERGIES, KINDS, LICENCE_CLASSES, VEHICLE_STATUSES
+from workflow.vehicles.fleet import ENERGIES, KINDS, LICENCE_CLASSES, VEHICLE_STATUSES
 
 Kilometres = lambda **kw: fields.Decimal(as_string=True, places=1, validate=validate.Range(0, 10_000_000), **kw)  # noqa: E731
 

@@ -5,11 +5,11 @@ from marshmallow import fields, validate, validates_schema, ValidationError
 
 from api.auth import BEARER, current_actor, runtime, uow
 from api.fields import ApiErrorSchema, ID_MAX, OfficeDateTime, PageQuerySchema, StrictSchema
-from workflow import notifications
+from workflow.notifications import notices
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Notifications")
 DOC = {"security": [BEARER]}
-# The URL is judged by workflow/safe_urls.py alone (syntax and where it leads), so every refusal is
+# The URL is judged by workflow/notifications/safe_urls.py alone (syntax and where it leads), so every refusal is
 # one answer: 422 `unsafe_webhook_url` naming the field.
 WEBHOOK_URL_DOC = {"format": "uri", "description": "http(s) to a host with public addresses only, or one listed "
                    "in WEBHOOK_ALLOWED_HOSTS; otherwise 422 unsafe_webhook_url."}
@@ -78,7 +78,7 @@ class Inbox(MethodView):
     @blp.doc(**DOC)
     def get(self, query):
         """The caller's inbox, newest first, with the count of unread notifications."""
-        return notifications.inbox(current_actor(), uow(), **query)
+        return notices.inbox(current_actor(), uow(), **query)
 
 
 @blp.route("/notifications/<int:notification_id>/read")
@@ -86,7 +86,7 @@ class MarkRead(MethodView):
     @blp.response(200, MarkedSchema)
     @blp.doc(**DOC)
     def post(self, notification_id):
-        return {"marked": notifications.mark_read(current_actor(), uow(), notification_id)}
+        return {"marked": notices.mark_read(current_actor(), uow(), notification_id)}
 
 
 @blp.route("/notifications/read-all")
@@ -94,7 +94,7 @@ class MarkAllRead(MethodView):
     @blp.response(200, MarkedSchema)
     @blp.doc(**DOC)
     def post(self):
-        return {"marked": notifications.mark_read(current_actor(), uow())}
+        return {"marked": notices.mark_read(current_actor(), uow())}
 
 
 @blp.route("/me/notification-preferences")
@@ -103,13 +103,13 @@ class Preferences(MethodView):
     @blp.doc(**DOC)
     def get(self):
         """The inbox always; e-mail and a chat-robot webhook as the caller chooses."""
-        return notifications.preferences(current_actor(), uow())
+        return notices.preferences(current_actor(), uow())
 
     @blp.arguments(PreferencesSchema)
     @blp.response(200, PreferencesSchema)
     @blp.doc(**DOC)
     def put(self, body):
-        return notifications.set_preferences(current_actor(), body, uow(), _webhook_hosts())
+        return notices.set_preferences(current_actor(), body, uow(), _webhook_hosts())
 
 
 class DepartmentWebhookSchema(StrictSchema):
@@ -125,8 +125,8 @@ class DepartmentWebhook(MethodView):
     @blp.doc(**DOC)
     def put(self, body, department_id):
         """The department's chat-robot webhook for its approval tasks (administrators; null removes it)."""
-        return notifications.set_department_webhook(department_id, body["url"], current_actor(), uow(),
-                                                    _webhook_hosts())
+        return notices.set_department_webhook(department_id, body["url"], current_actor(), uow(),
+                                              _webhook_hosts())
 
 
 def _webhook_hosts() -> frozenset[str]:
@@ -140,7 +140,7 @@ class FailedMessages(MethodView):
     @blp.doc(**DOC)
     def get(self):
         """E-mails and webhooks that could not be delivered after every retry (administrators)."""
-        return notifications.failed_messages(current_actor(), uow())
+        return notices.failed_messages(current_actor(), uow())
 
 
 @blp.route("/failed-messages/retry")
@@ -154,4 +154,4 @@ class RetryFailed(MethodView):
         rt = runtime()
         # Without a broker, send in the background at once; with one, the workers' sweep sends them within minutes.
         send = rt.send_in_background if rt.settings.redis_url is None else None
-        return {"requeued": notifications.retry_failed(current_actor(), uow(), body.get("ids"), send)}
+        return {"requeued": notices.retry_failed(current_actor(), uow(), body.get("ids"), send)}

@@ -4,7 +4,8 @@ from flask_smorest import Blueprint
 
 from api.auth import BEARER, current_actor, uow
 from api.fields import ApiErrorSchema
-from workflow import budget, people
+from workflow.people import accounts
+from workflow.procurement import budget
 
 from .schemas import BudgetInSchema, BudgetQuerySchema, BudgetSchema, DepartmentSchema, UserInSchema, UserSchema
 
@@ -17,7 +18,7 @@ class Me(MethodView):
     @blp.doc(security=[BEARER])
     def get(self):
         """The caller."""
-        return people.me(current_actor(), uow())
+        return accounts.me(current_actor(), uow())
 
 
 @blp.route("/users")
@@ -27,7 +28,7 @@ class Users(MethodView):
     @blp.doc(security=[BEARER])
     def get(self):
         """Every user (administrators)."""
-        return people.list_users(current_actor(), uow())
+        return accounts.list_users(current_actor(), uow())
 
     @blp.arguments(UserInSchema)
     @blp.response(201, UserSchema)
@@ -36,7 +37,7 @@ class Users(MethodView):
     @blp.doc(security=[BEARER])
     def post(self, body):
         """Add a user (administrators)."""
-        return people.add_user(body, current_actor(), uow())
+        return accounts.add_user(body, current_actor(), uow())
 
 
 @blp.route("/departments")
@@ -45,7 +46,7 @@ class Departments(MethodView):
     @blp.doc(security=[BEARER])
     def get(self):
         current_actor()
-        return people.list_departments(uow())
+        return accounts.list_departments(uow())
 
     @blp.arguments(DepartmentSchema)
     @blp.response(201, DepartmentSchema)
@@ -54,7 +55,7 @@ class Departments(MethodView):
     @blp.doc(security=[BEARER])
     def post(self, body):
         """Add a department (administrators)."""
-        return people.add_department(body, current_actor(), uow())
+        return accounts.add_department(body, current_actor(), uow())
 
 
 @blp.route("/budgets")

@@ -2,7 +2,7 @@
 from marshmallow import fields, validate
 
 from api.fields import not_blank, Money, StrictSchema
-from workflow.access import ROLES
+from workflow.kernel.access import ROLES
 
 
 class UserSchema(StrictSchema):

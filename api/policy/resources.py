@@ -7,8 +7,8 @@ from api.auth import BEARER, current_actor, runtime, uow
 from api.fields import ApiErrorSchema, OfficeDateTime, StrictSchema
 from api.supply_requests.resources import to_lines
 from api.supply_requests.schemas import EvaluateSchema, EvaluationSchema
-from workflow import policy_store
-from workflow import supply_requests as service
+from workflow.kernel import policy_store
+from workflow.procurement import supply_requests as service
 
 blp = Blueprint("policy", __name__, url_prefix="/api/v1/policy", description="Green-procurement policies")
 

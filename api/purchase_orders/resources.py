@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from api.auth import BEARER, current_actor, uow
 from api.fields import ApiErrorSchema
 from api.openapi import link
-from workflow import purchasing, receipts
+from workflow.procurement import purchasing, receipts
 
 from .schemas import (DeliveryInSchema, HeldReceiptSchema, PurchaseOrderInSchema, PurchaseOrderQuerySchema,
                       PurchaseOrderSchema, ReceiptDecisionSchema)

@@ -34,7 +34,7 @@ class OrderLineSchema(StrictSchema):
 
 
 class HeldReceiptSchema(StrictSchema):
-    """One delivery of one line: held ones wait for logistics (see workflow/receipts.py)."""
+    """One delivery of one line: held ones wait for logistics (see workflow/procurement/receipts.py)."""
     id = fields.Integer()
     purchase_order_id = fields.Integer()
     line_id = fields.Integer()

@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 
 from api.auth import BEARER, current_actor, uow
 from api.fields import Money, OfficeDateTime, PageQuerySchema, StrictSchema
-from workflow import queue
+from workflow.worklist import queue
 
 blp = Blueprint("queue", __name__, url_prefix="/api/v1/queue", description="Work queues")
 

@@ -6,7 +6,7 @@ import io
 import re
 from decimal import Decimal
 
-from workflow.texts import NC_, ptext
+from workflow.kernel.texts import NC_, ptext
 
 # Gettext contexts (spelled out in each NC_ too, for extraction): a column's name can read differently
 # from the same English word elsewhere ("Period" is the report's period in a column, the span covered

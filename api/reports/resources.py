@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from api.auth import BEARER, current_actor, uow
 from api.fields import ApiErrorSchema, ID_MAX, OfficeDateTime, StrictSchema
-from workflow import reporting, targets
+from workflow.reporting import reports, targets
 
 from .export import download
 
@@ -83,7 +83,7 @@ class CompiledSchema(StrictSchema):
 
 def _check_group(kind: str, group_by):
     if group_by and group_by not in GROUPS[kind]:
-        from workflow.errors import BadQuery
+        from workflow.kernel.errors import BadQuery
 
         raise BadQuery("unknown group_by", {"group_by": [f"One of {', '.join(GROUPS[kind]) or 'none'} for this report."]})
 
@@ -91,7 +91,7 @@ def _check_group(kind: str, group_by):
 def _answer(kind: str, query: dict):
     _check_group(kind, query.get("group_by"))
     fmt = query.pop("format")
-    result = reporting.report(kind, current_actor(), uow(), **query)
+    result = reports.report(kind, current_actor(), uow(), **query)
     if fmt == "json":
         return result
     return download(kind, result["report"], fmt)
@@ -124,7 +124,7 @@ class Compile(MethodView):
                                                                           "enum": list(GROUPS)}}])
     def post(self, body, kind):
         """Compile a snapshot now (finance, administrators); a later compile replaces it."""
-        from workflow.errors import Forbidden, NotFound
+        from workflow.kernel.errors import Forbidden, NotFound
 
         actor = current_actor()
         if kind not in GROUPS:
@@ -132,7 +132,7 @@ class Compile(MethodView):
         if not actor.is_("finance", "admin"):
             raise Forbidden("snapshots are compiled by finance or an administrator")
         _check_group(kind, body.get("group_by"))
-        return {"key": reporting.compile_snapshot(kind, uow(), **body)}
+        return {"key": reports.compile_snapshot(kind, uow(), **body)}
 
 
 @blp.route("/reports/targets")
@@ -144,7 +144,7 @@ class TargetProgress(MethodView):
     @blp.doc(**DOC)
     def get(self, query):
         """Progress against each target: the year so far against the same days of last year."""
-        return reporting.target_progress(query["year"], current_actor(), uow(), query.get("department_id"))
+        return reports.target_progress(query["year"], current_actor(), uow(), query.get("department_id"))
 
 
 @blp.route("/targets")

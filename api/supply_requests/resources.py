@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from api.auth import BEARER, current_actor, uow
 from api.fields import ApiErrorSchema
 from api.openapi import link
-from workflow import supply_requests as service
+from workflow.procurement import supply_requests as service
 
 from .schemas import (ActionSchema, HistoryEventSchema, SupplyRequestInSchema, SupplyRequestPatchSchema,
                       SupplyRequestQuerySchema, SupplyRequestSchema)

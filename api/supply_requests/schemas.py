@@ -2,8 +2,8 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from api.fields import not_blank, ID_MAX, OfficeDate, Money, OfficeDateTime, OrderedQuantity, PageQuerySchema, Quantity, StrictSchema, UnitPrice
-from workflow.catalog import CATEGORIES
-from workflow.supply import STATES
+from workflow.procurement.catalog import CATEGORIES
+from workflow.procurement.model import STATES
 
 OFF_CATALOG = ("description", "category", "unit", "unit_price")
 

@@ -6,7 +6,7 @@ from api.auth import BEARER, current_actor, uow
 from api.fields import ApiErrorSchema
 from api.openapi import link
 from api.supply_requests.schemas import HistoryEventSchema
-from workflow import dispatch, trip_requests
+from workflow.vehicles import dispatch, trip_requests
 
 from .schemas import (CandidatesSchema, CarpoolSchema, TripActionSchema, TripRequestInSchema,
                       TripRequestPatchSchema, TripRequestQuerySchema, TripRequestSchema)

@@ -4,7 +4,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from api.fields import not_blank, ID_MAX, Money, OfficeDateTime, PageQuerySchema, StrictSchema, UnitPrice
 from api.supply_requests.schemas import DepartmentRefSchema, FindingSchema, PersonSchema
 from policies import DEFAULT_DOCUMENT
-from workflow.trips import TRIP_STATES
+from workflow.vehicles.model import TRIP_STATES
 
 PURPOSES = DEFAULT_DOCUMENT["travel"]["purposes"]
 EXEMPTIONS = DEFAULT_DOCUMENT["travel"]["exemptions"]

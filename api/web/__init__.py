@@ -5,7 +5,7 @@ from flask import g, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from workflow import texts
+from workflow.kernel import texts
 
 csrf = CSRFProtect()
 babel = Babel()

@@ -11,10 +11,14 @@ from marshmallow import ValidationError
 
 from api.auth import runtime, uow
 from api.fields import is_id
-from workflow import budget, catalog, destinations, people, reporting, targets, texts
-from workflow.access import ROLES
-from workflow.catalog import CATEGORIES
-from workflow.errors import DomainError, Forbidden
+from workflow.kernel import texts
+from workflow.kernel.access import ROLES
+from workflow.kernel.errors import DomainError, Forbidden
+from workflow.people import accounts
+from workflow.procurement import budget, catalog
+from workflow.procurement.catalog import CATEGORIES
+from workflow.reporting import reports, targets
+from workflow.vehicles import destinations
 
 from .auth import roles_required, web_actor
 from .policy_form import SECTION_TITLES, editable, nest, parameter_rows, typed
@@ -23,7 +27,7 @@ from .errors import error_page, id_in_query, pages_blueprint, status_of
 
 blp = pages_blueprint("web_admin", __name__)
 # Each language by its own name, from Babel's locale data: a new catalog needs no code here.
-# A language is a catalog (workflow/texts.py): each is offered in its own name.
+# A language is a catalog (workflow/kernel/texts.py): each is offered in its own name.
 LANGUAGES = tuple((code, Locale.parse(code).get_display_name(code)) for code in sorted(texts.languages()))
 CATALOG_PAGE = 200
 # Checkboxes of the catalog form: present means true, absent means false.
@@ -48,7 +52,7 @@ def _form(names) -> dict:
 
 
 def _department_options():
-    return people.list_departments(uow())
+    return accounts.list_departments(uow())
 
 
 # ---- index --------------------------------------------------------------------------------------
@@ -72,7 +76,7 @@ def users():
         given = values | {"password": request.form.get("password", "")}
         try:
             fields = UserInSchema().load(given)
-            user = people.add_user(fields, web_actor(), uow())
+            user = accounts.add_user(fields, web_actor(), uow())
         except ValidationError as exc:
             errors, message, status = _flatten(exc), _("Some fields need attention."), 422
         except Forbidden as exc:
@@ -82,7 +86,7 @@ def users():
         else:
             flash(_("User %(name)s created.", name=user["username"]))
             return redirect(url_for("web_admin.users"))
-    listed = people.list_users(web_actor(), uow())
+    listed = accounts.list_users(web_actor(), uow())
     return render_template("web/admin_users.html", users=listed, departments=_department_options(), roles=ROLES,
                            languages=LANGUAGES, values=values, errors=errors, message=message), status
 
@@ -99,7 +103,7 @@ def departments():
         values = _form(("code", "name", "name_zh", "headcount"))
         try:
             fields = DepartmentSchema().load(values)
-            dep = people.add_department(fields, web_actor(), uow())
+            dep = accounts.add_department(fields, web_actor(), uow())
         except ValidationError as exc:
             errors, message, status = _flatten(exc), _("Some fields need attention."), 422
         except Forbidden as exc:
@@ -323,7 +327,7 @@ def targets_page():
         else:
             flash(_("Target for %(year)s saved.", year=fields["year"]))
             return redirect(url_for("web_admin.targets"))
-    progress = reporting.target_progress(year, actor, uow())
+    progress = reports.target_progress(year, actor, uow())
     deps = _department_options()
     return render_template("web/admin_targets.html", progress=progress, metrics=targets.METRICS, departments=deps,
                            codes={d["id"]: d["code"] for d in deps}, values=values, errors=errors,
@@ -346,7 +350,7 @@ def policy():
 @roles_required("admin")
 def policy_override():
     """Save the changed parameters as a new version; unchanged ones are left to the defaults."""
-    from workflow import policy_store
+    from workflow.kernel import policy_store
 
     doc = runtime().policy_document
     overrides, errors = {}, {}

@@ -9,10 +9,11 @@ from api.auth import uow
 from api.fields import ID_MAX, is_id
 from api.purchase_orders.schemas import ReceiptDecisionSchema
 from api.ratelimits import BULK_MAX_ITEMS, bulk_items
-from workflow import queue, receipts
 from workflow.approvals import kernel
-from workflow.approvals.registry import FLOWS
-from workflow.errors import BadQuery, DomainError
+from workflow.kernel.errors import BadQuery, DomainError
+from workflow.procurement import receipts
+from workflow.worklist import queue
+from workflow.worklist.registry import FLOWS
 
 from .auth import login_required, web_actor
 from .errors import invalid_form, pages_blueprint

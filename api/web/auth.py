@@ -6,10 +6,10 @@ import functools
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from workflow import people
-from workflow.errors import Forbidden, Unauthorized
+from workflow.kernel.errors import Forbidden, Unauthorized
+from workflow.people import accounts
 
-from ..security import safe_next
+from api.security import safe_next
 from .errors import error_page, pages_blueprint
 
 
@@ -26,7 +26,7 @@ def web_actor():
     """The logged-in person, or None (a revoked or expired session counts as logged out)."""
     if "web_actor" not in g:
         token = request.cookies.get(COOKIE)
-        g.web_actor = people.actor_for_session(token, _runtime().uow()) if token else None
+        g.web_actor = accounts.actor_for_session(token, _runtime().uow()) if token else None
     return g.web_actor
 
 
@@ -66,8 +66,8 @@ def login():
     error = None
     if request.method == "POST":
         try:
-            token = people.open_session(request.form.get("username", ""), request.form.get("password", ""),
-                                        HOURS, _runtime().uow())
+            token = accounts.open_session(request.form.get("username", ""), request.form.get("password", ""),
+                                          HOURS, _runtime().uow())
         except Unauthorized:
             error = _("Wrong username or password.")
         else:
@@ -82,7 +82,7 @@ def login():
 def logout():
     token = request.cookies.get(COOKIE)
     if token:
-        people.close_session(token, _runtime().uow())
+        accounts.close_session(token, _runtime().uow())
     session.clear()
     response = redirect(url_for("web_auth.login"))
     response.delete_cookie(COOKIE, **_cookie_flags())
@@ -94,5 +94,5 @@ def logout():
 def language():
     choice = request.form.get("language")
     if choice in ("en", "zh"):
-        people.set_language(web_actor(), choice, _runtime().uow())
+        accounts.set_language(web_actor(), choice, _runtime().uow())
     return redirect(safe_next(request.form.get("next")))

@@ -7,8 +7,8 @@ from marshmallow import ValidationError
 
 from api.auth import uow
 from api.fields import YEARS
-from workflow import office_calendar
-from workflow.errors import DomainError
+from workflow.kernel import office_calendar
+from workflow.kernel.errors import DomainError
 
 from .auth import roles_required, web_actor
 from .errors import pages_blueprint, status_of

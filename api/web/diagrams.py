@@ -6,9 +6,9 @@ from functools import lru_cache
 
 from transitions.extensions import GraphMachine
 
-from workflow.machines import SYSTEM_TRIGGERS
-from workflow.supply import SUPPLY_MACHINE
-from workflow.trips import TRIP_MACHINE
+from workflow.kernel.machines import SYSTEM_TRIGGERS
+from workflow.procurement.model import SUPPLY_MACHINE
+from workflow.vehicles.model import TRIP_MACHINE
 
 MACHINES = {"supply": SUPPLY_MACHINE, "trip": TRIP_MACHINE}
 

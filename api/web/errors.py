@@ -5,7 +5,7 @@ from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from workflow.errors import BadQuery, DomainError
+from workflow.kernel.errors import BadQuery, DomainError
 
 
 def status_of(exc: DomainError) -> int:

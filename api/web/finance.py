@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from policies.periods import PeriodError, months, parse
 from api.auth import uow
 from api.fields import ID_MAX, is_id
-from workflow import people, reporting
-from workflow.errors import BadQuery, DomainError, Forbidden
+from workflow.kernel.errors import BadQuery, DomainError, Forbidden
+from workflow.people import accounts
+from workflow.reporting import reports
 
 from .auth import login_required, web_actor
 
@@ -63,17 +64,17 @@ def _source(result: dict) -> dict:
 def dashboard():
     actor = web_actor()
     values = {k: v for k, v in request.args.items() if k in ("period", "baseline", "department_id", "live")}
-    every_department = people.list_departments(uow())
+    every_department = accounts.list_departments(uow())
     departments = [] if actor.is_("dept_head") else every_department  # a head has no choice to make
     try:
         query = _query()
         values.setdefault("period", query["period"])
         common = dict(period=query["period"], baseline=query["baseline"], department_id=query["department_id"],
                       live=query["live"])
-        monthly = reporting.report("expenditure", actor, uow(), group_by="month", **common)
-        by_department = reporting.report("expenditure", actor, uow(), group_by="department", **common)
-        consumption = reporting.report("consumption", actor, uow(), **common)
-        vehicles = reporting.report("vehicles", actor, uow(), **common)
+        monthly = reports.report("expenditure", actor, uow(), group_by="month", **common)
+        by_department = reports.report("expenditure", actor, uow(), group_by="department", **common)
+        consumption = reports.report("consumption", actor, uow(), **common)
+        vehicles = reports.report("vehicles", actor, uow(), **common)
     except Forbidden as exc:
         return error_page(exc)
     except DomainError as exc:
@@ -82,14 +83,14 @@ def dashboard():
                                departments=departments, data=None), status_of(exc)
     period, baseline = monthly["report"]["period"], monthly["report"]["baseline"]
     try:  # fuel per 100 km over the baseline: the vehicle report of the baseline period itself
-        before = reporting.report("vehicles", actor, uow(), period=baseline, department_id=query["department_id"],
-                                  live=query["live"])
+        before = reports.report("vehicles", actor, uow(), period=baseline, department_id=query["department_id"],
+                                live=query["live"])
         baseline_fuel = before["report"]["total"].get("litres_per_100km")
     except DomainError:
         baseline_fuel = None
     year = parse(period).start.year
     try:
-        progress = reporting.target_progress(year, actor, uow(), query["department_id"])
+        progress = reports.target_progress(year, actor, uow(), query["department_id"])
     except DomainError as exc:
         progress = {"year": year, "targets": [], "error": exc.message}
     names = {d["id"]: d for d in every_department}
@@ -166,5 +167,5 @@ def export():
     if group_by and group_by not in GROUPS[kind]:
         return error_page(BadQuery("unknown grouping", {"group_by": [", ".join(GROUPS[kind]) or "-"]}))
     query = _query()
-    result = reporting.report(kind, web_actor(), uow(), group_by=group_by, **query)
+    result = reports.report(kind, web_actor(), uow(), group_by=group_by, **query)
     return download(kind, result["report"], fmt)

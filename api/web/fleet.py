@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 
 from api.auth import uow
 from api.fields import ID_MAX, is_id
-from workflow import dispatch, fleet, queue, trip_requests
-from workflow.db import utcnow
-from workflow.errors import DomainError
+from workflow.kernel.db import utcnow
+from workflow.kernel.errors import DomainError
+from workflow.vehicles import dispatch, fleet, trip_requests
+from workflow.worklist import queue
 
 from .auth import roles_required, web_actor
 from .errors import pages_blueprint

@@ -13,10 +13,11 @@ from api.fields import ID_MAX, OrderedQuantity, is_id
 from api.supply_requests.schemas import ActionSchema, SupplyRequestInSchema
 from api.trip_requests.schemas import TripActionSchema, TripRequestInSchema
 
-from workflow import catalog, destinations, dispatch, supply_requests, trip_requests
-from workflow.delegation import may_review
-from workflow.errors import DomainError, JustificationRequired, NotFound, PolicyBlocked
-from workflow.supply_requests import SUPPLY_FLOW, LineInput
+from workflow.kernel.errors import DomainError, JustificationRequired, NotFound, PolicyBlocked
+from workflow.people.delegation import may_review
+from workflow.procurement import catalog, supply_requests
+from workflow.procurement.supply_requests import SUPPLY_FLOW, LineInput
+from workflow.vehicles import destinations, dispatch, trip_requests
 
 from .auth import login_required, web_actor
 from .diagrams import flow_diagram
@@ -156,7 +157,7 @@ def supply_request(request_id: int):
 
 def _budget_impact(actor, req) -> dict | None:
     """For the approver: the department's remaining budget now and after this request."""
-    from workflow import budget
+    from workflow.procurement import budget
 
     year = (req["submitted_at"] or req["created_at"]).astimezone(
         current_app.extensions["jieyue"].uow().office_tz).year

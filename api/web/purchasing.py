@@ -9,7 +9,7 @@ from flask_babel import ngettext
 
 from api.auth import uow
 from api.fields import is_id
-from workflow import purchasing, supply_requests
+from workflow.procurement import purchasing, supply_requests
 
 from .auth import roles_required, web_actor
 from .errors import id_in_query, pages_blueprint

@@ -5,7 +5,7 @@ import uuid
 
 from sqlalchemy.engine import make_url
 
-from workflow.db import make_engine
+from workflow.kernel.db import make_engine
 
 
 def admin(admin_url: str, sql: str) -> None:

@@ -31,7 +31,7 @@ def _version(package: str) -> str:
 
 
 def _server_version(admin_url: str) -> str:
-    from workflow.db import make_engine
+    from workflow.kernel.db import make_engine
 
     engine = make_engine(admin_url)
     try:

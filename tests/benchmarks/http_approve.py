@@ -31,9 +31,9 @@ from tests import support
 from tests.benchmarks import lifecycle, own_database
 from tests.benchmarks.table import Result, median_spread
 from tests.integration.servers import RedisServer, free_port, wait_until
-from workflow.db import make_engine
-from workflow.supply import SupplyRequest
-from workflow.supply_requests import act
+from workflow.kernel.db import make_engine
+from workflow.procurement.model import SupplyRequest
+from workflow.procurement.supply_requests import act
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS, THREADS = 2, 4

@@ -14,12 +14,12 @@ from sqlalchemy import select, text
 
 import workflow.models  # noqa: F401 - every mapped class, so a flush resolves every foreign key
 from tests import support
-from workflow.access import Actor
-from workflow.people import User
-from workflow.catalog import CatalogItem
-from workflow.runtime import Runtime
-from workflow.settings import Settings
-from workflow.supply_requests import LineInput, act, create_draft
+from workflow.kernel.access import Actor
+from workflow.kernel.settings import Settings
+from workflow.people.accounts import User
+from workflow.procurement.catalog import CatalogItem
+from workflow.procurement.supply_requests import LineInput, act, create_draft
+from workflow.runtime.process import Runtime
 
 # Green (GP-* passing) and 2 x 3,200 CNY = 6,400 >= the 5,000 threshold: two approvals.
 ITEM_SKU = "APP-AC-1"
@@ -50,7 +50,7 @@ def prepare_database(database_url: str) -> None:
 
 
 def raise_budgets(database_url: str) -> None:
-    from workflow.db import make_engine
+    from workflow.kernel.db import make_engine
 
     engine = make_engine(database_url)
     with engine.begin() as conn:

@@ -14,7 +14,7 @@ from tests.benchmarks import databases, spread
 from tests.benchmarks.lifecycle import TEAMS, Lifecycle, make_runtime, prepare_database, services_work
 from tests.benchmarks.lifecycle_sql import load_facts, raw_work
 from tests.benchmarks.table import Result, median_spread
-from workflow.people import User
+from workflow.people.accounts import User
 
 WORKERS = 8
 SCRIPT = Path(__file__).with_name("lifecycle.pgbench.sql")

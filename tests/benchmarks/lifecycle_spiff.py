@@ -17,7 +17,7 @@ from tests.benchmarks import databases, spread
 from tests.benchmarks.lifecycle import services_work
 from tests.benchmarks.lifecycle_pg import WORKERS, compare, seconds
 from tests.benchmarks.table import Result
-from workflow.db import make_engine
+from workflow.kernel.db import make_engine
 
 BPMN = Path(__file__).with_name("supply_lifecycle.bpmn")
 TABLE = """CREATE TABLE process_instances (id bigserial PRIMARY KEY, process text NOT NULL,

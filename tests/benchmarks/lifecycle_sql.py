@@ -21,8 +21,8 @@ from sqlalchemy import select, text
 
 from tests.benchmarks import databases
 from tests.benchmarks.lifecycle import TEAMS
-from workflow.catalog import CatalogItem
-from workflow.db import make_engine
+from workflow.kernel.db import make_engine
+from workflow.procurement.catalog import CatalogItem
 
 CREATE = """INSERT INTO supply_requests (requester_id, department_id, purpose, status, version, total,
     needs_office_review, budget_year, committed_amount, created_at, updated_at, status_changed_at)
@@ -79,7 +79,7 @@ def load_facts(session) -> dict:
     findings = [dict(r._mapping) for r in session.execute(text(
         "SELECT line, rule_id, outcome, message_key, params, suggestions FROM supply_findings "
         "WHERE request_id = (SELECT max(request_id) FROM supply_findings) ORDER BY id"))]
-    from workflow.catalog import GREEN_ATTRIBUTES
+    from workflow.procurement.catalog import GREEN_ATTRIBUTES
 
     return {"item": item.id, "description": item.name, "category": item.category, "unit": item.unit,
             "price": item.unit_price, "quantity": QUANTITY, "supplier": item.supplier,
@@ -233,8 +233,8 @@ class SqlalchemyConnection:
 
 def raw_connection(url: str):
     """A plain DB-API connection for the raw baselines: psycopg, or sqlite3 with the pragmas
-    workflow.db sets on every SQLAlchemy connection (and no implicit BEGIN: the lifecycle issues
-    BEGIN IMMEDIATE itself, as workflow.db does)."""
+    workflow.kernel.db sets on every SQLAlchemy connection (and no implicit BEGIN: the lifecycle issues
+    BEGIN IMMEDIATE itself, as workflow.kernel.db does)."""
     if not url.startswith("sqlite"):
         return psycopg.connect(databases.libpq_args(url)[1])
     conn = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30, check_same_thread=False, isolation_level=None)

@@ -14,7 +14,7 @@ from tests.benchmarks.lifecycle import TEAMS, Lifecycle, make_runtime, raise_bud
 from tests.benchmarks.lifecycle_pg import WORKERS, compare, references, seconds, with_cpu
 from tests.benchmarks.lifecycle_sql import load_facts, raw_work
 from tests.benchmarks.table import Result
-from workflow.people import User
+from workflow.people.accounts import User
 
 
 # The embedded default is one threaded process.

@@ -22,7 +22,7 @@ from tests.benchmarks import lifecycle, own_database
 from tests.benchmarks.table import Result, median_spread
 from tests.integration.relay_process import FollowingRelay
 from tests.integration.servers import ROOT, VENV_BIN, CeleryWorker, RedisServer, wait_until
-from workflow.db import make_engine
+from workflow.kernel.db import make_engine
 
 CONCURRENCY = 2
 WORKERS = 8
@@ -67,7 +67,7 @@ class BenchWorker(CeleryWorker):
         if self.proc.poll() is not None:
             raise AssertionError(f"the worker exited: {self.log()[-2000:]}")
         from tasks import make_celery
-        from workflow.settings import Settings
+        from workflow.kernel.settings import Settings
 
         app = make_celery(Settings(redis_url=self.env["REDIS_URL"]))
         try:

@@ -23,7 +23,7 @@ def drop(ctx, url: str | None) -> None:
 
 
 def _admin(ctx, sql: str) -> None:
-    from workflow.db import make_engine
+    from workflow.kernel.db import make_engine
 
     engine = make_engine(ctx.admin_url or support.PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:

@@ -21,7 +21,7 @@ from tests import support
 from tests.benchmarks import databases
 from tests.benchmarks.lifecycle import TEAMS, Lifecycle, make_runtime, prepare_database, raise_budgets
 from tests.benchmarks.lifecycle_sql import RawLifecycle, load_facts, raw_connection
-from workflow.people import User
+from workflow.people.accounts import User
 
 
 def measure(url: str, lifecycles: int, top: int) -> str:

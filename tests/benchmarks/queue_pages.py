@@ -1,7 +1,7 @@
 """B5: the approver queue over 1,000,000 requests, page 1 against page 500 through the keyset.
 
 The requests are made in SQL; logistics' queue (second-level reviews of every department) is
-the longest, so it is the one paged. Each round times `workflow.queue.my_queue` (the code the
+the longest, so it is the one paged. Each round times `workflow.worklist.queue.my_queue` (the code the
 GET /api/v1/queue endpoint runs) for page 1 and page 500, reached with the cursor the service
 itself gave out, and, beside them, page 500 of the same query by OFFSET and page 500 through
 the endpoint (in-process Flask client, JSON included).
@@ -17,9 +17,9 @@ from sqlalchemy import select, text, union_all
 from tests import support
 from tests.benchmarks import own_database
 from tests.benchmarks.table import Result, median_spread
-from workflow import queue
-from workflow.delegation import active_delegators
-from workflow.people import User
+from workflow.people.accounts import User
+from workflow.people.delegation import active_delegators
+from workflow.worklist import queue
 
 PAGE = 50
 DEEP = 500
@@ -28,7 +28,7 @@ SAMPLES = 20  # timings of each page per round
 
 def generate(url: str, requests_: int) -> None:
     """Requests of four requesters in four departments: 40 % at office review, the rest elsewhere."""
-    from workflow.db import make_engine
+    from workflow.kernel.db import make_engine
 
     engine = make_engine(url)
     with engine.begin() as conn:

@@ -15,9 +15,9 @@ import time
 from policies.periods import parse
 from tests.benchmarks import lifecycle, own_database, report_million
 from tests.benchmarks.table import Result, median_spread
-from workflow import reports
-from workflow.runtime import Runtime
-from workflow.settings import Settings
+from workflow.kernel.settings import Settings
+from workflow.reporting import supply_figures
+from workflow.runtime.process import Runtime
 
 GOAL_SECONDS = 2.0
 PERIOD, BASELINE = "2026-Q3", "2025-Q3"
@@ -27,8 +27,8 @@ WORKERS = 8
 def run_report(runtime: Runtime) -> dict:
     uow = runtime.uow()
     with uow:
-        return reports.expenditure(uow.session, parse(PERIOD), parse(BASELINE), "department", uow.office_tz,
-                                   runtime.engine.dialect.name)
+        return supply_figures.expenditure(uow.session, parse(PERIOD), parse(BASELINE), "department", uow.office_tz,
+                                          runtime.engine.dialect.name)
 
 
 def report_loop(url: str, stop, count) -> None:

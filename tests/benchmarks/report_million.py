@@ -18,8 +18,8 @@ from sqlalchemy import text
 
 from policies.periods import parse
 from tests import support
-from workflow import reports
-from workflow.db import make_engine
+from workflow.kernel.db import make_engine
+from workflow.reporting import supply_figures
 
 LINES = int(os.environ.get("BENCH_LINES", "1000000"))
 ROUNDS = 5
@@ -88,7 +88,8 @@ def main() -> int:
             raw.append(time.perf_counter() - t)
             t = time.perf_counter()
             with uow:
-                result = reports.expenditure(uow.session, period, baseline, "department", uow.office_tz, "postgresql")
+                result = supply_figures.expenditure(uow.session, period, baseline, "department", uow.office_tz,
+                                                    "postgresql")
             full.append(time.perf_counter() - t)
         med_raw, med_full = statistics.median(raw), statistics.median(full)
         print(f"baseline: sum(amount) over both periods   median {med_raw * 1000:8.1f} ms "

@@ -51,7 +51,7 @@ def load_workloads(only: set[str] | None) -> tuple[list, list[str]]:
 
 
 def check_synchronous_commit(url: str) -> str:
-    from workflow.db import make_engine
+    from workflow.kernel.db import make_engine
 
     engine = make_engine(url)
     with engine.connect() as conn:

@@ -15,8 +15,8 @@ from tests import support
 from tests.benchmarks import databases
 from tests.benchmarks.lifecycle import Lifecycle, make_runtime, prepare_database
 from tests.benchmarks.table import Result, median_spread
-from workflow.db import make_engine
-from workflow.supply_requests import act
+from workflow.kernel.db import make_engine
+from workflow.procurement.supply_requests import act
 
 # Finished requests with what each lifecycle leaves behind: a line, four audit events, five outbox
 # events and five findings, for the demo requesters, in the current budget year.

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from playwright.sync_api import expect
 
-from workflow.db import utcnow
+from workflow.kernel.db import utcnow
 from tests.http.trip_support import approved_trip, at
 
 

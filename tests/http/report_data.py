@@ -67,14 +67,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from workflow import clock
-from workflow.audit import AuditEvent
-from workflow.catalog import CatalogItem
-from workflow.fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
-from workflow.people import Department, User
-from workflow.purchasing import Delivery, PurchaseOrder
-from workflow.supply import SupplyLine, SupplyRequest
-from workflow.trips import AvoidedTrip, Trip, TripRequest
+from workflow.kernel import clock
+from workflow.kernel.audit import AuditEvent
+from workflow.people.accounts import Department, User
+from workflow.procurement.catalog import CatalogItem
+from workflow.procurement.model import SupplyLine, SupplyRequest
+from workflow.procurement.purchasing import Delivery, PurchaseOrder
+from workflow.vehicles.fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
+from workflow.vehicles.model import AvoidedTrip, Trip, TripRequest
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

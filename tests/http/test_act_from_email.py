@@ -3,10 +3,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from workflow import action_links
-from workflow.db import utcnow
-from workflow.people import User
-from workflow.supply_requests import SupplyRequest
+from workflow.approvals import action_links
+from workflow.kernel.db import utcnow
+from workflow.people.accounts import User
+from workflow.procurement.supply_requests import SupplyRequest
 
 
 def _submitted(client):

@@ -10,11 +10,11 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from workflow.budget import Budget
-from workflow.catalog import CatalogItem
-from workflow.db import utcnow
-from workflow.people import Department
-from workflow.supply import OFFICE_TZ
+from workflow.kernel.db import utcnow
+from workflow.people.accounts import Department
+from workflow.procurement.budget import Budget
+from workflow.procurement.catalog import CatalogItem
+from workflow.procurement.model import OFFICE_TZ
 
 ITEMS = "/api/v1/catalog/items"
 

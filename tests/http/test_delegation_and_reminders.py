@@ -5,13 +5,13 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.http.trip_support import at
-from workflow import people
-from workflow.audit import AuditEvent
-from workflow.db import utcnow
-from workflow.delegation import Delegation
-from workflow.notifications import Notification
-from workflow.office_calendar import NATIONAL
-from workflow.reminders import remind_and_escalate
+from workflow.kernel.audit import AuditEvent
+from workflow.kernel.db import utcnow
+from workflow.kernel.office_calendar import NATIONAL
+from workflow.notifications.notices import Notification
+from workflow.people import accounts
+from workflow.people.delegation import Delegation
+from workflow.worklist.reminders import remind_and_escalate
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -26,7 +26,7 @@ def _submitted(client, user="staff1"):
 
 def test_a_delegate_sees_the_items_and_acts_on_behalf_with_both_in_the_audit(client, runtime):
     # Another department's head: a head's approvals go to a head or logistics only (issue 14).
-    people.create_user("deputy1", "test-pass-2026", "dept_head", runtime.uow(), department_code="LOG")
+    accounts.create_user("deputy1", "test-pass-2026", "dept_head", runtime.uow(), department_code="LOG")
     req = _submitted(client)
     status, _ = client.post("deputy1", f"/api/v1/supply-requests/{req['id']}/actions/approve", {"version": req["version"]})
     assert status in (403, 404)  # not before the delegation
@@ -43,11 +43,11 @@ def test_a_delegate_sees_the_items_and_acts_on_behalf_with_both_in_the_audit(cli
 
 
 def test_a_revoked_or_expired_delegation_gives_nothing(client, runtime):
-    deputy = people.create_user("deputy2", "test-pass-2026", "dept_head", runtime.uow(), department_code="LOG")
+    deputy = accounts.create_user("deputy2", "test-pass-2026", "dept_head", runtime.uow(), department_code="LOG")
     _submitted(client)
     # A delegation that ended yesterday (one starting in the past can no longer be made: issue 14).
     with runtime.uow() as uow:
-        head1 = uow.session.scalar(select(people.User.id).where(people.User.username == "head1"))
+        head1 = uow.session.scalar(select(accounts.User.id).where(accounts.User.username == "head1"))
         uow.session.add(Delegation(delegator_id=head1, delegate_id=deputy, created_at=utcnow(),
                                    starts_at=dt.datetime.fromisoformat(at(-3, 9)),
                                    ends_at=dt.datetime.fromisoformat(at(-1, 9))))

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.http.trip_support import SHANGHAI, approved_trip, at, vehicle_and_driver
-from workflow import clock
-from workflow.fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
-from workflow.trips import CommonDestination
+from workflow.kernel import clock
+from workflow.vehicles.fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
+from workflow.vehicles.model import CommonDestination
 
 VEHICLES = "/api/v1/vehicles"
 DRIVERS = "/api/v1/drivers"

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from tests.http.lifecycle import run_full_lifecycle
 from tests.http.trip_support import trip_body
-from workflow.errors import StaleVersion
-from workflow.supply import SupplyFinding, SupplyLine, SupplyRequest
+from workflow.kernel.errors import StaleVersion
+from workflow.procurement.model import SupplyFinding, SupplyLine, SupplyRequest
 
 
 def test_the_mapped_classes_never_write_a_supply_request(client):

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from tests import support
 from tests.http.observability import APPROVE_ROUTE, json_lines, queue_count, samples, submitted_request, value
-from workflow import delivery, notifications
-from workflow.notifications import Message
-from workflow.people import User
-from workflow.transports import transports_for
+from workflow.notifications import sending, notices
+from workflow.notifications.notices import Message
+from workflow.notifications.transports import transports_for
+from workflow.people.accounts import User
 
 SECRET = "unit-secret-key-that-must-never-be-logged-0123456789"
 
@@ -159,9 +159,9 @@ def test_failed_deliveries_are_counted_as_the_failed_messages_list_shows(sqlite_
             pending = list(uow.session.scalars(select(Message.id).where(Message.status == "pending")))
         assert pending
         for message_id in pending:
-            for _ in range(notifications.MAX_ATTEMPTS):
+            for _ in range(notices.MAX_ATTEMPTS):
                 try:
-                    if delivery.send(message_id, runtime.uow(), transports_for(runtime.settings)) == "failed":
+                    if sending.send(message_id, runtime.uow(), transports_for(runtime.settings)) == "failed":
                         break
                 except OSError:
                     continue

@@ -4,9 +4,9 @@ from sqlalchemy import select
 
 from tests import support
 
-from workflow import delivery
-from workflow.notifications import Message
-from workflow.outbox import OutboxEvent
+from workflow.kernel.outbox import OutboxEvent
+from workflow.notifications import sending
+from workflow.notifications.notices import Message
 
 
 @pytest.fixture
@@ -33,8 +33,8 @@ def _task_event(runtime, req_id):
 
 def test_approver_email_carries_signed_action_links_in_their_language(client, runtime, app):
     req = _submit(client)
-    ids = delivery.plan(_task_event(runtime, req["id"]), runtime.uow(), "http://office.example",
-                        ("email",), app.config["SECRET_KEY"])
+    ids = sending.plan(_task_event(runtime, req["id"]), runtime.uow(), "http://office.example",
+                       ("email",), app.config["SECRET_KEY"])
     with runtime.uow() as uow:
         messages = uow.session.scalars(select(Message).where(Message.id.in_(ids))).all()
         assert [m.address for m in messages] == ["head1@jieyue.local"]
@@ -42,8 +42,8 @@ def test_approver_email_carries_signed_action_links_in_their_language(client, ru
         assert "退回: http://office.example/act/" in messages[0].body
         assert messages[0].language == "zh" and "待您审批" in messages[0].subject
     # Planning again adds nothing.
-    assert delivery.plan(_task_event(runtime, req["id"]), runtime.uow(), "http://office.example",
-                         ("email",), app.config["SECRET_KEY"]) == ids
+    assert sending.plan(_task_event(runtime, req["id"]), runtime.uow(), "http://office.example",
+                        ("email",), app.config["SECRET_KEY"]) == ids
 
 
 def test_a_department_webhook_gets_the_departments_approval_tasks(client, runtime):
@@ -53,7 +53,7 @@ def test_a_department_webhook_gets_the_departments_approval_tasks(client, runtim
     status, hook = client.call("admin", "PUT", f"/api/v1/departments/{gen}/webhook", {"url": "http://127.0.0.1:9/hook"})
     assert status == 200, hook
     req = _submit(client)
-    delivery.plan(_task_event(runtime, req["id"]), runtime.uow(), "http://x", ("webhook",))
+    sending.plan(_task_event(runtime, req["id"]), runtime.uow(), "http://x", ("webhook",))
     with runtime.uow() as uow:
         rows = uow.session.execute(select(Message.recipient, Message.channel, Message.address)).all()
     assert (f"department:{gen}", "webhook", "http://127.0.0.1:9/hook") in rows

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from tests.http.test_web_security import _login, _token
 from tests.unit.test_working_calendar import SHANGHAI, UNKNOWN_YEAR
-from workflow import office_calendar
-from workflow.audit import AuditEvent
+from workflow.kernel import office_calendar
+from workflow.kernel.audit import AuditEvent
 
 
 def _put_day(client, user, day, working, reason="Office move"):

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import support
-from workflow import notifications
-from workflow.access import SYSTEM, Actor
-from workflow.errors import Forbidden
-from workflow.notifications import Message
-from workflow.outbox import OutboxEvent
+from workflow.kernel.access import SYSTEM, Actor
+from workflow.kernel.errors import Forbidden
+from workflow.kernel.outbox import OutboxEvent
+from workflow.notifications import notices
+from workflow.notifications.notices import Message
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def _drafts(client, n: int) -> None:
 
 
 def _waiting(runtime) -> int:
-    return notifications.unpublished_count(runtime.uow())
+    return notices.unpublished_count(runtime.uow())
 
 
 # ---- the relay ---------------------------------------------------------------------------------
@@ -45,12 +45,12 @@ def test_the_relay_hands_every_waiting_event_over_once_in_batches(client, quiet,
     waiting = _waiting(quiet)
     assert waiting >= 3
     handed: list[list[int]] = []
-    assert notifications.relay(quiet.uow, handed.append, batch=batch) == waiting
+    assert notices.relay(quiet.uow, handed.append, batch=batch) == waiting
     ids = [i for chunk in handed for i in chunk]
     assert len(ids) == len(set(ids)) == waiting and ids == sorted(ids)
     assert all(len(chunk) <= batch for chunk in handed)
     assert _waiting(quiet) == 0
-    assert notifications.relay(quiet.uow, handed.append, batch=batch) == 0  # nothing twice
+    assert notices.relay(quiet.uow, handed.append, batch=batch) == 0  # nothing twice
 
 
 def test_a_failing_publisher_leaves_the_batch_waiting(client, quiet):
@@ -61,7 +61,7 @@ def test_a_failing_publisher_leaves_the_batch_waiting(client, quiet):
         raise ConnectionError("broker away")
 
     with pytest.raises(ConnectionError):
-        notifications.relay(quiet.uow, broker_down)
+        notices.relay(quiet.uow, broker_down)
     assert _waiting(quiet) == waiting
 
 
@@ -106,7 +106,7 @@ def _failed_message(client, runtime) -> int:
     with runtime.uow() as uow:
         row = Message(event_id="e-1", recipient="user:1", channel="email", address="head1@jieyue.local",
                       subject="s", body="b", link="l", language="en", status="failed",
-                      attempts=notifications.MAX_ATTEMPTS, last_error="RuntimeError: away")
+                      attempts=notices.MAX_ATTEMPTS, last_error="RuntimeError: away")
         uow.session.add(row)
         uow.commit()
         return row.id
@@ -123,24 +123,24 @@ def test_only_an_administrator_retries_and_a_refusal_changes_nothing(client, qui
     message_id = _failed_message(client, quiet)
     sent: list = []
     with pytest.raises(Forbidden):
-        notifications.retry_failed(Actor(5, "someone", role, 1), quiet.uow(), send=sent.append)
-    assert _status(quiet, message_id) == ("failed", notifications.MAX_ATTEMPTS) and sent == []
+        notices.retry_failed(Actor(5, "someone", role, 1), quiet.uow(), send=sent.append)
+    assert _status(quiet, message_id) == ("failed", notices.MAX_ATTEMPTS) and sent == []
 
 
 def test_a_retry_puts_the_named_messages_back_in_line_and_hands_them_to_send(client, quiet):
     message_id = _failed_message(client, quiet)
     sent: list = []
-    assert notifications.retry_failed(SYSTEM, quiet.uow(), [message_id], send=sent.append) == [message_id]
+    assert notices.retry_failed(SYSTEM, quiet.uow(), [message_id], send=sent.append) == [message_id]
     assert sent == [[message_id]]
     assert _status(quiet, message_id) == ("pending", 0)
-    assert notifications.retry_failed(SYSTEM, quiet.uow(), send=sent.append) == []  # nothing failed now
+    assert notices.retry_failed(SYSTEM, quiet.uow(), send=sent.append) == []  # nothing failed now
     assert sent == [[message_id]]  # and nothing to send
 
 
 def test_retry_failed_command_and_endpoint_go_through_the_same_service(app, client, quiet, monkeypatch):
     calls = []
-    real = notifications.retry_failed
-    monkeypatch.setattr(notifications, "retry_failed", lambda *a, **k: calls.append(a[0].role) or real(*a, **k))
+    real = notices.retry_failed
+    monkeypatch.setattr(notices, "retry_failed", lambda *a, **k: calls.append(a[0].role) or real(*a, **k))
     message_id = _failed_message(client, quiet)
     result = app.test_cli_runner().invoke(args=["retry-failed"])
     assert result.exit_code == 0, result.output

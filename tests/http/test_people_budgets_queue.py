@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.support import PASSWORD
-from workflow.db import utcnow
-from workflow.people import ApiToken, Department, User
+from workflow.kernel.db import utcnow
+from workflow.people.accounts import ApiToken, Department, User
 
 TOKENS = "/api/v1/auth/tokens"
 REQUESTS = "/api/v1/supply-requests"

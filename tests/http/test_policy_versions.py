@@ -1,7 +1,7 @@
 """Administrators change policy parameters as new versions; evaluations record the version in force."""
 import pytest
 
-from workflow import runtime as runtime_module
+from workflow.runtime import process as runtime_module
 
 
 @pytest.fixture(autouse=True)

@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 
 from tests.http.report_data import (FLEET_PLATES, ReportData, error_fields, figures, fleet_dataset, groups, office,
                                office_today, supply_dataset, target_dataset)
-from workflow import reporting
-from workflow.notifications import Notification
-from workflow.outbox import OutboxEvent
-from workflow.snapshots import ReportSnapshot
-from workflow.targets import ReductionTarget
+from workflow.kernel.outbox import OutboxEvent
+from workflow.notifications.notices import Notification
+from workflow.reporting import reports
+from workflow.reporting.snapshots import ReportSnapshot
+from workflow.reporting.targets import ReductionTarget
 
 REPORTS = "/api/v1/reports"
 
@@ -608,9 +608,9 @@ def test_the_consumption_csv_names_each_measure_in_both_languages(app, client, r
 
 def test_the_monthly_digest_is_emitted_once_and_reaches_finance_and_the_department_heads(client, runtime):
     supply_dataset(runtime)
-    first = reporting.monthly_digest(runtime.uow(), dt.date(2026, 10, 1))
+    first = reports.monthly_digest(runtime.uow(), dt.date(2026, 10, 1))
     assert first is not None
-    assert reporting.monthly_digest(runtime.uow(), dt.date(2026, 10, 1)) is None
+    assert reports.monthly_digest(runtime.uow(), dt.date(2026, 10, 1)) is None
     with runtime.uow() as uow:
         events = uow.session.scalars(select(OutboxEvent).where(OutboxEvent.topic == "report.monthly_digest")).all()
         assert len(events) == 1

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from policies.periods import parse as parse_period
 
 from tests.http.trip_support import at, trip_body
-from workflow.fleet_reports import avoided as avoided_figures
-from workflow.trips import AvoidedTrip
+from workflow.reporting.vehicle_figures import avoided as avoided_figures
+from workflow.vehicles.model import AvoidedTrip
 
 TRIPS = "/api/v1/trip-requests"
 SHORT = {"distance_km": "0.6"}  # VU-135: walk

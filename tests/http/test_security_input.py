@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import support
-from workflow import action_links
-from workflow.db import utcnow
+from workflow.approvals import action_links
+from workflow.kernel.db import utcnow
 from workflow.models import metadata
 
 REQUESTS = "/api/v1/supply-requests"
@@ -53,7 +53,7 @@ def trip(**changes) -> dict:
 
 
 def at(*, days: float = 0, hours: float = 0, minutes: float = 0) -> str:
-    """A time relative to the service's own now (workflow.db.utcnow), in the office's zone."""
+    """A time relative to the service's own now (workflow.kernel.db.utcnow), in the office's zone."""
     moment = utcnow() + dt.timedelta(days=days, hours=hours, minutes=minutes)
     return moment.astimezone(dt.timezone(dt.timedelta(hours=8))).replace(microsecond=0).isoformat()
 
@@ -167,7 +167,7 @@ def test_malformed_or_forged_action_link_tokens_are_refused_never_500(app, metho
 
 
 def test_a_token_of_the_right_shape_but_non_ascii_is_refused_by_the_reader(app):
-    from workflow.errors import Forbidden
+    from workflow.kernel.errors import Forbidden
 
     secret = app.extensions["jieyue"].settings.secret_key
     for token in ["é.é", "\ud800.x", "a" * 2000 + "." + "b"]:

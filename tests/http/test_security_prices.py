@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from tests.http.price_support import HELD, ORDERS, REQUESTS, approved, budget, created, described, ordered, receive
 from tests.http.test_web_form_limits import _browser, _post
-from workflow.audit import AuditEvent
-from workflow.purchasing import Delivery
-from workflow.supply import SupplyRequest
+from workflow.kernel.audit import AuditEvent
+from workflow.procurement.model import SupplyRequest
+from workflow.procurement.purchasing import Delivery
 
 PEN_PRICE = Decimal("3.50")  # STA-PEN-G in the demo catalog
 

@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 
 from tests.http.trip_support import at, trip_body
 from tests.support import PASSWORD
-from workflow import delegation, people
-from workflow.audit import AuditEvent
-from workflow.db import utcnow
-from workflow.delegation import Delegation
-from workflow.reminders import remind_and_escalate
+from workflow.kernel.audit import AuditEvent
+from workflow.kernel.db import utcnow
+from workflow.people import delegation, accounts
+from workflow.people.delegation import Delegation
+from workflow.worklist.reminders import remind_and_escalate
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 SUPPLY = "/api/v1/supply-requests"
@@ -27,18 +27,18 @@ AIR_CONDITIONERS = [{"sku": "APP-AC-1", "quantity": "2"}]  # 6,400 CNY: needs th
 @pytest.fixture
 def office(client, runtime):
     """The seeded office plus a second logistics user (so a second level can always be decided)."""
-    people.create_user("logistics2", PASSWORD, "logistics", runtime.uow(), department_code="LOG")
+    accounts.create_user("logistics2", PASSWORD, "logistics", runtime.uow(), department_code="LOG")
     return client
 
 
 def _user_id(runtime, username: str) -> int:
     with runtime.uow() as uow:
-        return uow.session.scalar(select(people.User.id).where(people.User.username == username))
+        return uow.session.scalar(select(accounts.User.id).where(accounts.User.username == username))
 
 
 def _set_role(runtime, username: str, role: str) -> None:
     with runtime.uow() as uow:
-        user = uow.session.scalar(select(people.User).where(people.User.username == username))
+        user = uow.session.scalar(select(accounts.User).where(accounts.User.username == username))
         user.role = role
         uow.commit()
 

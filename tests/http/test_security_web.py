@@ -15,11 +15,11 @@ from sqlalchemy import select
 from api import create_app
 from api.security import safe_next
 from tests import support
-from workflow import action_links
-from workflow.db import utcnow
-from workflow.people import User
-from workflow.settings import DEFAULT_SECRET
-from workflow.signing_key import FILE_NAME
+from workflow.approvals import action_links
+from workflow.kernel.db import utcnow
+from workflow.kernel.settings import DEFAULT_SECRET
+from workflow.kernel.signing_key import FILE_NAME
+from workflow.people.accounts import User
 
 HOME = "/app"
 # Each is read by a browser (or a later hop that decodes it) as another site, a script, or a header split.

@@ -14,14 +14,14 @@ from sqlalchemy import select
 from tests import support
 from tests.integration.servers import WebhookSink, wait_until
 from tests.unit.test_safe_urls import HOSTILE, PUBLIC, resolver
-from workflow import delivery, transports
-from workflow.access import Actor
-from workflow.delivery import send_messages
-from workflow.notifications import DepartmentWebhook, Message, set_preferences
-from workflow.people import User
-from workflow.safe_urls import UnsafeUrl, allowed_hosts
-from workflow.settings import ConfigurationError
-from workflow.transports import webhook_sender
+from workflow.kernel.access import Actor
+from workflow.kernel.settings import ConfigurationError
+from workflow.notifications import sending, transports
+from workflow.notifications.notices import DepartmentWebhook, Message, set_preferences
+from workflow.notifications.safe_urls import UnsafeUrl, allowed_hosts
+from workflow.notifications.sending import send_messages
+from workflow.notifications.transports import webhook_sender
+from workflow.people.accounts import User
 
 
 def message(url: str) -> SimpleNamespace:
@@ -141,7 +141,7 @@ def test_a_stored_url_now_inside_is_not_sent_and_the_failure_is_recorded(client,
     status, done = client.post("head1", f"/api/v1/supply-requests/{req['id']}/actions/return",
                                {"version": 2, "comment": "Say why"})
     assert status == 200, done
-    delivery.drain(runtime.uow, "http://x", {"webhook": None}, send_later=lambda ids: None)  # plan only
+    sending.drain(runtime.uow, "http://x", {"webhook": None}, send_later=lambda ids: None)  # plan only
     with runtime.uow() as uow:
         ids = list(uow.session.scalars(select(Message.id).where(Message.address == url)))
     assert ids

@@ -4,8 +4,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from tests.http.lifecycle import run_full_lifecycle
-from workflow.budget import Budget
-from workflow.people import Department
+from workflow.people.accounts import Department
+from workflow.procurement.budget import Budget
 
 
 def test_request_goes_from_draft_to_received_with_budget_turned_into_spend(client, runtime):

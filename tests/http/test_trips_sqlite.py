@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from tests.http.trip_support import approved_trip, at, trip_body, vehicle_and_driver
 from tests.support import inprocess_client
+from workflow.kernel.outbox import OutboxEvent
 from workflow.models import metadata
-from workflow.outbox import OutboxEvent
-from workflow.trips import AvoidedTrip, Trip, TripRequest
+from workflow.vehicles.model import AvoidedTrip, Trip, TripRequest
 
 API = "/api/v1/trip-requests"
 EN = {"Accept-Language": "en"}

@@ -6,7 +6,7 @@ import threading
 import time
 
 from api import create_app
-from workflow import db
+from workflow.kernel import db
 
 
 def test_a_silent_postgresql_server_gets_a_json_error_within_the_connect_timeout(monkeypatch):

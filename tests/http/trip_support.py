@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from workflow import clock
+from workflow.kernel import clock
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 

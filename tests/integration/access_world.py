@@ -12,8 +12,8 @@ from sqlalchemy import text
 
 from tests import support
 from tests.http.trip_support import at, trip_body
-from workflow import action_links
-from workflow.db import utcnow
+from workflow.approvals import action_links
+from workflow.kernel.db import utcnow
 
 # The seeded people: one of each role, and a second of the roles that own or act on objects.
 USERS = ("staff1", "staff2", "head1", "head2", "logistics", "buyer", "fleet", "driver1", "driver2",

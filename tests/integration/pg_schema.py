@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from tests import support
 from tests.http.lifecycle import run_full_lifecycle
-from workflow.db import make_engine
+from workflow.kernel.db import make_engine
 
 # The schema as PostgreSQL's catalog describes it: what a migration creates and its downgrade must remove.
 SCHEMA_QUERIES = {

@@ -74,7 +74,7 @@ class PrivatePostgres:
 
     def sql(self, statement: str, database: str = "postgres") -> None:
         """Run one statement as the superuser in autocommit (CREATE DATABASE, CREATE ROLE)."""
-        from workflow.db import make_engine
+        from workflow.kernel.db import make_engine
 
         engine = make_engine(self.url(database), isolation_level="AUTOCOMMIT")
         try:

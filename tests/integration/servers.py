@@ -363,7 +363,7 @@ class CeleryWorker:
     def pool_children(self, timeout: float = 5) -> list[int]:
         """The pool processes, as the worker itself reports them (`inspect stats`); not the embedded beat."""
         from tasks import make_celery
-        from workflow.settings import Settings
+        from workflow.kernel.settings import Settings
 
         app = make_celery(Settings(redis_url=self.env["REDIS_URL"]))
         try:

@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.support import PASSWORD
-from workflow import people
 from workflow.models import metadata
+from workflow.people import accounts
 
 REQUESTS = "/api/v1/supply-requests"
 TOKENS = "/api/v1/auth/tokens"
@@ -166,7 +166,7 @@ def test_a_dept_heads_own_request_skips_their_review_and_they_cannot_decide_it(h
 
 
 def test_logistics_cannot_approve_a_request_they_submitted_themselves_403(http, pg_app):
-    people.create_user("head3", PASSWORD, "dept_head", pg_app.extensions["jieyue"].uow(), department_code="LOG")
+    accounts.create_user("head3", PASSWORD, "dept_head", pg_app.extensions["jieyue"].uow(), department_code="LOG")
     # Two energy-grade-1 air conditioners (6,400 CNY): over the threshold, so it needs logistics.
     req = submitted(http, "logistics", sku="APP-AC-1", quantity="2", purpose="Air conditioning for the depot")
     assert req["status"] == "dept_review" and req["needs_office_review"] is True, req

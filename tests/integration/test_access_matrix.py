@@ -20,8 +20,8 @@ from api.supply_requests.resources import ACTIONS as SUPPLY_ACTIONS
 from tests import support
 from tests.http.trip_support import at, trip_body
 from tests.integration.access_world import USERS, World, build_world
-from workflow.dispatch import ACTIONS as TRIP_ACTIONS
 from workflow.models import metadata
+from workflow.vehicles.dispatch import ACTIONS as TRIP_ACTIONS
 
 ANON = None
 EVERYONE = frozenset((ANON,) + USERS)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests import support
 from tests.support import inprocess_client
-from workflow.db import make_engine
+from workflow.kernel.db import make_engine
 
 
 def grants(role: str, database: str) -> list[str]:

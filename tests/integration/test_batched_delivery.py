@@ -17,11 +17,11 @@ from tests.integration import servers
 from tests.integration.relay_process import FollowingRelay
 from tests.integration.test_notifications import (  # noqa: F401 - fixtures shared with the notification tests
     _no_settings_from_the_environment, redis_server, smtp, smtp_factory)
-from workflow import delivery
-from workflow.notifications import Message, Notification
-from workflow.outbox import OutboxEvent, emit
-from workflow.people import User
-from workflow.uow import UnitOfWork
+from workflow.kernel.outbox import OutboxEvent, emit
+from workflow.kernel.uow import UnitOfWork
+from workflow.notifications import sending
+from workflow.notifications.notices import Message, Notification
+from workflow.people.accounts import User
 
 CHANNELS = ("email", "webhook")
 
@@ -53,7 +53,7 @@ def test_planning_a_batch_twice_and_at_once_writes_each_inbox_row_and_message_on
     def plan():
         try:
             barrier.wait(10)
-            planned.append(delivery.plan_events(ids, runtime.uow(), "https://jieyue.test", CHANNELS))
+            planned.append(sending.plan_events(ids, runtime.uow(), "https://jieyue.test", CHANNELS))
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)
 
@@ -62,7 +62,7 @@ def test_planning_a_batch_twice_and_at_once_writes_each_inbox_row_and_message_on
         t.start()
     for t in threads:
         t.join(60)
-    again = delivery.plan_events(ids, runtime.uow(), "https://jieyue.test", CHANNELS)
+    again = sending.plan_events(ids, runtime.uow(), "https://jieyue.test", CHANNELS)
     with runtime.uow() as uow:
         event_ids = list(uow.session.scalars(select(OutboxEvent.event_id).where(OutboxEvent.id.in_(ids))))
         unplanned = uow.session.scalar(select(func.count()).select_from(OutboxEvent).where(
@@ -80,7 +80,7 @@ def test_planning_a_batch_twice_and_at_once_writes_each_inbox_row_and_message_on
 def test_a_failure_in_a_batch_marks_only_that_message_and_sending_again_skips_the_sent(pg_app):
     runtime = pg_app.extensions["jieyue"]
     ids = _task_events(runtime, 5)
-    due = [m for m, _ in delivery.plan_events(ids, runtime.uow(), "https://jieyue.test", CHANNELS)]
+    due = [m for m, _ in sending.plan_events(ids, runtime.uow(), "https://jieyue.test", CHANNELS)]
     sent: list[int] = []
 
     def deliver(msg):
@@ -88,8 +88,8 @@ def test_a_failure_in_a_batch_marks_only_that_message_and_sending_again_skips_th
             raise ConnectionRefusedError("the mail server said no")
         sent.append(msg.id)
 
-    first = delivery.send_messages(due, runtime.uow(), {"email": deliver})
-    second = delivery.send_messages(due, runtime.uow(), {"email": lambda msg: sent.append(msg.id)})
+    first = sending.send_messages(due, runtime.uow(), {"email": deliver})
+    second = sending.send_messages(due, runtime.uow(), {"email": lambda msg: sent.append(msg.id)})
     with runtime.uow() as uow:
         rows = {m.id: (m.status, m.attempts) for m in uow.session.scalars(select(Message).where(Message.id.in_(due)))}
     assert [m for m, _ in first.errors] == [due[2]] and isinstance(first.errors[0][1], ConnectionRefusedError)
@@ -102,7 +102,7 @@ def test_a_failure_in_a_batch_marks_only_that_message_and_sending_again_skips_th
 def test_two_senders_given_the_same_batch_send_each_message_once(pg_app):
     runtime = pg_app.extensions["jieyue"]
     ids = _task_events(runtime, 40)
-    due = [m for m, _ in delivery.plan_events(ids, runtime.uow(), "https://jieyue.test", CHANNELS)]
+    due = [m for m, _ in sending.plan_events(ids, runtime.uow(), "https://jieyue.test", CHANNELS)]
     sent: list[int] = []
     lock = threading.Lock()
     barrier = threading.Barrier(2)
@@ -115,7 +115,7 @@ def test_two_senders_given_the_same_batch_send_each_message_once(pg_app):
     def run():
         barrier.wait(10)
         # Each sender goes round until nothing of the batch is left pending (the other may hold some).
-        while delivery.send_messages(due, runtime.uow(), {"email": deliver}).statuses != {m: "sent" for m in due}:
+        while sending.send_messages(due, runtime.uow(), {"email": deliver}).statuses != {m: "sent" for m in due}:
             time.sleep(0.01)
 
     threads = [threading.Thread(target=run) for _ in range(2)]
@@ -131,14 +131,14 @@ def test_two_senders_given_the_same_batch_send_each_message_once(pg_app):
 def test_senders_of_different_batches_at_once_each_send_all_of_their_own_in_one_pass(pg_app):
     runtime = pg_app.extensions["jieyue"]
     ids = _task_events(runtime, 40)
-    due = [m for m, _ in delivery.plan_events(ids, runtime.uow(), "https://jieyue.test", CHANNELS)]
+    due = [m for m, _ in sending.plan_events(ids, runtime.uow(), "https://jieyue.test", CHANNELS)]
     halves = [due[0::2], due[1::2]]  # interleaved ids: a scan of either batch passes the other's rows
     barrier = threading.Barrier(2)
     results = [None, None]
 
     def run(i):
         barrier.wait(10)
-        results[i] = delivery.send_messages(halves[i], runtime.uow(), {"email": lambda msg: time.sleep(0.002)})
+        results[i] = sending.send_messages(halves[i], runtime.uow(), {"email": lambda msg: time.sleep(0.002)})
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
     for t in threads:
@@ -150,16 +150,16 @@ def test_senders_of_different_batches_at_once_each_send_all_of_their_own_in_one_
 
 def test_single_message_send_keeps_its_contract_status_and_the_failure_raised(pg_app):
     runtime = pg_app.extensions["jieyue"]
-    [message_id] = [m for m, _ in delivery.plan_events(_task_events(runtime, 1), runtime.uow(), "https://x", CHANNELS)]
+    [message_id] = [m for m, _ in sending.plan_events(_task_events(runtime, 1), runtime.uow(), "https://x", CHANNELS)]
 
     def refuse(msg):
         raise ConnectionRefusedError("down")
 
     with pytest.raises(ConnectionRefusedError):
-        delivery.send(message_id, runtime.uow(), {"email": refuse})
-    assert delivery.send(message_id, runtime.uow(), {"email": lambda msg: None}) == "sent"
-    assert delivery.send(message_id, runtime.uow(), {"email": refuse}) == "sent"  # never sent twice
-    assert delivery.send(10 ** 9, runtime.uow(), {"email": refuse}) == "missing"
+        sending.send(message_id, runtime.uow(), {"email": refuse})
+    assert sending.send(message_id, runtime.uow(), {"email": lambda msg: None}) == "sent"
+    assert sending.send(message_id, runtime.uow(), {"email": refuse}) == "sent"  # never sent twice
+    assert sending.send(10 ** 9, runtime.uow(), {"email": refuse}) == "missing"
 
 
 # ---- the following relay with a real worker --------------------------------------------------

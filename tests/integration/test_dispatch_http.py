@@ -7,8 +7,8 @@ from decimal import Decimal
 from sqlalchemy import func, select, text
 
 from tests.http.trip_support import approved_trip, at, trip_body, vehicle_and_driver
-from workflow.outbox import OutboxEvent
-from workflow.trips import AvoidedTrip, TripRequest
+from workflow.kernel.outbox import OutboxEvent
+from workflow.vehicles.model import AvoidedTrip, TripRequest
 
 
 def _count(runtime, model):

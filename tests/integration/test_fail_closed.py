@@ -8,8 +8,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from tests.support import inprocess_client
-from workflow.audit import AuditEvent
-from workflow.outbox import OutboxEvent
+from workflow.kernel.audit import AuditEvent
+from workflow.kernel.outbox import OutboxEvent
 
 
 def _submitted(c):

@@ -26,14 +26,15 @@ from tests import support
 from tests.integration import private_pg, servers
 from tests.integration.test_notifications import (  # noqa: F401 - fixtures shared with the notification tests
     HEAD1, _draft, _event_of, _no_settings_from_the_environment, broker_stack, redis_server, smtp, smtp_factory)
-from workflow import clock, notifications
-from workflow.db import utcnow
-from workflow.audit import AuditEvent
-from workflow.notifications import Message
-from workflow.outbox import OutboxEvent
-from workflow.reporting import compile_nightly, nightly_periods
-from workflow.snapshots import ReportSnapshot
-from workflow.supply import SupplyRequest
+from workflow.kernel import clock
+from workflow.kernel.audit import AuditEvent
+from workflow.kernel.db import utcnow
+from workflow.kernel.outbox import OutboxEvent
+from workflow.notifications import notices
+from workflow.notifications.notices import Message
+from workflow.procurement.model import SupplyRequest
+from workflow.reporting.reports import compile_nightly, nightly_periods
+from workflow.reporting.snapshots import ReportSnapshot
 
 REQUIRED = os.environ.get("JIEYUE_REQUIRE_SERVICES") == "1"
 
@@ -196,7 +197,7 @@ def _submit_all(http, drafts) -> list[int]:
 def _control(redis_url: str):
     """A Celery app of our own on the private Redis: to publish as the relay does, and to steer the worker."""
     from tasks import make_celery
-    from workflow.settings import Settings
+    from workflow.kernel.settings import Settings
 
     return make_celery(Settings(redis_url=redis_url))
 
@@ -222,7 +223,7 @@ def test_redis_restarted_while_notifications_flow_loses_none_and_doubles_none(
                 control.send_task("jieyue.plan_event", args=[i])
                 relayed.append(i)
 
-        while notifications.relay_batch(stack.runtime.uow(), publish):
+        while notices.relay_batch(stack.runtime.uow(), publish):
             pass
         # Take stock of the queue and empty it in one step, then restart: the restart would lose
         # these anyway (no persistence); reading them first makes the loss exact and known.
@@ -275,7 +276,7 @@ def test_redis_restarted_while_notifications_flow_loses_none_and_doubles_none(
     assert replanned == len(lost["jieyue.plan_event"]) and sum(sweeps) >= replanned
     assert quiet and len(mails) == n and len(set(events)) == n and None not in events
     assert by_status == {"sent": n} and attempts == {1: n}
-    assert unplanned == 0 and notifications.unpublished_count(stack.runtime.uow()) == 0
+    assert unplanned == 0 and notices.unpublished_count(stack.runtime.uow()) == 0
     assert delivered_after < 90
 
 

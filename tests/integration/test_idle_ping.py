@@ -1,4 +1,4 @@
-"""Pooled PostgreSQL connections are pinged before use only after they sat idle (workflow/db.py)."""
+"""Pooled PostgreSQL connections are pinged before use only after they sat idle (workflow/kernel/db.py)."""
 import time
 
 import pytest
@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from tests import support
-from workflow.db import IDLE_PING_SECONDS, make_engine
+from workflow.kernel.db import IDLE_PING_SECONDS, make_engine
 
 
 def _pid(engine) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy import MetaData, insert, select, text
 
 from tests import support
 from tests.integration import pg_schema
-from workflow.db import make_engine
+from workflow.kernel.db import make_engine
 
 
 def _revisions() -> list[str]:

@@ -18,11 +18,11 @@ from sqlalchemy import func, select, update
 
 from tests import support
 from tests.integration import servers
-from workflow import delivery, notifications
-from workflow.notifications import Message
-from workflow.outbox import OutboxEvent, emit
-from workflow.transports import smtp_sender, transports_for
-from workflow.uow import UnitOfWork
+from workflow.kernel.outbox import OutboxEvent, emit
+from workflow.kernel.uow import UnitOfWork
+from workflow.notifications import sending, notices
+from workflow.notifications.notices import Message
+from workflow.notifications.transports import smtp_sender, transports_for
 
 REQUIRED = os.environ.get("JIEYUE_REQUIRE_SERVICES") == "1"
 BASE_URL = "https://jieyue.test"
@@ -211,7 +211,7 @@ def test_submissions_while_redis_is_down_succeed_and_are_mailed_exactly_once_whe
                                  {"version": req["version"]})
         statuses.append(status)
     submit_seconds = time.monotonic() - down_at
-    unpublished_while_down = notifications.unpublished_count(stack.runtime.uow())
+    unpublished_while_down = notices.unpublished_count(stack.runtime.uow())
     mails_while_down = len(smtp.snapshot())
     stack.redis.start()
     back_at = time.monotonic()
@@ -231,7 +231,7 @@ def test_submissions_while_redis_is_down_succeed_and_are_mailed_exactly_once_whe
     mails = smtp.snapshot()
     ids = {str(m["Message-ID"]) for m in mails}
     events = {_event_of(m) for m in mails}
-    unpublished = notifications.unpublished_count(stack.runtime.uow())
+    unpublished = notices.unpublished_count(stack.runtime.uow())
     with stack.runtime.uow() as uow:
         by_status = dict(uow.session.execute(select(Message.status, func.count()).group_by(Message.status)).all())
     record("6", "redis down, after it returned", f"e-mails {len(mails)}, distinct Message-IDs {len(ids)}, "
@@ -307,7 +307,7 @@ def test_two_relays_at_once_publish_each_of_1000_events_exactly_once(pg_app):
         try:
             barrier.wait(10)
             deadline = time.monotonic() + 120
-            while notifications.relay_batch(runtime.uow(), lambda ids: [publish(i) for i in ids], batch=50):
+            while notices.relay_batch(runtime.uow(), lambda ids: [publish(i) for i in ids], batch=50):
                 assert time.monotonic() < deadline, "relay did not finish in 120 s"
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)
@@ -326,7 +326,7 @@ def test_two_relays_at_once_publish_each_of_1000_events_exactly_once(pg_app):
     assert len(all_ids) == len(set(all_ids)), "an event was published twice"
     assert set(all_ids) == waiting
     assert published["a"] and published["b"]
-    assert notifications.unpublished_count(runtime.uow()) == 0
+    assert notices.unpublished_count(runtime.uow()) == 0
 
 
 # ---- 5. a personal webhook -----------------------------------------------------------------------
@@ -358,9 +358,9 @@ def test_returned_request_reaches_a_personal_webhook_and_email_once_and_replanni
 
     # Running the steps again for the same event plans nothing new and sends nothing more.
     transports = transports_for(stack.runtime.settings)
-    again = delivery.plan(event.id, stack.runtime.uow(), BASE_URL, tuple(transports))
+    again = sending.plan(event.id, stack.runtime.uow(), BASE_URL, tuple(transports))
     rows = _messages(stack.runtime, event.event_id)
-    statuses = [delivery.send(r.id, stack.runtime.uow(), transports) for r in rows]
+    statuses = [sending.send(r.id, stack.runtime.uow(), transports) for r in rows]
     # Watch a moment for a stray late request.
     servers.stays(lambda: len(webhook.snapshot()) == 1 and len(smtp.about(event.event_id)) == 1, 1)
     print(f"[webhook] second plan returned {again}; second send returned {statuses}; "
@@ -388,15 +388,15 @@ def test_mail_that_cannot_be_sent_fails_visibly_and_an_admin_retry_sends_it(inli
 
     with stack.runtime.uow() as uow:
         uow.session.execute(update(Message).where(Message.id == row.id)
-                            .values(attempts=notifications.MAX_ATTEMPTS - 1))
+                            .values(attempts=notices.MAX_ATTEMPTS - 1))
         uow.commit()
-    outcome = delivery.send(row.id, stack.runtime.uow(), transports_for(stack.runtime.settings))
+    outcome = sending.send(row.id, stack.runtime.uow(), transports_for(stack.runtime.settings))
     [row] = _messages(stack.runtime, event.event_id)
-    assert outcome == "failed" and (row.status, row.attempts) == ("failed", notifications.MAX_ATTEMPTS)
+    assert outcome == "failed" and (row.status, row.attempts) == ("failed", notices.MAX_ATTEMPTS)
 
     status, failed = http.get("admin", "/api/v1/failed-messages")
     assert status == 200, failed
-    assert [(m["id"], m["address"], m["attempts"]) for m in failed] == [(row.id, HEAD1, notifications.MAX_ATTEMPTS)]
+    assert [(m["id"], m["address"], m["attempts"]) for m in failed] == [(row.id, HEAD1, notices.MAX_ATTEMPTS)]
     assert failed[0]["last_error"]
     status, denied = http.get("staff1", "/api/v1/failed-messages")
     assert status == 403, denied

@@ -7,10 +7,10 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from tests.http.lifecycle import run_full_lifecycle
-from workflow.audit import AuditEvent
-from workflow.budget import Budget
-from workflow.outbox import OutboxEvent
-from workflow.people import Department
+from workflow.kernel.audit import AuditEvent
+from workflow.kernel.outbox import OutboxEvent
+from workflow.people.accounts import Department
+from workflow.procurement.budget import Budget
 
 
 def test_request_runs_from_draft_to_received_over_http_on_postgresql(http, pg_app):
@@ -38,9 +38,9 @@ def _submitted_request(c, user="staff1"):
 def test_two_approvers_at_the_same_version_one_wins_the_other_gets_409(http, pg_app):
     # head1 and a second head of the same department act on one version at the same moment.
     runtime = pg_app.extensions["jieyue"]
-    from workflow import people
+    from workflow.people import accounts
 
-    people.create_user("head1b", "test-pass-2026", "dept_head", runtime.uow(), department_code="GEN")
+    accounts.create_user("head1b", "test-pass-2026", "dept_head", runtime.uow(), department_code="GEN")
     req = _submitted_request(http)
     for user in ("head1", "head1b"):
         http.token(user)  # log in first so both requests leave together

@@ -5,8 +5,8 @@ import threading
 
 from sqlalchemy import func, select, text
 
-from workflow.audit import AuditEvent
-from workflow.outbox import OutboxEvent
+from workflow.kernel.audit import AuditEvent
+from workflow.kernel.outbox import OutboxEvent
 
 
 def _submitted(c, quantity="5"):
@@ -105,9 +105,9 @@ def test_chinese_emoji_and_right_to_left_text_round_trip_unchanged(http, record)
 def test_five_hundred_concurrent_overlapping_bookings_leave_no_overlap(http, pg_app, record):
     import datetime as dt
 
-    from workflow import dispatch, trip_requests
-    from workflow.db import utcnow
-    from workflow.people import User
+    from workflow.kernel.db import utcnow
+    from workflow.people.accounts import User
+    from workflow.vehicles import dispatch, trip_requests
 
     runtime = pg_app.extensions["jieyue"]
     with runtime.uow() as uow:
@@ -166,11 +166,11 @@ def test_random_actions_from_fifty_threads_leave_every_item_as_its_audit_history
 
     # One connection per thread, as a server with 50 threads would be configured (DB_POOL_SIZE).
     pg_app = support.make_app(pg_url, DB_POOL_SIZE=50, DB_MAX_OVERFLOW=10)
-    from workflow import supply_requests
-    from workflow.errors import DomainError
-    from workflow.people import User
-    from workflow.supply import SUPPLY_MACHINE, SupplyRequest
-    from workflow.supply_requests import LineInput
+    from workflow.kernel.errors import DomainError
+    from workflow.people.accounts import User
+    from workflow.procurement import supply_requests
+    from workflow.procurement.model import SUPPLY_MACHINE, SupplyRequest
+    from workflow.procurement.supply_requests import LineInput
 
     runtime = pg_app.extensions["jieyue"]
     with runtime.uow() as uow:

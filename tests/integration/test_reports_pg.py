@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 
 from tests.http.report_data import (FLEET_PLATES, ReportData, error_fields, figures, fleet_dataset, groups, office,
                                office_today, supply_dataset, target_dataset)
-from workflow import reporting
-from workflow.outbox import OutboxEvent
-from workflow.snapshots import ReportSnapshot
+from workflow.kernel.outbox import OutboxEvent
+from workflow.reporting import reports
+from workflow.reporting.snapshots import ReportSnapshot
 
 REPORTS = "/api/v1/reports"
 
@@ -318,8 +318,8 @@ def test_csv_and_xlsx_exports_on_postgresql_carry_the_period_bilingual_headers_a
 
 def test_the_monthly_digest_on_postgresql_is_emitted_once_and_reaches_finance_and_heads(runtime, http):
     supply_dataset(runtime)
-    assert reporting.monthly_digest(runtime.uow(), dt.date(2026, 10, 1)) is not None
-    assert reporting.monthly_digest(runtime.uow(), dt.date(2026, 10, 1)) is None
+    assert reports.monthly_digest(runtime.uow(), dt.date(2026, 10, 1)) is not None
+    assert reports.monthly_digest(runtime.uow(), dt.date(2026, 10, 1)) is None
     with runtime.uow() as uow:
         events = uow.session.scalars(select(OutboxEvent).where(OutboxEvent.topic == "report.monthly_digest")).all()
         assert [(e.aggregate_id, e.payload["period"]) for e in events] == [(202609, "2026-09")]

@@ -20,10 +20,10 @@ from sqlalchemy import func, select, text
 from tests import support
 from tests.integration import servers
 from tests.integration.test_notifications import redis_server  # noqa: F401 - the shared fixture
-from workflow import people
-from workflow.audit import AuditEvent
-from workflow.notifications import Message
-from workflow.outbox import OutboxEvent
+from workflow.kernel.audit import AuditEvent
+from workflow.kernel.outbox import OutboxEvent
+from workflow.notifications.notices import Message
+from workflow.people import accounts
 
 CLIENTS = 8
 LIFECYCLES_PER_CLIENT = 25
@@ -149,8 +149,8 @@ def test_two_web_servers_and_two_workers_run_lifecycles_and_notifications_withou
     for i in range(CLIENTS):
         c = _client(webs[i % 2].url)
         for user in ("staff1", "head1", "logistics", "admin"):
-            c._tokens[user] = people.issue_token(user, support.PASSWORD, f"scale-out {i}", 1,
-                                                 app.extensions["jieyue"].uow())[0]
+            c._tokens[user] = accounts.issue_token(user, support.PASSWORD, f"scale-out {i}", 1,
+                                                   app.extensions["jieyue"].uow())[0]
         clients.append(c)
     item_id = clients[0].item_id("APP-AC-1")
     answers: list[int] = []

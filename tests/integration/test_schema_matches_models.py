@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 
 from tests import support
 from workflow import models  # noqa: F401 - imports every mapped class into the metadata
-from workflow.db import Base, make_engine
+from workflow.kernel.db import Base, make_engine
 
 
 def test_postgresql_schema_after_all_migrations_equals_the_models(pg_template):

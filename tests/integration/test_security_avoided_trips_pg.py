@@ -7,7 +7,7 @@ import threading
 from sqlalchemy import func, select
 
 from tests.http.trip_support import trip_body
-from workflow.trips import AvoidedTrip
+from workflow.vehicles.model import AvoidedTrip
 
 TRIPS = "/api/v1/trip-requests"
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.http.price_support import HELD, ORDERS, REQUESTS, approved, budget, described, ordered, receive
-from workflow.audit import AuditEvent
-from workflow.purchasing import Delivery
-from workflow.supply import SupplyRequest
+from workflow.kernel.audit import AuditEvent
+from workflow.procurement.model import SupplyRequest
+from workflow.procurement.purchasing import Delivery
 
 
 def _count(app, model) -> int:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests import support
 from tests.integration import servers
-from workflow.notifications import DepartmentWebhook, Message
+from workflow.notifications.notices import DepartmentWebhook, Message
 
 UNSAFE = ["http://127.0.0.1:9/hook", "http://localhost/", "http://2130706433/", "http://0x7f.1/",
           "http://[::ffff:127.0.0.1]/", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/",

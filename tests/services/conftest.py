@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy.pool import StaticPool
 
 from tests import support
-from workflow.db import make_engine
+from workflow.kernel.db import make_engine
+from workflow.kernel.settings import Settings
 from workflow.models import metadata
-from workflow.runtime import Runtime
-from workflow.settings import Settings
+from workflow.runtime.process import Runtime
 
 
 @pytest.fixture

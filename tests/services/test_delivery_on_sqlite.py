@@ -1,11 +1,11 @@
 """Batched planning and sending on the embedded SQLite default: each mark is committed, a failure stays on its message."""
 from sqlalchemy import select
 
-from workflow import delivery
-from workflow.notifications import Message
-from workflow.outbox import OutboxEvent, emit
-from workflow.people import User
-from workflow.uow import UnitOfWork
+from workflow.kernel.outbox import OutboxEvent, emit
+from workflow.kernel.uow import UnitOfWork
+from workflow.notifications import sending
+from workflow.notifications.notices import Message
+from workflow.people.accounts import User
 
 
 def _task_events(runtime, n: int) -> list[int]:
@@ -22,14 +22,14 @@ def _task_events(runtime, n: int) -> list[int]:
 
 def test_a_batch_on_sqlite_is_planned_once_and_each_send_or_failure_is_kept(runtime):
     ids = _task_events(runtime, 4)
-    due = [m for m, _ in delivery.plan_events(ids, runtime.uow(), "http://x", ("email",))]
-    again = [m for m, _ in delivery.plan_events(ids, runtime.uow(), "http://x", ("email",))]
+    due = [m for m, _ in sending.plan_events(ids, runtime.uow(), "http://x", ("email",))]
+    again = [m for m, _ in sending.plan_events(ids, runtime.uow(), "http://x", ("email",))]
 
     def deliver(msg):
         if msg.id == due[1]:
             raise OSError("refused")
 
-    done = delivery.send_messages(due, runtime.uow(), {"email": deliver})
+    done = sending.send_messages(due, runtime.uow(), {"email": deliver})
     with runtime.uow() as uow:
         rows = {m.id: (m.status, m.attempts) for m in uow.session.scalars(select(Message).where(Message.id.in_(due)))}
         unplanned = uow.session.scalars(select(OutboxEvent.id).where(OutboxEvent.id.in_(ids),

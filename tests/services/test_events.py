@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.test_events import STORED
-from workflow import events
-from workflow.events import UnknownTopic
-from workflow.outbox import emit, emit_all
+from workflow.kernel import events
+from workflow.kernel.events import UnknownTopic
+from workflow.kernel.outbox import emit, emit_all
 
 
 @pytest.fixture

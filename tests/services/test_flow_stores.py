@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import workflow.models  # noqa: F401 - every mapped class, and the stores registered by the flows
-from workflow.approvals import registry  # noqa: F401 - the flows, and with them their stores
+from workflow.worklist import registry  # noqa: F401 - the flows, and with them their stores
 
 
 def test_a_unit_of_work_has_one_store_of_each_kind(runtime):

@@ -12,7 +12,7 @@ from workflow.demo import DEMO_USERS, seed_demo
 def test_the_demo_seed_lives_in_workflow_and_runs_once(runtime):
     # The template database was seeded by it; a second run changes nothing and says so.
     with runtime.uow() as uow:
-        from workflow.people import User
+        from workflow.people.accounts import User
 
         names = set(uow.session.scalars(select(User.username)))
     assert {u[0] for u in DEMO_USERS} <= names

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from policies.document import load_document
-from workflow import delegation, people
-from workflow.errors import DelegationRefused
+from workflow.kernel.errors import DelegationRefused
+from workflow.people import delegation, accounts
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 3, 10, 1, 0, tzinfo=SHANGHAI)  # a Tuesday, 01:00 in the office (17:00 UTC the day before)
@@ -21,7 +21,7 @@ def _service_delegate(runtime, starts, ends, doc=None, delegate="head2"):
     if doc is not None:
         uow.policy_document = doc
     with runtime.uow() as reading:
-        head1 = reading.session.scalar(select(people.User).where(people.User.username == "head1")).as_actor()
+        head1 = reading.session.scalar(select(accounts.User).where(accounts.User.username == "head1")).as_actor()
     return delegation.delegate(delegate, starts, ends, head1, uow, now=NOW)
 
 

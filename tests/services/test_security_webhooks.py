@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.unit.test_safe_urls import PUBLIC, resolver
-from workflow.access import Actor
-from workflow.notifications import DepartmentWebhook, Preference, set_department_webhook, set_preferences
-from workflow.people import Department, User
+from workflow.kernel.access import Actor
+from workflow.notifications.notices import DepartmentWebhook, Preference, set_department_webhook, set_preferences
+from workflow.people.accounts import Department, User
 
 
 def _actor(uow, username: str) -> Actor:

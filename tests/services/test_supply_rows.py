@@ -1,15 +1,15 @@
-"""The supply flow's row store (workflow/supply_rows.py) and the session's cached connection."""
+"""The supply flow's row store (workflow/procurement/store.py) and the session's cached connection."""
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, text
 
-from workflow import supply_rows
-from workflow.db import connection
-from workflow.errors import StaleVersion
-from workflow.people import User
-from workflow.supply import SupplyRequest
-from workflow.supply_requests import LineInput, create_draft
+from workflow.kernel.db import connection
+from workflow.kernel.errors import StaleVersion
+from workflow.people.accounts import User
+from workflow.procurement import store
+from workflow.procurement.model import SupplyRequest
+from workflow.procurement.supply_requests import LineInput, create_draft
 
 
 def _draft(runtime) -> dict:
@@ -24,7 +24,7 @@ def _draft(runtime) -> dict:
 def test_load_brings_the_request_its_people_budget_and_lines_in_order(runtime):
     draft = _draft(runtime)
     with runtime.uow() as uow:
-        req = supply_rows.load(connection(uow.session), draft["id"])
+        req = store.load(connection(uow.session), draft["id"])
         budget = uow.session.execute(text("SELECT amount - committed - spent FROM budgets WHERE department_id = :d"),
                                      {"d": req.department_id}).scalar_one()
     assert (req.number, req.status, req.version, req.total) == (draft["number"], "draft", 1, Decimal(draft["total"]))
@@ -36,17 +36,17 @@ def test_load_brings_the_request_its_people_budget_and_lines_in_order(runtime):
 
 def test_load_of_a_missing_request_is_none(memory_runtime):
     with memory_runtime.uow() as uow:
-        assert supply_rows.load(connection(uow.session), 987654) is None
+        assert store.load(connection(uow.session), 987654) is None
 
 
 def test_save_writes_only_at_the_version_read_and_changes_nothing_otherwise(runtime):
     draft = _draft(runtime)
     with runtime.uow() as uow:
-        req = supply_rows.load(connection(uow.session), draft["id"], for_update=True)
+        req = store.load(connection(uow.session), draft["id"], for_update=True)
         req.purpose, req.version = "Changed behind the reader's back", 2
         with pytest.raises(StaleVersion):
-            supply_rows.save(connection(uow.session), req, 5, ("purpose", "version"))  # read at 5: not stored
-        supply_rows.save(connection(uow.session), req, 1, ("version",))
+            store.save(connection(uow.session), req, 5, ("purpose", "version"))  # read at 5: not stored
+        store.save(connection(uow.session), req, 1, ("version",))
         uow.commit()
     with runtime.uow() as uow:
         stored = uow.session.get(SupplyRequest, draft["id"])

@@ -10,10 +10,10 @@ import pathlib
 import pytest
 
 from tests import support
-from workflow import events
 from workflow.approvals.flow import DECISIONS, REVIEWER
-from workflow.approvals.registry import FLOWS
-from workflow.machines import triggers
+from workflow.kernel import events
+from workflow.kernel.machines import triggers
+from workflow.worklist.registry import FLOWS
 
 WORKFLOW = support.ROOT / "workflow"
 
@@ -58,8 +58,8 @@ def test_only_the_kernel_fires_a_flow_machine():
 
 
 # The modules written once over the registry of flows: none names a flow.
-OVER_THE_REGISTRY = ["workflow/queue.py", "workflow/reminders.py", "workflow/approvals/kernel.py",
-                     "api/act_links.py", "api/web/approvals.py", "workflow/metrics.py"]
+OVER_THE_REGISTRY = ["workflow/worklist/queue.py", "workflow/worklist/reminders.py", "workflow/approvals/kernel.py",
+                     "api/act_links.py", "api/web/approvals.py", "workflow/runtime/metrics.py"]
 
 
 @pytest.mark.parametrize("path", OVER_THE_REGISTRY)

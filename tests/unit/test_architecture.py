@@ -194,3 +194,70 @@ def test_the_probe_counts_what_it_should():
     assert done.returncode == 0, done.stderr
     counts = json.loads(done.stdout.strip().splitlines()[-1])["counts"]
     assert counts["engines"] == 1 and counts["celery_apps"] == 1 and counts["password_hashes"] >= 1
+
+
+# ---- bounded contexts inside workflow ----------------------------------------------------------
+# Each package directly under workflow/ is one bounded context (kernel, people, procurement, vehicles,
+# approvals, worklist, notifications, reporting, runtime, demo); workflow.models, the index of every
+# mapped table, counts as one of its own. Every context builds on the kernel; runtime, demo and the
+# table index build on the others, and nothing in workflow builds on them.
+KERNEL = "workflow.kernel"
+ASSEMBLIES = {"workflow.runtime", "workflow.demo", "workflow.models"}
+# Known reaches against these rules, each with its reason: a new one fails the tests below. None today.
+ALLOWED_REACHES: set[tuple[str, str]] = set()
+
+
+def _context(name: str) -> str:
+    return ".".join(name.split(".")[:2])
+
+
+def _reaches() -> set[tuple[str, str]]:
+    """(module, module it imports) for every import from one workflow context into another."""
+    return {(name, target) for name, targets in GRAPH.items() if name.startswith("workflow.")
+            for target in targets if target in MODULES and target.startswith("workflow.")
+            and _context(target) != _context(name)} - ALLOWED_REACHES
+
+
+def _context_graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {_context(name): set() for name in MODULES if name.startswith("workflow.")}
+    for name, target in _reaches():
+        graph[_context(name)].add(_context(target))
+    return graph
+
+
+def test_workflow_holds_contexts_not_loose_modules():
+    # A new module goes into the context it belongs to (or into a new package saying what it is).
+    loose = sorted(name for name, path in MODULES.items() if name.startswith("workflow.") and name.count(".") == 1
+                   and path.name != "__init__.py" and name not in ASSEMBLIES)
+    assert loose == []
+
+
+def test_every_context_says_what_it_is():
+    silent = sorted(name for name, path in MODULES.items()
+                    if name.startswith("workflow.") and name.count(".") == 1 and path.name == "__init__.py"
+                    and not ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))))
+    assert silent == []
+
+
+def test_the_kernel_imports_no_other_context():
+    assert sorted(f"{a} imports {b}" for a, b in _reaches() if _context(a) == KERNEL) == []
+
+
+def test_no_context_imports_runtime_demo_or_the_table_index():
+    assert sorted(f"{a} imports {b}" for a, b in _reaches() if _context(b) in ASSEMBLIES) == []
+
+
+def test_no_import_circles_between_contexts():
+    assert strongly_connected(_context_graph()) == []
+
+
+def test_the_context_rules_would_catch_a_kernel_reaching_out():
+    # Not vacuous: a kernel module importing another context is listed, and closes a circle with it.
+    other = min(name for name in MODULES if name.count(".") == 2 and name.startswith("workflow.")
+                and _context(name) not in {KERNEL} | ASSEMBLIES)
+    GRAPH["workflow.kernel.__probe__"] = {other}
+    try:
+        assert f"workflow.kernel.__probe__ imports {other}" in {f"{a} imports {b}" for a, b in _reaches()}
+        assert any(KERNEL in component for component in strongly_connected(_context_graph()))
+    finally:
+        del GRAPH["workflow.kernel.__probe__"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from workflow.settings import Settings
+from workflow.kernel.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "CONFIGURATION.md"
@@ -23,7 +23,7 @@ def _documented() -> set[str]:
 
 def _read_by_code() -> dict[str, str]:
     """{variable: first file that reads it}, from Settings, Python, shell scripts and the compose file."""
-    found = {field.upper(): "workflow/settings.py" for field in Settings.__dataclass_fields__}
+    found = {field.upper(): "workflow/kernel/settings.py" for field in Settings.__dataclass_fields__}
     for directory in PYTHON_DIRS:
         for path in sorted((ROOT / directory).rglob("*.py")):
             for name in PYTHON_READ.findall(path.read_text()):

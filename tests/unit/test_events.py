@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from workflow import events
-from workflow.events import UnknownTopic
-from workflow.notice_text import TITLES
+from workflow.kernel import events
+from workflow.kernel.events import UnknownTopic
+from workflow.notifications.notice_text import TITLES
 
 ROOT = Path(__file__).resolve().parents[2]
 

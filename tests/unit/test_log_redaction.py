@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from workflow.logs import JsonFormatter, Redactor
+from workflow.runtime.logs import JsonFormatter, Redactor
 
 
 @pytest.mark.parametrize("text, gone", [

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from workflow.settings import DEFAULT_SECRET, ConfigurationError, Settings
+from workflow.kernel.settings import DEFAULT_SECRET, ConfigurationError, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -1,5 +1,5 @@
-"""Issue 14.4: a webhook cannot reach inside. The rule itself (workflow/safe_urls.py): every spelling of an
-inside address refused, a name refused when any of its addresses is inside, the allow list by name only.
+"""Issue 14.4: a webhook cannot reach inside. The rule itself (workflow/notifications/safe_urls.py):
+every spelling of an inside address refused, a name refused when any of its addresses is inside, the allow list by name only.
 
 At save time over the API, at send time and off the request thread: tests/http/test_security_webhooks.py.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflow.safe_urls import UnsafeUrl, allowed_hosts, check_url
+from workflow.notifications.safe_urls import UnsafeUrl, allowed_hosts, check_url
 
 # Each refused whatever DNS says: the host is an address (in some spelling), or the URL is not one
 # Jieyue may call. localhost is a name the system resolves to 127.0.0.1 (and ::1).

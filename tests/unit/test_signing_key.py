@@ -11,8 +11,8 @@ import threading
 
 import pytest
 
-from workflow.settings import DEFAULT_SECRET, ConfigurationError, Settings
-from workflow.signing_key import FILE_NAME, load_or_create
+from workflow.kernel.settings import DEFAULT_SECRET, ConfigurationError, Settings
+from workflow.kernel.signing_key import FILE_NAME, load_or_create
 
 
 def test_each_instance_folder_gets_its_own_random_key(tmp_path):

@@ -1,4 +1,4 @@
-"""The procurement flow's state machine, fired on plain objects through `workflow.machines.fire`."""
+"""The procurement flow's state machine, fired on plain objects through `workflow.kernel.machines.fire`."""
 from __future__ import annotations
 
 import gc
@@ -6,9 +6,9 @@ import gc
 import pytest
 import transitions.core
 
-from workflow.errors import IllegalStep
-from workflow.machines import fire
-from workflow.supply import STATES, SUPPLY_MACHINE
+from workflow.kernel.errors import IllegalStep
+from workflow.kernel.machines import fire
+from workflow.procurement.model import STATES, SUPPLY_MACHINE
 
 
 class Paperwork:
@@ -121,9 +121,9 @@ def test_firing_on_many_objects_builds_no_machine_and_registers_no_model(monkeyp
 
 
 def test_there_is_exactly_one_procurement_machine_object():
-    from workflow import supply
+    from workflow.procurement import model
 
     supply_machines = [o for o in gc.get_objects()
                        if isinstance(o, transitions.core.Machine) and set(o.states) == set(STATES)]
     assert supply_machines == [SUPPLY_MACHINE]
-    assert supply.SUPPLY_MACHINE is SUPPLY_MACHINE
+    assert model.SUPPLY_MACHINE is SUPPLY_MACHINE

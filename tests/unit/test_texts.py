@@ -11,10 +11,10 @@ from babel.messages.pofile import read_po
 from api.act_links import WORDS as PAGE_WORDS
 from api.reports import export
 from policies.messages import MESSAGES, TERMS
-from workflow import texts
-from workflow.notice_text import BODIES, TITLES, compose
-from workflow.notifications import ACTION_WORDS
-from workflow.targets import METRICS
+from workflow.kernel import texts
+from workflow.notifications.notice_text import BODIES, TITLES, compose
+from workflow.notifications.notices import ACTION_WORDS
+from workflow.reporting.targets import METRICS
 
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "api/translations/zh/LC_MESSAGES/messages.po"

@@ -5,7 +5,7 @@ import pytest
 
 from policies import load_document
 from policies.messages import MESSAGES
-from workflow.texts import finding as render
+from workflow.kernel.texts import finding as render
 from policies.travel import TripFacts, evaluate_trip, fuel_check
 
 DOC = load_document()

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from workflow.office_calendar import LIBRARY_YEARS, NATIONAL, WorkingCalendar
+from workflow.kernel.office_calendar import LIBRARY_YEARS, NATIONAL, WorkingCalendar
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 UNKNOWN_YEAR = LIBRARY_YEARS.stop  # the first year the pinned schedule does not cover

@@ -13,7 +13,7 @@ from typing import Any
 
 from transitions import Machine
 
-from ..access import Actor
+from workflow.kernel.access import Actor
 
 # Who may take an action besides the checks every action gets (visibility, version, machine):
 REQUESTER = "requester"  # the item's requester only

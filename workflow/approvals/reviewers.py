@@ -11,10 +11,10 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
-from ..access import Actor
-from ..audit import AuditEvent
-from ..delegation import active_delegators, may_review
-from ..errors import Forbidden, SameApprover
+from workflow.kernel.access import Actor
+from workflow.kernel.audit import AuditEvent
+from workflow.kernel.errors import Forbidden, SameApprover
+from workflow.people.delegation import active_delegators, may_review
 from .flow import DECISIONS, Flow
 
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 from sqlalchemy import select
 
 # Names, not modules: this package's own people and catalog modules would shadow workflow's.
-from ..access import SYSTEM
-from ..budget import set_budget
-from ..catalog import import_items
-from ..office_calendar import set_day
-from ..people import User, create_department, create_user
+from workflow.kernel.access import SYSTEM
+from workflow.kernel.office_calendar import set_day
+from workflow.people.accounts import User, create_department, create_user
+from workflow.procurement.budget import set_budget
+from workflow.procurement.catalog import import_items
 from .catalog import demo_catalog
 from .fleet import seed_fleet
 from .people import DEMO_DEPARTMENTS, DEMO_USERS

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from .. import audit
-from ..access import Actor
-from ..fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
-from ..people import User
-from ..trips import CommonDestination, Trip, TripRequest
+from workflow.kernel.access import Actor
+from workflow.people.accounts import User
+from workflow.vehicles.fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
+from workflow.vehicles import store as _trip_store  # noqa: F401 - registers uow.trip_requests
+from workflow.vehicles.model import CommonDestination, Trip, TripRequest
 
 VEHICLES = [  # plate, kind, energy, seats, norm per 100 km, range
     ("晋A·E1001", "sedan", "electric", 4, "14.50", 400),
@@ -91,10 +91,8 @@ def seed_fleet(uow, today: dt.date, requester_username: str = "staff1", drivers=
                                       policy_version="2026.1", findings=[], trip_id=trip.id,
                                       created_at=depart - dt.timedelta(days=1), updated_at=trip.closed_at,
                                       status_changed_at=trip.closed_at)
-                    s.add(req)
-                    s.flush()
-                    req.number = f"TR-{depart.year}-{req.id:06d}"
-                    audit.record(s, "trip_request", req.id, "close", system, from_state="returned",
+                    uow.trip_requests.add(req, depart.year)  # through the store, as every writer of a request
+                    uow.record("trip_request", req.id, "close", system, from_state="returned",
                                  to_state="closed", comment="demo history", data={"trip": trip.id})
                     since_fuel[vehicle.id] += used
                     if since_fuel[vehicle.id] > 30:

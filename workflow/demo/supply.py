@@ -7,12 +7,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from .. import audit
-from ..access import Actor
-from ..catalog import GREEN_ATTRIBUTES, CatalogItem
-from ..people import Department, User
-from ..purchasing import Delivery, PurchaseOrder
-from ..supply import SupplyLine, SupplyRequest
+from workflow.kernel.access import Actor
+from workflow.people.accounts import Department, User
+from workflow.procurement.catalog import GREEN_ATTRIBUTES, CatalogItem
+from workflow.procurement.store import LineRow
+from workflow.procurement.purchasing import Delivery, PurchaseOrder
 
 # Monthly baskets per department; the later year buys less (the programme working).
 BASKET = [("PAP-A4-R", 8), ("TON-88A-R", 1), ("STA-PEN-G", 10), ("CLN-CLOTH", 4), ("LGT-T8-L", 2)]
@@ -38,38 +37,38 @@ def seed_supply_history(uow, today: dt.date) -> int:
             for dep in departments:
                 requester = staff.get(dep.id) or buyer
                 when = dt.datetime.combine(month + dt.timedelta(days=rng.randint(2, 20)), dt.time(10), uow.office_tz)
-                req = SupplyRequest(version=6, requester_id=requester.id, department_id=dep.id,
-                                    purpose="Monthly office supplies", status="received", budget_year=when.year,
-                                    total=Decimal("0.00"), committed_amount=Decimal("0.00"), needs_office_review=False,
-                                    policy_version="2026.1", created_at=when, updated_at=when, submitted_at=when,
-                                    status_changed_at=when + dt.timedelta(days=7))
-                s.add(req)
-                s.flush()
-                req.number = f"SR-{when.year}-{req.id:06d}"
                 po = PurchaseOrder(supplier="Demo suppliers", status="received", total=Decimal("0.00"),
                                    created_by_id=buyer.id, created_at=when + dt.timedelta(days=2))
                 s.add(po)
                 s.flush()
                 po.number = f"PO-{when.year}-{po.id:06d}"
-                total = Decimal("0.00")
+                lines, prices = [], []
                 for n, (sku, qty) in enumerate(BASKET):
                     item = items[sku]
                     quantity = Decimal(max(1, round(qty * factor * rng.uniform(0.8, 1.2))))
                     price = (item.unit_price * Decimal(str(rng.uniform(0.95, 1.02)))).quantize(Decimal("0.01"))
-                    line = SupplyLine(request_id=req.id, position=n, item_id=item.id, description=item.name,
-                                      category=item.category, unit=item.unit, unit_price=item.unit_price,
-                                      quantity=quantity, supplier=item.supplier, purchase_order_id=po.id,
-                                      attributes={a: getattr(item, a) for a in GREEN_ATTRIBUTES},
-                                      received_quantity=quantity, spend=(quantity * price).quantize(Decimal("0.01")),
-                                      green=item.green, single_use=item.single_use)
-                    s.add(line)
-                    s.flush()
-                    s.add(Delivery(purchase_order_id=po.id, line_id=line.id, quantity=quantity, unit_price=price,
+                    lines.append(LineRow(position=n, item_id=item.id, description=item.name, category=item.category,
+                                         unit=item.unit, unit_price=item.unit_price, quantity=quantity,
+                                         supplier=item.supplier, purchase_order_id=po.id, swapped_from_item_id=None,
+                                         attributes={a: getattr(item, a) for a in GREEN_ATTRIBUTES},
+                                         received_quantity=quantity, spend=(quantity * price).quantize(Decimal("0.01")),
+                                         green=item.green, single_use=item.single_use))
+                    prices.append(price)
+                total = sum((line.amount for line in lines), Decimal("0.00"))
+                # Through the store, as every writer of a request: its columns, its lines, its number.
+                req = uow.supply_requests.add({
+                    "version": 6, "requester_id": requester.id, "department_id": dep.id,
+                    "purpose": "Monthly office supplies", "needed_by": None, "status": "received",
+                    "budget_year": when.year, "total": total, "committed_amount": Decimal("0.00"),
+                    "justification": None, "needs_office_review": False, "policy_version": "2026.1",
+                    "created_at": when, "updated_at": when, "submitted_at": when,
+                    "status_changed_at": when + dt.timedelta(days=7), "reminded_at": None}, lines)
+                po.total = total
+                for line, price in zip(lines, prices, strict=True):
+                    s.add(Delivery(purchase_order_id=po.id, line_id=line.id, quantity=line.quantity, unit_price=price,
                                    amount=line.spend, received_by_id=buyer.id,
                                    received_at=when + dt.timedelta(days=7)))
-                    total += line.amount
-                req.total = po.total = total
-                audit.record(s, "supply_request", req.id, "receive", actor, from_state="ordered", to_state="received",
+                uow.record("supply_request", req.id, "receive", actor, from_state="ordered", to_state="received",
                              comment="demo history", data={"purchase_order": po.number})
                 made += 1
             month = (month + dt.timedelta(days=32)).replace(day=1)

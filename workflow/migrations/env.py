@@ -3,9 +3,9 @@ from pathlib import Path
 
 from alembic import context
 
-from workflow.db import make_engine
+from workflow.kernel.db import make_engine
+from workflow.kernel.settings import Settings, load_dotenv_if_present
 from workflow.models import metadata
-from workflow.settings import Settings, load_dotenv_if_present
 
 config = context.config
 

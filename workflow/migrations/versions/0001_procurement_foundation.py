@@ -6,7 +6,7 @@ Create Date: 2026-11-23 23:34:26.386034
 """
 from alembic import op
 import sqlalchemy as sa
-import workflow.db
+import workflow.kernel.db
 
 
 revision = '0001'
@@ -38,7 +38,7 @@ def upgrade() -> None:
     sa.Column('green_listed', sa.Boolean(), nullable=False),
     sa.Column('green', sa.Boolean(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('updated_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("category IN ('paper', 'toner', 'tableware', 'lighting', 'appliance', 'plumbing', 'stationery', 'cleaning')", name=op.f('ck_catalog_items_known_category')),
     sa.CheckConstraint('energy_grade IS NULL OR energy_grade BETWEEN 1 AND 5', name=op.f('ck_catalog_items_grade_range')),
     sa.CheckConstraint('recycled_content_pct BETWEEN 0 AND 100', name=op.f('ck_catalog_items_pct_range')),
@@ -67,8 +67,8 @@ def upgrade() -> None:
     sa.Column('aggregate_type', sa.String(length=32), nullable=False),
     sa.Column('aggregate_id', sa.Integer(), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('published_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_events')),
     sa.UniqueConstraint('event_id', name=op.f('uq_outbox_events_event_id'))
     )
@@ -97,7 +97,7 @@ def upgrade() -> None:
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('password_hash', sa.String(length=200), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("role IN ('staff', 'dept_head', 'logistics', 'procurement', 'fleet', 'driver', 'finance', 'admin')", name=op.f('ck_users_known_role')),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_users_department_id_departments')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
@@ -109,10 +109,10 @@ def upgrade() -> None:
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('prefix', sa.String(length=12), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_used_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
@@ -132,7 +132,7 @@ def upgrade() -> None:
     sa.Column('comment', sa.Text(), nullable=True),
     sa.Column('policy_version', sa.String(length=32), nullable=True),
     sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_events_actor_id_users')),
     sa.ForeignKeyConstraint(['on_behalf_of_id'], ['users.id'], name=op.f('fk_audit_events_on_behalf_of_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
@@ -147,7 +147,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('total', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_purchase_orders_created_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_purchase_orders')),
     sa.UniqueConstraint('number', name=op.f('uq_purchase_orders_number'))
@@ -167,10 +167,10 @@ def upgrade() -> None:
     sa.Column('needs_office_review', sa.Boolean(), nullable=False),
     sa.Column('budget_year', sa.Integer(), nullable=False),
     sa.Column('committed_amount', sa.Numeric(precision=14, scale=2), nullable=False),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('submitted_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('status_changed_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('status_changed_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('total >= 0', name=op.f('ck_supply_requests_total_not_negative')),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_supply_requests_department_id_departments')),
     sa.ForeignKeyConstraint(['requester_id'], ['users.id'], name=op.f('fk_supply_requests_requester_id_users')),
@@ -233,7 +233,7 @@ def upgrade() -> None:
     sa.Column('unit_price', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('received_by_id', sa.Integer(), nullable=False),
-    sa.Column('received_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['line_id'], ['supply_lines.id'], name=op.f('fk_deliveries_line_id_supply_lines')),
     sa.ForeignKeyConstraint(['purchase_order_id'], ['purchase_orders.id'], name=op.f('fk_deliveries_purchase_order_id_purchase_orders')),
     sa.ForeignKeyConstraint(['received_by_id'], ['users.id'], name=op.f('fk_deliveries_received_by_id_users')),

@@ -6,7 +6,7 @@ Create Date: 2026-11-24 00:10:14.430616
 """
 from alembic import op
 import sqlalchemy as sa
-import workflow.db
+import workflow.kernel.db
 
 
 revision = '0003'
@@ -30,8 +30,8 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_messages')),
     sa.UniqueConstraint('event_id', 'recipient', 'channel', name='uq_messages_event_recipient_channel')
     )
@@ -60,8 +60,8 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=300), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('link', sa.String(length=500), nullable=False),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('read_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
     sa.UniqueConstraint('event_id', 'user_id', name='uq_notifications_event_user')

@@ -6,7 +6,7 @@ Create Date: 2026-11-24 00:16:09.335672
 """
 from alembic import op
 import sqlalchemy as sa
-import workflow.db
+import workflow.kernel.db
 
 
 revision = '0004'
@@ -21,10 +21,10 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('delegator_id', sa.Integer(), nullable=False),
     sa.Column('delegate_id', sa.Integer(), nullable=False),
-    sa.Column('starts_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ends_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('starts_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['delegate_id'], ['users.id'], name=op.f('fk_delegations_delegate_id_users')),
     sa.ForeignKeyConstraint(['delegator_id'], ['users.id'], name=op.f('fk_delegations_delegator_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_delegations'))
@@ -33,10 +33,10 @@ def upgrade() -> None:
         batch_op.create_index('ix_delegations_delegate', ['delegate_id', 'ends_at'], unique=False)
 
     with op.batch_alter_table('supply_requests', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('reminded_at', workflow.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('reminded_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table('trip_requests', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('reminded_at', workflow.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('reminded_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=True))
 
     # ### end Alembic commands ###
 

@@ -6,7 +6,7 @@ Create Date: 2026-11-24 00:26:21.549134
 """
 from alembic import op
 import sqlalchemy as sa
-import workflow.db
+import workflow.kernel.db
 
 
 revision = '0005'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('report', sa.String(length=32), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('compiled_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('compiled_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_snapshots')),
     sa.UniqueConstraint('report', 'key', name='uq_report_snapshots_report_key')
     )
@@ -34,14 +34,14 @@ def upgrade() -> None:
     sa.Column('department_id', sa.Integer(), nullable=True),
     sa.Column('reduction_pct', sa.Numeric(precision=5, scale=1), nullable=False),
     sa.Column('set_by_id', sa.Integer(), nullable=False),
-    sa.Column('updated_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_reduction_targets_department_id_departments')),
     sa.ForeignKeyConstraint(['set_by_id'], ['users.id'], name=op.f('fk_reduction_targets_set_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reduction_targets')),
     sa.UniqueConstraint('year', 'metric', 'scope', name='uq_reduction_targets_year_metric_scope')
     )
     with op.batch_alter_table('outbox_events', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('planned_at', workflow.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('planned_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table('supply_lines', schema=None) as batch_op:
         # Existing lines start as not green and not single-use; submissions from now on set them.

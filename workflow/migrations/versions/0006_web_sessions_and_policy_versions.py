@@ -6,7 +6,7 @@ Create Date: 2026-11-24 00:46:26.634542
 """
 from alembic import op
 import sqlalchemy as sa
-import workflow.db
+import workflow.kernel.db
 
 
 revision = '0006'
@@ -23,7 +23,7 @@ def upgrade() -> None:
     sa.Column('overrides', sa.JSON(), nullable=False),
     sa.Column('note', sa.String(length=500), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_policy_versions_created_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_policy_versions')),
     sa.UniqueConstraint('version', name=op.f('uq_policy_versions_version'))
@@ -32,9 +32,9 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ended_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', workflow.kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_web_sessions_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_web_sessions')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_web_sessions_token_hash'))

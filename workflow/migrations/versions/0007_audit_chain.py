@@ -32,7 +32,7 @@ def _chain_existing_events() -> None:
     """Hash the events written before this migration, in order, item by item."""
     from types import SimpleNamespace
 
-    from workflow.audit import digest
+    from workflow.kernel.audit import digest
 
     conn = op.get_bind()
     rows = conn.execute(sa.text(

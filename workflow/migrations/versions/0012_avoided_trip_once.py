@@ -18,7 +18,7 @@ depends_on = None
 
 
 def _key(destination: str) -> str:
-    # As workflow.trips.destination_key at this revision (copied: a migration must not change with the code).
+    # As workflow.vehicles.model.destination_key at this revision (copied: a migration must not change with the code).
     return " ".join(unicodedata.normalize("NFKC", destination).split()).casefold()[:200]
 
 

@@ -6,7 +6,7 @@ Revises: 0012
 import sqlalchemy as sa
 from alembic import op
 
-import workflow.db
+import workflow.kernel.db
 
 revision = "0013"
 down_revision = "0012"
@@ -20,7 +20,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("status", sa.String(length=20), server_default="accepted", nullable=False))
         batch_op.add_column(sa.Column("hold_reasons", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("decided_by_id", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("decided_at", workflow.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("decided_at", workflow.kernel.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("decision_comment", sa.String(length=2000), nullable=True))
         batch_op.create_foreign_key(op.f("fk_deliveries_decided_by_id_users"), "users", ["decided_by_id"], ["id"])
         batch_op.create_index("ix_deliveries_status_received_at", ["status", "received_at"], unique=False)

@@ -1,0 +1,1 @@
+"""The shared kernel: database, unit of work, errors, actors, machines, audit, outbox, clock, settings."""

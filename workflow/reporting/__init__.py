@@ -1,0 +1,1 @@
+"""Finance's reports: supply and vehicle figures, nightly snapshots, reduction targets."""

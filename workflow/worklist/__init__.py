@@ -1,0 +1,1 @@
+"""Work across every flow: the registry of flows, the queue of what waits for whom, due times, reminders."""
