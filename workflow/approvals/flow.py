@@ -64,7 +64,9 @@ class Flow:
     due_at: Callable[[dt.datetime, Any, Any, Any], dt.datetime]  # (waiting since, policy, zone, calendar)
     steps: Mapping[str, Step] = field(default_factory=dict)
     applied: Mapping[str, Applied] = field(default_factory=dict)
-    can_view: Callable[[Any, Any, Actor], bool] | None = None  # (uow, item, actor); None: requester, readers, the head
+    # Who else reads an item, beyond its requester, the flow's readers and the head of its department:
+    # (uow, item, actor) -> bool, asked only when none of those lets the actor in.
+    also_visible_to: Callable[[Any, Any, Actor], bool] | None = None
     comment_required: frozenset[str] = frozenset({"return", "reject"})
     # States where the item waits for an approver: entering one assigns a task.
     review_states: tuple[str, ...] = ()

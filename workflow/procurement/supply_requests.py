@@ -41,11 +41,6 @@ class LineInput:
 
 # ---- reading -------------------------------------------------------------------------------
 
-def can_view(actor: Actor, req) -> bool:
-    return (req.requester_id == actor.id or actor.role in OFFICE_WIDE_READERS
-            or (actor.role == "dept_head" and actor.department_id == req.department_id))
-
-
 _amount = line_amount  # one definition of a line's amount
 
 

@@ -43,14 +43,9 @@ class TripInput:
     exemption_note: str | None = None
 
 
-def can_view(actor: Actor, req: TripRequest) -> bool:
-    return (req.requester_id == actor.id or actor.role in TRIP_READERS
-            or (actor.role == "dept_head" and actor.department_id == req.department_id))
-
-
-def _can_view(uow, req: TripRequest, actor: Actor) -> bool:
-    # The driver of the request's trip reads it too (asked only when nothing else lets the actor in).
-    return can_view(actor, req) or uow.trip_requests.driver_user(req) == actor.id
+def _driver_of(uow, req: TripRequest, actor: Actor) -> bool:
+    """The driver of the request's trip reads it too."""
+    return uow.trip_requests.driver_user(req) == actor.id
 
 
 def view(uow, req: TripRequest, actor: Actor) -> dict:
@@ -279,7 +274,7 @@ TRIP_FLOW = Flow(
     review_states=("requested", "office_review"),
     steps={"resubmit": _resubmit, **trip_steps.STEPS},
     applied={"cancel": _free_trip},
-    can_view=_can_view, view=view, queue_item=queue_item, due_at=due_in_working_days)
+    also_visible_to=_driver_of, view=view, queue_item=queue_item, due_at=due_in_working_days)
 
 
 def act(request_id: int, action: str, body: dict, actor: Actor, uow) -> dict:
