@@ -278,8 +278,9 @@ def _received(uow, req: RequestRow, action: str) -> tuple[str, ...]:
 
 
 SUPPLY_FLOW = Flow(
-    name="supply_request", label="supply request", metric="supply", path="supply-requests", machine=SUPPLY_MACHINE, store="supply_requests",
-    model=SupplyRequest, first_level="dept_review", second_level="office_review", readers=OFFICE_WIDE_READERS,
+    name="supply_request", label="supply request", metric="supply", path="supply-requests",
+    machine=SUPPLY_MACHINE, store="supply_requests", model=SupplyRequest,
+    first_level="dept_review", second_level="office_review", readers=OFFICE_WIDE_READERS,
     who={"submit": REQUESTER, "resubmit": REQUESTER, "cancel": REQUESTER,
          "approve": REVIEWER, "return": REVIEWER, "reject": REVIEWER},
     topics={"submit": "request.submitted", "resubmit": "request.submitted", "approve": "request.advanced",

@@ -262,7 +262,8 @@ def _requester_or_fleet(uow, req: TripRequest, actor: Actor) -> bool:
 
 
 TRIP_FLOW = Flow(
-    name="trip_request", label="trip request", metric="trip", path="trip-requests", machine=TRIP_MACHINE, store="trip_requests", model=TripRequest,
+    name="trip_request", label="trip request", metric="trip", path="trip-requests",
+    machine=TRIP_MACHINE, store="trip_requests", model=TripRequest,
     first_level="requested", second_level="office_review", readers=TRIP_READERS,
     who={"resubmit": REQUESTER, "cancel": _requester_or_fleet,
          "approve": REVIEWER, "return": REVIEWER, "reject": REVIEWER,
