@@ -32,7 +32,7 @@ from tests.benchmarks.environment import describe
 AGENT = Path(__file__).with_name("compare_agent.py")
 RECORD = support.ROOT / "BENCHMARKS.md"
 WORKLOADS = ("B1", "B3", "B4", "B8", "S")
-# Asked for by name only (--only R): the random-actions mix of test_reliability.py, on the service names of bb262c1.
+# Asked for by name only (--only R): the random-actions mix of test_reliability.py (compare_agent.RandomActions).
 EXTRA = ("R",)
 LIMIT = 0.10  # the "no figure worse than 10 %"
 HARNESS = ("tests/benchmarks", "scripts/bench.sh", "BENCHMARKS.md")

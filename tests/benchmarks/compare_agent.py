@@ -237,20 +237,32 @@ class Agent:
 class RandomActions:
     """The random-actions mix of tests/integration/test_reliability.py on one pool of 50 connections: a
     random item read as logistics, then a random action on it (a tenth with a stale version) by a random
-    person, on 100 fresh pen requests. It calls the services by their names of bb262c1
-    (`workflow.supply_requests`); a tree that moved them answers an ImportError, reported as not measured."""
+    person, on 100 fresh pen requests. The services keep their names and arguments across the redesign,
+    only their modules moved; a tree with neither layout of LAYOUTS answers an ImportError, reported as
+    not measured."""
 
     ACTIONS = ("submit", "resubmit", "approve", "return", "reject", "cancel")
+    # (supply request services, the domain errors' base, the user model) by module, oldest layout first.
+    LAYOUTS = (("workflow.supply_requests", "workflow.errors", "workflow.people"),
+               ("workflow.procurement.supply_requests", "workflow.kernel.errors", "workflow.people.accounts"))
 
     def __init__(self, url: str):
+        import importlib
+
         from sqlalchemy import select, text
 
         from tests.benchmarks.lifecycle import make_runtime
-        from workflow import supply_requests
-        from workflow.errors import DomainError
-        from workflow.people import User
 
-        self.services, self.refusal = supply_requests, DomainError
+        for services, errors, people in self.LAYOUTS:
+            try:
+                self.services = importlib.import_module(services)
+                self.refusal = importlib.import_module(errors).DomainError
+                User = importlib.import_module(people).User
+                break
+            except (ImportError, AttributeError):
+                continue
+        else:
+            raise ImportError(f"the supply services are in none of {self.LAYOUTS}")
         self.runtime = make_runtime(url, pool_size=50)
         with self.runtime.uow() as uow:
             self.people = {u.username: u.as_actor() for u in uow.session.scalars(
