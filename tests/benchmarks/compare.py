@@ -98,7 +98,7 @@ class Agent:
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
         if not line:
-            return {"ok": False, "error": f"the {self.tree.label} agent exited ({self.proc.wait()})"}
+            return {"ok": False, "error": f"the {self.tree.label} agent exited ({self.proc.wait()})", "trace": ""}
         return json.loads(line)
 
     def stop(self) -> None:

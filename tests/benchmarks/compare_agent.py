@@ -4,7 +4,8 @@ The driver (tests/benchmarks/compare.py) starts this file's text with `python -c
 PYTHONPATH set to the tree measured (the current one, or an older commit checked out beside it), so every
 `tests.benchmarks`, `workflow` or `api` import below is that tree's own: its workload modules, its migrations
 and seed, its services. Only this file comes from the current tree, and it calls nothing but what the workload
-modules have offered since issue 8 (`lifecycle`, `spread`, `transition_cost`, `http_approve`, `support`).
+modules have offered since issue 8 (`lifecycle`, `spread`, `transition_cost`, `http_approve`, `support`),
+except R, which calls the supply services as test_reliability.py does (RandomActions).
 
 It reads one JSON command a line on stdin and answers each with one JSON line on the stdout it was started
 with; everything the workloads print goes to stderr, so the two never mix.
