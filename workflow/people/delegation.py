@@ -65,6 +65,10 @@ def _eligible(delegator, delegate):
     return or_(*[and_(delegator.role == role, delegate.role.in_(roles)) for role, roles in ELIGIBLE_DELEGATES.items()])
 
 
+# Every role that may hold someone else's approvals; anyone else has no delegators to look up.
+RECEIVING_ROLES = frozenset(role for roles in ELIGIBLE_DELEGATES.values() for role in roles)
+
+
 def active_delegators(s, delegate_id: int, now: dt.datetime | None = None) -> list:
     from .accounts import User
 
