@@ -28,6 +28,7 @@ from pathlib import Path
 
 from tests import support
 from tests.benchmarks.environment import describe
+from tests.benchmarks.run import record
 
 AGENT = Path(__file__).with_name("compare_agent.py")
 RECORD = support.ROOT / "BENCHMARKS.md"
@@ -224,15 +225,13 @@ def statement_diff(before: list[dict], after: list[dict]) -> str:
 
 # ---- the session ---------------------------------------------------------------------------------
 
-def record(text: str, marker: str) -> None:
-    """Replace what lies between this comparison's markers in BENCHMARKS.md (added at the end if absent)."""
-    begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
-    old = RECORD.read_text()
-    if begin not in old or end not in old:
-        old = old.rstrip("\n") + f"\n\n{begin}\n{end}\n"
-    head, rest = old.split(begin, 1)
-    _, tail = rest.split(end, 1)
-    RECORD.write_text(f"{head}{begin}\n{text}\n{end}{tail}")
+def tear_down(agents, trees, parent) -> None:
+    """Stop the agents, remove the worktrees and the session's folder (also after a failure)."""
+    for agent in agents:
+        agent.stop()
+    for tree in trees:
+        tree.remove()
+    shutil.rmtree(parent, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -291,11 +290,7 @@ def main(argv: list[str] | None = None) -> int:
                         measured[w][side] = False
                         answers[label][w].append(None)
     finally:
-        for agent in agents:
-            agent.stop()
-        for tree in trees:
-            tree.remove()
-        shutil.rmtree(parent, ignore_errors=True)
+        tear_down(agents, trees, parent)
 
     if args.raw:
         Path(args.raw).write_text(json.dumps(answers, indent=1))

@@ -11,11 +11,10 @@ from __future__ import annotations
 import argparse
 import pstats
 import re
-import shutil
 import tempfile
 from pathlib import Path
 
-from tests.benchmarks.compare import Agent, Tree, log
+from tests.benchmarks.compare import Agent, Tree, log, tear_down
 from tests.benchmarks.profile_lifecycle import by_package
 
 OWN_CODE = ("workflow/", "policies/", "api/")
@@ -86,11 +85,7 @@ def main(argv: list[str] | None = None) -> None:
                     dumps[label] = pstats.Stats(path)
         args.count = part * args.chunks
     finally:
-        for agent in agents:
-            agent.stop()
-        for tree in trees:
-            tree.remove()
-        shutil.rmtree(parent, ignore_errors=True)
+        tear_down(agents, trees, parent)
 
     roots = tuple(str(t.root.resolve()) for t in trees) + tuple(str(t.root) for t in trees)
     before, after = (per_function(dumps[k], roots, args.count) for k in ("before", "after"))

@@ -25,7 +25,6 @@ from tests.benchmarks.table import Context, Result
 # Workload modules in run order; those not written yet are skipped.
 MODULES = ["lifecycle_pg", "lifecycle_spiff", "transition_cost", "lifecycle_sqlite",
            "http_approve", "queue_pages", "outbox_relay", "report_load"]
-BEGIN, END = "<!-- benchmarks:begin -->", "<!-- benchmarks:end -->"
 RECORD = support.ROOT / "BENCHMARKS.md"
 
 
@@ -75,14 +74,16 @@ def table(results: list[Result]) -> str:
     return "\n".join(rows)
 
 
-def record(text: str) -> None:
-    """Replace what lies between the markers of BENCHMARKS.md, keeping the prose around it."""
-    old = RECORD.read_text() if RECORD.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
-    if BEGIN not in old or END not in old:
-        old = old.rstrip("\n") + f"\n\n{BEGIN}\n{END}\n"
-    head, rest = old.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    RECORD.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+def record(text: str, marker: str = "benchmarks") -> None:
+    """Replace what lies between the marker's lines in BENCHMARKS.md (added at the end if absent),
+    keeping the prose around it."""
+    begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
+    old = RECORD.read_text() if RECORD.exists() else "# Benchmarks\n"
+    if begin not in old or end not in old:
+        old = old.rstrip("\n") + f"\n\n{begin}\n{end}\n"
+    head, rest = old.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    RECORD.write_text(f"{head}{begin}\n{text}\n{end}{tail}")
 
 
 def main(argv: list[str] | None = None) -> int:

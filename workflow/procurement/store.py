@@ -113,7 +113,7 @@ class RequestRow:
 _REQUEST_COLUMNS = tuple(REQUESTS.c.keys())
 _LINE_COLUMNS = tuple(LINES.c.keys())
 _BUDGETS = Budget.__table__
-_WHOLE = (
+_JOINED = (
     select(REQUESTS, _USERS.c.username.label("requester_username"),
            _USERS.c.full_name.label("requester_full_name"), _USERS.c.role.label("requester_role"),
            _USERS.c.department_id.label("requester_department_id"), _DEPARTMENTS.c.code.label("department_code"),
@@ -124,9 +124,10 @@ _WHOLE = (
     .join(_DEPARTMENTS, _DEPARTMENTS.c.id == REQUESTS.c.department_id)
     .outerjoin(_BUDGETS, (_BUDGETS.c.department_id == REQUESTS.c.department_id)
                & (_BUDGETS.c.year == REQUESTS.c.budget_year))
-    .outerjoin(LINES, LINES.c.request_id == REQUESTS.c.id)
-    .where(REQUESTS.c.id == bindparam("id"))
-    .order_by(LINES.c.position))
+    .outerjoin(LINES, LINES.c.request_id == REQUESTS.c.id))
+_WHOLE = _JOINED.where(REQUESTS.c.id == bindparam("id")).order_by(LINES.c.position)
+_MANY = (_JOINED.where(REQUESTS.c.id.in_(bindparam("ids", expanding=True)))
+         .order_by(REQUESTS.c.id, LINES.c.position))
 # Locks the request's row only: the people, the budget and the lines are read, not written.
 _WHOLE_LOCKED = _WHOLE.with_for_update(of=REQUESTS)
 
@@ -137,8 +138,11 @@ def load(connection, request_id: int, *, for_update: bool = False) -> RequestRow
     None when there is no such request. One row per line, the request's columns repeated.
     """
     rows = connection.execute(_WHOLE_LOCKED if for_update else _WHOLE, {"id": request_id}).mappings().all()
-    if not rows:
-        return None
+    return _whole(rows) if rows else None
+
+
+def _whole(rows) -> RequestRow:
+    """One request from its rows of `_JOINED` (one per line, the request's columns repeated)."""
     lines = [LineRow(**{k: row[f"line_{k}"] for k in _LINE_COLUMNS}) for row in rows if row["line_id"] is not None]
     return RequestRow.loaded(rows[0], lines)
 
@@ -245,10 +249,14 @@ class SupplyRequestStore:
     def get_many(self, request_ids, *, lock: bool = False) -> dict[int, RequestRow]:
         """Several requests by id; locked in id order, so two writers of overlapping sets never deadlock."""
         ids = sorted(set(request_ids))
-        if lock and ids:
+        if not ids:
+            return {}
+        if lock:
             self._db.execute(_LOCK_IDS, {"ids": ids}).all()
-        found = {i: load(self._db, i) for i in ids}
-        return {i: r for i, r in found.items() if r is not None}
+        by_request: dict[int, list] = {}
+        for row in self._db.execute(_MANY, {"ids": ids}).mappings():
+            by_request.setdefault(row["id"], []).append(row)
+        return {i: _whole(rows) for i, rows in by_request.items()}
 
     def ids_of_lines(self, line_ids) -> list[int]:
         """The requests the given lines belong to, in id order."""
