@@ -18,7 +18,6 @@ from tests import support
 from tests.benchmarks import own_database
 from tests.benchmarks.table import Result, median_spread
 from workflow.people.accounts import User
-from workflow.people.delegation import active_delegators
 from workflow.worklist import queue
 
 PAGE = 50
@@ -87,7 +86,7 @@ class QueuePages:
         uow = self.runtime.uow()
         with uow:
             now = (queue.dt.datetime.now(uow.office_tz),) * 2  # a driver's day; logistics has none
-            delegators = tuple(u.as_actor() for u in active_delegators(uow.session, self.actor.id))
+            delegators = tuple(u.as_actor() for u in uow.delegations.active_delegators(self.actor.id))
             q = union_all(*queue._parts(self.actor, now, delegators)).subquery()
             return uow.session.execute(select(q).order_by(q.c.waiting_since, q.c.kind, q.c.id)
                                        .offset((page - 1) * PAGE).limit(PAGE)).all()

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from tests.http.test_web_security import _login, _token
 from tests.unit.test_working_calendar import SHANGHAI, UNKNOWN_YEAR
-from workflow.kernel import office_calendar
 from workflow.kernel.audit import AuditEvent
 
 
@@ -26,7 +25,7 @@ def test_an_administrator_keeps_office_days_over_the_api_and_due_times_follow(cl
     assert status == 200 and [d["day"] for d in year["days"]] == ["2026-06-11"]
     assert year["source"] == "national" and year["office_days"] == 1
     with runtime.uow() as uow:
-        calendar = office_calendar.load(uow.session)
+        calendar = uow.calendar.load()
     wednesday = dt.datetime(2026, 6, 10, 10, 0, tzinfo=SHANGHAI)
     assert calendar.add_working_days(wednesday, 2, SHANGHAI) == dt.datetime(2026, 6, 15, 10, 0, tzinfo=SHANGHAI)
     assert client.call("admin", "DELETE", "/api/v1/calendar/days/entry?day=2026-06-11")[0] == 204

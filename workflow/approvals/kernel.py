@@ -14,7 +14,7 @@ from workflow.kernel.db import utcnow
 from workflow.kernel.errors import Forbidden, InvalidInput, NotFound, StaleVersion
 from workflow.kernel.machines import fire, triggers
 from workflow.people.accounts import User
-from workflow.people.delegation import RECEIVING_ROLES, active_delegators
+from workflow.people.delegation import RECEIVING_ROLES
 
 from .flow import REQUESTER, REVIEWER, Flow, StepResult
 from .reviewers import reviewer
@@ -44,7 +44,7 @@ def visible(flow: Flow, uow, item, actor: Actor):
     Hidden items answer exactly like missing ones, so ids cannot be probed.
     """
     if item is None or not (may_view(flow, uow, item, actor) or (actor.role in RECEIVING_ROLES and any(
-            may_view(flow, uow, item, colleague.as_actor()) for colleague in active_delegators(uow.session, actor.id)))):
+            may_view(flow, uow, item, colleague.as_actor()) for colleague in uow.delegations.active_delegators(actor.id)))):
         raise NotFound(f"no such {flow.label}")
     return item
 

@@ -15,7 +15,7 @@ from workflow.kernel.access import Actor
 from workflow.kernel.audit import AuditEvent
 from workflow.kernel.db import connection
 from workflow.kernel.errors import Forbidden, SameApprover
-from workflow.people.delegation import active_delegators, may_review
+from workflow.people.delegation import may_review
 from .flow import DECISIONS, Flow
 
 
@@ -31,12 +31,12 @@ def first_level_people(s, flow: Flow, item_id: int) -> set[int]:
     return {person for row in rows for person in row if person is not None}
 
 
-def _capacities(s, flow: Flow, actor: Actor, item):
+def _capacities(uow, flow: Flow, actor: Actor, item):
     """The ways the caller may review the item, their own right first; delegations read only if needed."""
     level = flow.level_of(item.status)
     if may_review(actor, level, item.department_id):
         yield actor
-    for delegator in active_delegators(s, actor.id):
+    for delegator in uow.delegations.active_delegators(actor.id):
         if delegator.id != item.requester_id and may_review(delegator.as_actor(), level, item.department_id):
             yield replace(actor, on_behalf_of_id=delegator.id)
 
@@ -50,7 +50,7 @@ def reviewer(uow, flow: Flow, actor: Actor, action: str, item) -> Actor:
     s = uow.session
     if item.requester_id == actor.id:
         raise Forbidden("nobody approves their own request", security=True)
-    capacities = _capacities(s, flow, actor, item)
+    capacities = _capacities(uow, flow, actor, item)
     if item.status != flow.second_level:
         found = next(capacities, None)
         if found is None:

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from workflow.kernel.access import Actor
 from workflow.people.accounts import User
 from workflow.vehicles.fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
-from workflow.vehicles import store as _trip_store  # noqa: F401 - registers uow.trip_requests
 from workflow.vehicles.model import CommonDestination, Trip, TripRequest
 
 VEHICLES = [  # plate, kind, energy, seats, norm per 100 km, range

@@ -21,6 +21,8 @@ from . import audit
 from .access import Actor
 from .db import Base, UTCDateTime, utcnow
 from .errors import Forbidden, InvalidInput, NotFound
+from .store import MappedStore
+from .uow import UnitOfWork
 
 # The years the State Council's schedule is known for, as the installed package ships them.
 LIBRARY_YEARS = range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1)
@@ -81,11 +83,17 @@ class WorkingCalendar:
 NATIONAL = WorkingCalendar({})
 
 
-def load(session) -> WorkingCalendar:
-    """The calendar with the office's days, read in one go (a few rows a year)."""
-    days = dict(session.execute(select(OfficeDay.day, OfficeDay.working)).all())
-    years = frozenset(session.scalars(select(CalendarYear.year)))
-    return WorkingCalendar(days, years)
+@UnitOfWork.store("calendar")
+class CalendarStore(MappedStore):
+    """The office's own days (closures, extra working days) and the years it confirmed (`uow.calendar`)."""
+
+    model = OfficeDay
+
+    def load(self) -> WorkingCalendar:
+        """The calendar with the office's days, read in one go (a few rows a year)."""
+        days = dict(self._rows(select(OfficeDay.day, OfficeDay.working)))
+        years = frozenset(self._all(select(CalendarYear.year)))
+        return WorkingCalendar(days, years)
 
 
 def _admin(actor: Actor) -> None:
@@ -164,7 +172,7 @@ def year_status(year: int, uow) -> dict:
     """How a year's working days are known, with the national and office days off in it."""
     _check_year(year, "year")
     with uow:
-        calendar = load(uow.session)
+        calendar = uow.calendar.load()
     first = dt.date(year, 1, 1)
     days = [first + dt.timedelta(days=i) for i in range((dt.date(year + 1, 1, 1) - first).days)]
     return {"year": year, "source": calendar.source(year),

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import audit, clock, outbox
+from .store import Reads
 
 
 class UnitOfWork:
@@ -36,7 +37,7 @@ class UnitOfWork:
         # Only for names not set on the instance: the stores, made once per unit of work.
         factory = type(self).stores.get(name)
         if factory is None:
-            raise AttributeError(f"the unit of work has no {name!r} (no store of that name is registered)")
+            raise AttributeError(f"the unit of work has no {name!r} (no store of that name: is its module listed in workflow/stores.py?)")
         store = self.__dict__[name] = factory(self)
         return store
 
@@ -49,6 +50,14 @@ class UnitOfWork:
         self._session: Session | None = None
         self.policy_document = policy_document
         self.after_commit: list = []
+
+    @property
+    def reads(self) -> Reads:
+        """SELECTs for read screens, the queue and reports (kernel/store.py)."""
+        found = self.__dict__.get("_reads")
+        if found is None:
+            found = self.__dict__["_reads"] = Reads(self)
+        return found
 
     @property
     def session(self) -> Session:
@@ -105,3 +114,4 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+

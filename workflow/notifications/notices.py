@@ -19,7 +19,6 @@ from workflow.kernel.errors import Forbidden, NotFound, UnsafeWebhookUrl
 from workflow.kernel.outbox import OutboxEvent
 from workflow.kernel.texts import N_, text
 from workflow.people.accounts import Department, User
-from workflow.people.delegation import active_delegates
 from workflow.worklist.registry import FLOWS
 from .safe_urls import Resolver, UnsafeUrl, check_url
 
@@ -140,21 +139,22 @@ def _users_with_role(s, role: str, department_id: int | None = None, cache: dict
     return list(s.scalars(stmt))
 
 
-def _delegates(s, people: list[int], cache: dict | None) -> list[int]:
+def _delegates(uow, people: list[int], cache: dict | None) -> list[int]:
     if cache is None:
-        return active_delegates(s, people)
+        return uow.delegations.active_delegates(people)
     key = ("delegates", tuple(people))
     if key not in cache:
-        cache[key] = active_delegates(s, people)
+        cache[key] = uow.delegations.active_delegates(people)
     return cache[key]
 
 
-def recipients(s, event: OutboxEvent, cache: dict | None = None) -> list[int]:
+def recipients(uow, event: OutboxEvent, cache: dict | None = None) -> list[int]:
     """The people an event concerns (never the person who caused it).
 
     `cache`, shared by the events of one planning batch, answers each role and delegation
     question once per batch rather than once per event.
     """
+    s = uow.session
     topic = event.topic
     if topic not in events.PAYLOADS:
         return []  # a topic nobody is told of (a test's own, or one since retired)
@@ -165,7 +165,7 @@ def recipients(s, event: OutboxEvent, cache: dict | None = None) -> list[int]:
         else:
             people = _users_with_role(s, "logistics", cache=cache)
         people = [u for u in people if u != p.requester_id]
-        people += _delegates(s, people, cache)  # out of office: the colleague hears of it too
+        people += _delegates(uow, people, cache)  # out of office: the colleague hears of it too
     elif topic in ("request.approved", "request.returned", "request.rejected",
                    "trip.approved", "trip.returned", "trip.rejected"):
         assert isinstance(p, (events.RequestMoved, events.TripRequestMoved))

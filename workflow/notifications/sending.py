@@ -46,7 +46,7 @@ def plan_events(outbox_ids: list[int], uow, base_url: str, channels=("email", "w
             return []
         due = [e for e in events if e.topic in TITLES]
         cache: dict = {}
-        people = {e.id: recipients(s, e, cache) for e in due}
+        people = {e.id: recipients(uow, e, cache) for e in due}
         everyone = sorted(set().union(*people.values())) if people else []
         users = {u.id: u for u in s.scalars(select(User).where(User.id.in_(everyone)))} if everyone else {}
         prefs = {p.user_id: p for p in s.scalars(select(Preference).where(Preference.user_id.in_(everyone)))} \

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import ForeignKey, Index, and_, or_, select
-from sqlalchemy.orm import Mapped, aliased, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow.kernel.access import Actor
 from workflow.kernel.db import Base, UTCDateTime, utcnow
@@ -60,36 +60,13 @@ def may_receive(delegator_role: str, delegate_role: str) -> bool:
     return delegate_role in ELIGIBLE_DELEGATES.get(delegator_role, ())
 
 
-def _eligible(delegator, delegate):
+def eligible(delegator, delegate):
     """SQL: the delegate's role may receive the delegator's (checked at every use, not only when made)."""
     return or_(*[and_(delegator.role == role, delegate.role.in_(roles)) for role, roles in ELIGIBLE_DELEGATES.items()])
 
 
 # Every role that may hold someone else's approvals; anyone else has no delegators to look up.
 RECEIVING_ROLES = frozenset(role for roles in ELIGIBLE_DELEGATES.values() for role in roles)
-
-
-def active_delegators(s, delegate_id: int, now: dt.datetime | None = None) -> list:
-    from .accounts import User
-
-    now = now or utcnow()
-    delegate = aliased(User)
-    return list(s.scalars(select(User).join(Delegation, Delegation.delegator_id == User.id)
-                          .join(delegate, delegate.id == Delegation.delegate_id).where(
-        Delegation.delegate_id == delegate_id, Delegation.revoked_at.is_(None),
-        Delegation.starts_at <= now, Delegation.ends_at > now, User.active.is_(True), _eligible(User, delegate))))
-
-
-def active_delegates(s, delegator_ids: list[int], now: dt.datetime | None = None) -> list[int]:
-    from .accounts import User
-
-    now = now or utcnow()
-    delegator, delegate = aliased(User), aliased(User)
-    return list(s.scalars(select(Delegation.delegate_id)
-                          .join(delegator, delegator.id == Delegation.delegator_id)
-                          .join(delegate, delegate.id == Delegation.delegate_id).where(
-        Delegation.delegator_id.in_(delegator_ids), Delegation.revoked_at.is_(None),
-        Delegation.starts_at <= now, Delegation.ends_at > now, _eligible(delegator, delegate))))
 
 
 def view(d: Delegation, names: dict) -> dict:

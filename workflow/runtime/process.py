@@ -9,6 +9,7 @@ from policies import PolicyDocument, load_document
 
 from workflow.kernel.db import make_engine, make_session_factory
 from workflow.kernel.settings import Settings
+from workflow import stores as _stores  # noqa: F401 - every store on the unit of work
 from workflow.kernel.uow import UnitOfWork
 from workflow.notifications.safe_urls import allowed_hosts
 

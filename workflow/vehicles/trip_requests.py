@@ -20,7 +20,6 @@ from workflow.kernel.db import connection, utcnow
 from workflow.kernel.errors import Forbidden, InvalidInput, JustificationRequired, PolicyBlocked, StaleVersion
 from workflow.kernel.machines import allowed
 from workflow.people.accounts import Department, User
-from .store import TripRequestStore  # noqa: F401 - registers uow.trip_requests
 from .model import TRIP_MACHINE, queue_item, AvoidedTrip, CommonDestination, Trip, TripRequest, destination_key
 
 # The buyer reads every supply request to order it, but has no business with anyone's trips.

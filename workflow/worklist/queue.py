@@ -17,9 +17,7 @@ from workflow.approvals.flow import DECISIONS
 from workflow.kernel.access import Actor
 from workflow.kernel.db import UTCDateTime, utcnow
 from workflow.kernel.errors import BadQuery
-from workflow.kernel.office_calendar import load as load_calendar
 from workflow.people.accounts import Department, User
-from workflow.people.delegation import active_delegators
 from workflow.procurement.model import SupplyLine, SupplyRequest
 from workflow.procurement.purchasing import Delivery, PurchaseOrder
 from workflow.vehicles.fleet import Driver
@@ -151,7 +149,7 @@ def my_queue(actor: Actor, uow, *, cursor: str | None = None, limit: int = 50) -
     with uow:
         now = utcnow().astimezone(uow.office_tz)
         start = dt.datetime.combine(now.date(), dt.time(), uow.office_tz)
-        delegators = tuple(u.as_actor() for u in active_delegators(uow.session, actor.id))
+        delegators = tuple(u.as_actor() for u in uow.delegations.active_delegators(actor.id))
         stmt = _statement(actor, delegators, after is not None, limit)
         if stmt is None:
             return {"items": [], "next_cursor": None}
@@ -163,7 +161,7 @@ def my_queue(actor: Actor, uow, *, cursor: str | None = None, limit: int = 50) -
         items = [dict(r._mapping) | {"actions": ACTIONS[r.kind]} for r in rows]
         now_utc = utcnow()
         if reviews := [item for item in items if item["kind"] in FLOWS]:
-            calendar = load_calendar(uow.session)  # read only when there is a review to date
+            calendar = uow.calendar.load()  # read only when there is a review to date
             for item in reviews:
                 item["due_at"] = FLOWS[item["kind"]].due_at(item["waiting_since"], uow.policy_document,
                                                             uow.office_tz, calendar)

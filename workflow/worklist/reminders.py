@@ -16,7 +16,6 @@ from sqlalchemy import or_, select
 from workflow.approvals import kernel
 from workflow.kernel.access import Actor
 from workflow.kernel.db import utcnow
-from workflow.kernel.office_calendar import load as load_calendar
 from workflow.people.accounts import User, hash_password
 from .registry import FLOWS
 
@@ -40,7 +39,7 @@ def remind_and_escalate(uow, now: dt.datetime | None = None) -> dict:
     counts = {"reminded": 0, "escalated": 0}
     with uow:
         s = uow.session
-        calendar = load_calendar(s)
+        calendar = uow.calendar.load()
         system = None
         for kind, flow in FLOWS.items():
             model, first = flow.model, flow.first_level
