@@ -276,7 +276,6 @@ NOT_YET: set[str] = {
     "api.act_links",
     "api.calendar.cli",
     "api.cli",
-    "workflow.approvals.kernel",
     "workflow.approvals.reviewers",
     "workflow.demo",
     "workflow.demo.fleet",

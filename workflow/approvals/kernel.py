@@ -9,7 +9,6 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from workflow.kernel.access import Actor
-from workflow.kernel.audit import history as audit_trail
 from workflow.kernel.db import utcnow
 from workflow.kernel.errors import Forbidden, InvalidInput, NotFound, StaleVersion
 from workflow.kernel.machines import fire, triggers
@@ -150,14 +149,14 @@ def history(flow: Flow, item_id: int, actor: Actor, uow) -> list[dict]:
     """The item's audit trail, if the actor may see it."""
     with uow:
         load(flow, uow, item_id, actor)
-        return history_view(uow.session, flow.name, item_id)
+        return history_view(uow, flow.name, item_id)
 
 
-def history_view(session, entity_type: str, entity_id: int) -> list[dict]:
+def history_view(uow, entity_type: str, entity_id: int) -> list[dict]:
     """The item's audit trail, oldest first, with the people named."""
-    events = audit_trail(session, entity_type, entity_id)
+    events = uow.audit_trail.of(entity_type, entity_id)
     ids = {e.actor_id for e in events} | {e.on_behalf_of_id for e in events if e.on_behalf_of_id}
-    names = dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).all()) if ids else {}
+    names = dict(uow.reads.execute(select(User.id, User.username).where(User.id.in_(ids))).all()) if ids else {}
     return [{"id": e.id, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
              "actor": names.get(e.actor_id), "on_behalf_of": names.get(e.on_behalf_of_id),
              "comment": e.comment, "policy_version": e.policy_version, "data": e.data,

@@ -12,7 +12,7 @@ import json
 import logging
 from types import SimpleNamespace
 
-from sqlalchemy import ForeignKey, Index, String, Text, bindparam, select
+from sqlalchemy import ForeignKey, Index, String, Text, bindparam, func, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -126,3 +126,21 @@ def verify(session) -> list[dict]:
 def history(session, entity_type: str, entity_id: int) -> list[AuditEvent]:
     return list(session.scalars(select(AuditEvent).where(
         AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id).order_by(AuditEvent.id)))
+
+
+class AuditTrail:
+    """The audit events as services read them (`uow.audit_trail`); they are written by `uow.record` only."""
+
+    def __init__(self, uow):
+        self._uow = uow
+
+    def of(self, entity_type: str, entity_id: int) -> list[AuditEvent]:
+        """One item's events, oldest first."""
+        return history(self._uow.session, entity_type, entity_id)
+
+    def count(self) -> int:
+        return self._uow.session.scalar(select(func.count()).select_from(AuditEvent))
+
+    def breaks(self) -> list[dict]:
+        """Every break in the chains (`verify`); empty when intact."""
+        return verify(self._uow.session)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import audit, clock, outbox
+from .audit import AuditTrail
 from .store import Reads
 
 
@@ -57,6 +58,14 @@ class UnitOfWork:
         found = self.__dict__.get("_reads")
         if found is None:
             found = self.__dict__["_reads"] = Reads(self)
+        return found
+
+    @property
+    def audit_trail(self) -> AuditTrail:
+        """The audit events to read (an item's history, the chain check); `record` writes them."""
+        found = self.__dict__.get("_audit_trail")
+        if found is None:
+            found = self.__dict__["_audit_trail"] = AuditTrail(self)
         return found
 
     @property
