@@ -8,7 +8,6 @@ from workflow.approvals import kernel
 from workflow.kernel.db import utcnow
 from workflow.kernel.errors import DomainError, Forbidden
 from workflow.kernel.texts import N_, language, text
-from workflow.people.accounts import User
 from workflow.worklist.registry import FLOWS
 
 from .web.errors import status_of
@@ -45,7 +44,7 @@ def _load(token: str):
     runtime = current_app.extensions["jieyue"]
     link = action_links.read(runtime.settings.secret_key, token, utcnow())
     with runtime.uow() as uow:
-        user = uow.session.get(User, link["user_id"])
+        user = uow.users.get(link["user_id"])
         if user is None or not user.active:
             raise Forbidden("this link's user cannot act")
         actor = user.as_actor()

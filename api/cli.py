@@ -79,12 +79,9 @@ def register(app) -> None:
     @click.argument("amount")
     def set_budget_command(department_code, year, amount):
         """Set a department's office-supply budget for a year (CNY)."""
-        from sqlalchemy import select
-
         uow = _uow()
         with uow:
-            dep_id = uow.session.scalar(select(accounts.Department.id)
-                                        .where(accounts.Department.code == department_code))
+            dep_id = uow.departments.id_of(department_code)
         if dep_id is None:
             raise click.ClickException(f"no department {department_code}")
         try:

@@ -12,11 +12,10 @@ from api.commands import run as _run
 
 
 def _system():
-    from workflow.worklist.reminders import system_actor
-
+    """The system user, made at its first use: a change from a shell is recorded under it."""
     uow = _uow()
     with uow:
-        actor = system_actor(uow.session)
+        actor = uow.users.system_actor()
         uow.commit()
     return actor
 

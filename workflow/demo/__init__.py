@@ -4,12 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import select
-
 # Names, not modules: this package's own people and catalog modules would shadow workflow's.
 from workflow.kernel.access import SYSTEM
 from workflow.kernel.office_calendar import set_day
-from workflow.people.accounts import User, create_department, create_user
+from workflow.people.accounts import create_department, create_user
 from workflow.procurement.budget import set_budget
 from workflow.procurement.catalog import import_items
 from .catalog import demo_catalog
@@ -29,7 +27,7 @@ def seed_demo(new_uow, password: str, year: int, supply_history: bool = True) ->
     """
     uow = new_uow()
     with uow:
-        if uow.session.scalar(select(User.id).where(User.username == "admin")):
+        if uow.users.id_of("admin"):
             return False
     ids = {}
     for code, name, name_zh, headcount in DEMO_DEPARTMENTS:
@@ -52,5 +50,5 @@ def demo_office_day(new_uow) -> None:
     """The demo office closes for its year-end stocktaking: one entry on the working-calendar page."""
     uow = new_uow()
     with uow:
-        admin = uow.session.scalar(select(User).where(User.username == "admin")).as_actor()
+        admin = uow.users.by_username("admin").as_actor()
     set_day(dt.date(uow.today().year, 12, 31), False, "Year-end stocktaking (demo)", admin, new_uow())

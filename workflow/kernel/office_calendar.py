@@ -17,7 +17,6 @@ import chinese_calendar
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from . import audit
 from .access import Actor
 from .db import Base, UTCDateTime, utcnow
 from .errors import Forbidden, InvalidInput, NotFound
@@ -95,6 +94,21 @@ class CalendarStore(MappedStore):
         years = frozenset(self._all(select(CalendarYear.year)))
         return WorkingCalendar(days, years)
 
+    def day(self, day: dt.date, *, lock: bool = False) -> OfficeDay | None:
+        """The office's entry for `day`, or None; `lock` holds it until the transaction ends."""
+        return self.get(day, lock=lock)
+
+    def days_of(self, year: int) -> list[OfficeDay]:
+        """The office's entries in `year`, by date."""
+        return self._all(select(OfficeDay).where(
+            OfficeDay.day >= dt.date(year, 1, 1), OfficeDay.day <= dt.date(year, 12, 31)).order_by(OfficeDay.day))
+
+    def confirm(self, year: int, confirmed: bool, actor_id: int) -> None:
+        """Mark `year` as entered in full by `actor_id` now, or (confirmed=False) as not entered."""
+        self._session.execute(delete(CalendarYear).where(CalendarYear.year == year))
+        if confirmed:
+            self._session.add(CalendarYear(year=year, confirmed_by_id=actor_id, confirmed_at=utcnow()))
+
 
 def _admin(actor: Actor) -> None:
     if not actor.is_("admin"):
@@ -114,16 +128,16 @@ def set_day(day: dt.date, working: bool, reason: str, actor: Actor, uow) -> dict
     if not reason:
         raise InvalidInput("a reason is required", {"reason": ["Say why the office is closed or open that day."]})
     with uow:
-        s = uow.session
-        row = s.get(OfficeDay, day, with_for_update=True)
+        row = uow.calendar.day(day, lock=True)
         before = None if row is None else {"working": row.working, "reason": row.reason}
         if row is None:
-            row = OfficeDay(day=day)
-            s.add(row)
-        row.working, row.reason, row.set_by_id, row.set_at = working, reason, actor.id, utcnow()
-        s.flush()
-        audit.record(s, "office_day", _day_key(day), "set", actor,
-                     data={"day": day.isoformat(), "working": working, "reason": reason, "before": before})
+            row = OfficeDay(day=day, working=working, reason=reason, set_by_id=actor.id, set_at=utcnow())
+            uow.calendar.add(row)
+        else:
+            row.working, row.reason, row.set_by_id, row.set_at = working, reason, actor.id, utcnow()
+            uow.calendar.save()
+        uow.record("office_day", _day_key(day), "set", actor,
+                   data={"day": day.isoformat(), "working": working, "reason": reason, "before": before})
         result = _plain(row)
         uow.commit()
     return result
@@ -133,13 +147,12 @@ def clear_day(day: dt.date, actor: Actor, uow) -> None:
     """Remove the office's entry for `day`: the national schedule applies again."""
     _admin(actor)
     with uow:
-        s = uow.session
-        row = s.get(OfficeDay, day, with_for_update=True)
+        row = uow.calendar.day(day, lock=True)
         if row is None:
             raise NotFound("no office day on that date")
-        audit.record(s, "office_day", _day_key(day), "clear", actor,
-                     data={"day": day.isoformat(), "before": {"working": row.working, "reason": row.reason}})
-        s.delete(row)
+        uow.record("office_day", _day_key(day), "clear", actor,
+                   data={"day": day.isoformat(), "before": {"working": row.working, "reason": row.reason}})
+        uow.calendar.remove(row)
         uow.commit()
 
 
@@ -151,11 +164,8 @@ def confirm_year(year: int, confirmed: bool, actor: Actor, uow) -> dict:
         raise InvalidInput("the national schedule covers this year",
                            {"year": ["This year's holidays come from the State Council's schedule already."]})
     with uow:
-        s = uow.session
-        s.execute(delete(CalendarYear).where(CalendarYear.year == year))
-        if confirmed:
-            s.add(CalendarYear(year=year, confirmed_by_id=actor.id, confirmed_at=utcnow()))
-        audit.record(s, "calendar_year", year, "confirm" if confirmed else "unconfirm", actor, data={"year": year})
+        uow.calendar.confirm(year, confirmed, actor.id)
+        uow.record("calendar_year", year, "confirm" if confirmed else "unconfirm", actor, data={"year": year})
         uow.commit()
     return year_status(year, uow)
 
@@ -163,9 +173,7 @@ def confirm_year(year: int, confirmed: bool, actor: Actor, uow) -> dict:
 def days_in(year: int, uow) -> list[dict]:
     _check_year(year, "year")
     with uow:
-        rows = uow.session.scalars(select(OfficeDay).where(
-            OfficeDay.day >= dt.date(year, 1, 1), OfficeDay.day <= dt.date(year, 12, 31)).order_by(OfficeDay.day))
-        return [_plain(r) for r in rows]
+        return [_plain(r) for r in uow.calendar.days_of(year)]
 
 
 def year_status(year: int, uow) -> dict:

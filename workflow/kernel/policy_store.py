@@ -1,4 +1,4 @@
-"""Policy parameters an administrator changes at run time: each change is a new, kept version."""
+"""Policy parameters an administrator changes at run time: each change is a new, kept version (`uow.policy_versions`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +12,8 @@ from policies.document import PolicyDocumentError
 from .access import Actor
 from .db import Base, UTCDateTime, utcnow
 from .errors import Conflict, Forbidden, InvalidInput
+from .store import MappedStore
+from .uow import UnitOfWork
 
 
 class PolicyVersion(Base):
@@ -26,8 +28,21 @@ class PolicyVersion(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def latest(s) -> PolicyVersion | None:
-    return s.scalar(select(PolicyVersion).order_by(PolicyVersion.id.desc()).limit(1))
+@UnitOfWork.store("policy_versions")
+class PolicyVersionStore(MappedStore):
+    """The saved versions of the policy parameters; the newest is in force."""
+
+    model = PolicyVersion
+
+    def latest(self) -> PolicyVersion | None:
+        """The version in force, or None when none was saved (the policy file's document applies)."""
+        return self._one(select(PolicyVersion).order_by(PolicyVersion.id.desc()).limit(1))
+
+    def id_of(self, version: str) -> int | None:
+        return self._one(select(PolicyVersion.id).where(PolicyVersion.version == version))
+
+    def newest_first(self) -> list[PolicyVersion]:
+        return self._all(select(PolicyVersion).order_by(PolicyVersion.id.desc()))
 
 
 def save_version(version: str, overrides: dict, note: str, actor: Actor, uow) -> dict:
@@ -39,11 +54,10 @@ def save_version(version: str, overrides: dict, note: str, actor: Actor, uow) ->
     except PolicyDocumentError as exc:
         raise InvalidInput("invalid policy parameters", {"overrides": [str(exc)]}) from exc
     with uow:
-        s = uow.session
-        if s.scalar(select(PolicyVersion.id).where(PolicyVersion.version == version)):
+        if uow.policy_versions.id_of(version):
             raise Conflict("version exists", {"version": ["Each change needs a new version name."]})
-        s.add(PolicyVersion(version=version, overrides={**overrides, "version": version}, note=note,
-                            created_by_id=actor.id, created_at=utcnow()))
+        uow.policy_versions.add(PolicyVersion(version=version, overrides={**overrides, "version": version}, note=note,
+                                              created_by_id=actor.id, created_at=utcnow()))
         uow.commit()
     return {"version": doc.version, "document": doc.data}
 
@@ -51,4 +65,4 @@ def save_version(version: str, overrides: dict, note: str, actor: Actor, uow) ->
 def versions(uow) -> list[dict]:
     with uow:
         return [{"version": v.version, "note": v.note, "created_at": v.created_at, "overrides": v.overrides}
-                for v in uow.session.scalars(select(PolicyVersion).order_by(PolicyVersion.id.desc()))]
+                for v in uow.policy_versions.newest_first()]

@@ -1,4 +1,4 @@
-"""Departments, users, passwords and API tokens."""
+"""Departments, users, passwords and API tokens (kept by the stores of workflow/people/store.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,11 +8,11 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, InvalidHashError
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, bindparam, select
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.kernel.access import ROLES, Actor
-from workflow.kernel.db import Base, UTCDateTime, connection, utcnow
+from workflow.kernel.db import Base, UTCDateTime, utcnow
 from workflow.kernel.errors import Conflict, InvalidInput, NotFound, Unauthorized
 
 _hasher = PasswordHasher()
@@ -81,10 +81,9 @@ def _token_digest(token: str) -> str:
 
 def create_department(code: str, name: str, name_zh: str, headcount: int, uow) -> int:
     with uow:
-        if uow.session.scalar(select(Department.id).where(Department.code == code)):
+        if uow.departments.id_of(code):
             raise Conflict(f"department {code} exists", {"code": ["Already exists."]})
-        dep = Department(code=code, name=name, name_zh=name_zh, headcount=headcount)
-        uow.session.add(dep)
+        dep = uow.departments.add(Department(code=code, name=name, name_zh=name_zh, headcount=headcount))
         uow.commit()
         return dep.id
 
@@ -96,61 +95,55 @@ def create_user(username: str, password: str, role: str, uow, *, department_code
     if len(password) < 8:
         raise InvalidInput("password too short", {"password": ["At least 8 characters."]})
     with uow:
-        s = uow.session
-        if s.scalar(select(User.id).where(User.username == username)):
+        if uow.users.id_of(username):
             raise Conflict(f"user {username} exists", {"username": ["Already exists."]})
         dep_id = None
         if department_code:
-            dep_id = s.scalar(select(Department.id).where(Department.code == department_code))
+            dep_id = uow.departments.id_of(department_code)
             if dep_id is None:
                 raise InvalidInput("unknown department", {"department": ["Unknown department."]})
-        user = User(username=username, password_hash=hash_password(password), role=role,
-                    department_id=dep_id, full_name=full_name, email=email, language=language)
-        s.add(user)
+        user = uow.users.add(User(username=username, password_hash=hash_password(password), role=role,
+                                  department_id=dep_id, full_name=full_name, email=email, language=language))
         uow.commit()
         return user.id
+
+
+def _checked_login(username: str, password: str, uow) -> User:
+    """The active user with this password, else Unauthorized (an unknown name costs the same time)."""
+    user = uow.users.by_username(username)
+    try:
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        user = None
+    if user is None or not user.active:
+        raise Unauthorized("wrong username or password")
+    return user
 
 
 def issue_token(username: str, password: str, name: str, days: int, uow) -> tuple[str, int]:
     """Check the password and return (token, token id); the token is shown once, never stored."""
     with uow:
-        user = uow.session.scalar(select(User).where(User.username == username))
-        try:
-            _hasher.verify(user.password_hash if user else _dummy_hash(), password)
-        except (VerificationError, InvalidHashError):
-            user = None
-        if user is None or not user.active:
-            raise Unauthorized("wrong username or password")
+        user = _checked_login(username, password, uow)
         token = "jy_" + secrets.token_urlsafe(32)
         now = utcnow()
-        row = ApiToken(user_id=user.id, token_hash=_token_digest(token), prefix=token[:10], name=name,
-                       created_at=now, expires_at=now + dt.timedelta(days=days))
-        uow.session.add(row)
+        row = uow.api_tokens.add(ApiToken(user_id=user.id, token_hash=_token_digest(token), prefix=token[:10],
+                                          name=name, created_at=now, expires_at=now + dt.timedelta(days=days)))
         uow.commit()
         return token, row.id
 
 
 def actor_for_token(token: str, uow) -> Actor:
     with uow:
-        # Core, not the mapped classes: every API request asks this, and needs only these columns.
-        found = connection(uow.session)
-        row = found.execute(_TOKEN_HOLDER, {"digest": _token_digest(token)}).first()
+        # Every API request asks this: one SELECT, and an UPDATE at most once a minute (store's Core).
+        row = uow.api_tokens.holder(_token_digest(token))
         now = utcnow()
         if row is None or row.revoked_at or row.expires_at <= now or not row.active:
             raise Unauthorized("invalid or expired token")
         # Record use at most once a minute: a write per request would serialise readers.
         if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):
-            found.execute(_TOKEN_USED, {"tid": row.token_id, "now": now})
+            uow.api_tokens.mark_used(row.token_id, now)
             uow.commit()
         return Actor(row.id, row.username, row.role, row.department_id, row.language)
-
-
-_TOKENS, _USERS = ApiToken.__table__, User.__table__
-_TOKEN_HOLDER = (select(_TOKENS.c.id.label("token_id"), _TOKENS.c.revoked_at, _TOKENS.c.expires_at,
-                        _TOKENS.c.last_used_at, _USERS.c.id, _USERS.c.username, _USERS.c.role,
-                        _USERS.c.department_id, _USERS.c.language, _USERS.c.active)
-                 .join(_USERS, _USERS.c.id == _TOKENS.c.user_id).where(_TOKENS.c.token_hash == bindparam("digest")))
-_TOKEN_USED = _TOKENS.update().where(_TOKENS.c.id == bindparam("tid")).values(last_used_at=bindparam("now"))
 
 
 def token_view(t: ApiToken) -> dict:
@@ -160,18 +153,18 @@ def token_view(t: ApiToken) -> dict:
 
 def list_tokens(actor: Actor, uow) -> list[dict]:
     with uow:
-        return [token_view(t) for t in uow.session.scalars(
-            select(ApiToken).where(ApiToken.user_id == actor.id).order_by(ApiToken.id))]
+        return [token_view(t) for t in uow.api_tokens.of_user(actor.id)]
 
 
 def revoke_token(token_id: int, actor: Actor, uow) -> None:
     with uow:
-        row = uow.session.get(ApiToken, token_id)
+        row = uow.api_tokens.get(token_id)
         # An admin may revoke anyone's token; others only their own. Others' ids look absent.
         if row is None or (row.user_id != actor.id and not actor.is_("admin")):
             raise NotFound("no such token")
         if row.revoked_at is None:
             row.revoked_at = utcnow()
+            uow.api_tokens.save()
         uow.commit()
 
 
@@ -194,13 +187,13 @@ def department_view(dep: Department) -> dict:
 
 def me(actor: Actor, uow) -> dict:
     with uow:
-        return user_view(uow.session.get(User, actor.id))
+        return user_view(uow.users.get(actor.id))
 
 
 def list_users(actor: Actor, uow) -> list[dict]:
     _require_admin(actor)
     with uow:
-        return [user_view(u) for u in uow.session.scalars(select(User).order_by(User.id))]
+        return [user_view(u) for u in uow.users.everyone()]
 
 
 def add_user(fields: dict, actor: Actor, uow) -> dict:
@@ -209,19 +202,19 @@ def add_user(fields: dict, actor: Actor, uow) -> dict:
                           department_code=fields.get("department"), full_name=fields.get("full_name", ""),
                           email=fields.get("email"), language=fields.get("language", "en"))
     with uow:
-        return user_view(uow.session.get(User, user_id))
+        return user_view(uow.users.get(user_id))
 
 
 def list_departments(uow) -> list[dict]:
     with uow:
-        return [department_view(d) for d in uow.session.scalars(select(Department).order_by(Department.code))]
+        return [department_view(d) for d in uow.departments.in_order()]
 
 
 def add_department(fields: dict, actor: Actor, uow) -> dict:
     _require_admin(actor)
     dep_id = create_department(fields["code"], fields["name"], fields.get("name_zh", ""), fields["headcount"], uow)
     with uow:
-        return department_view(uow.session.get(Department, dep_id))
+        return department_view(uow.departments.get(dep_id))
 
 
 class WebSession(Base):
@@ -240,25 +233,18 @@ class WebSession(Base):
 def open_session(username: str, password: str, hours: int, uow) -> str:
     """Check the password; a fresh session token (never reused across logins)."""
     with uow:
-        user = uow.session.scalar(select(User).where(User.username == username))
-        try:
-            _hasher.verify(user.password_hash if user else _dummy_hash(), password)
-        except (VerificationError, InvalidHashError):
-            user = None
-        if user is None or not user.active:
-            raise Unauthorized("wrong username or password")
+        user = _checked_login(username, password, uow)
         token = secrets.token_urlsafe(32)
         now = utcnow()
-        uow.session.add(WebSession(token_hash=_token_digest(token), user_id=user.id, created_at=now,
-                                   expires_at=now + dt.timedelta(hours=hours)))
+        uow.web_sessions.add(WebSession(token_hash=_token_digest(token), user_id=user.id, created_at=now,
+                                        expires_at=now + dt.timedelta(hours=hours)))
         uow.commit()
         return token
 
 
 def actor_for_session(token: str, uow) -> Actor | None:
     with uow:
-        row = uow.session.execute(select(WebSession, User).join(User, User.id == WebSession.user_id)
-                                  .where(WebSession.token_hash == _token_digest(token))).first()
+        row = uow.web_sessions.with_holder(_token_digest(token))
         if row is None or row.WebSession.ended_at or row.WebSession.expires_at <= utcnow() or not row.User.active:
             return None
         return row.User.as_actor()
@@ -266,13 +252,15 @@ def actor_for_session(token: str, uow) -> Actor | None:
 
 def close_session(token: str, uow) -> None:
     with uow:
-        row = uow.session.scalar(select(WebSession).where(WebSession.token_hash == _token_digest(token)))
+        row = uow.web_sessions.by_digest(_token_digest(token))
         if row is not None and row.ended_at is None:
             row.ended_at = utcnow()
+            uow.web_sessions.save()
         uow.commit()
 
 
 def set_language(actor: Actor, language: str, uow) -> None:
     with uow:
-        uow.session.get(User, actor.id).language = language
+        uow.users.get(actor.id).language = language
+        uow.users.save()
         uow.commit()

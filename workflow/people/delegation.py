@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, and_, or_, select
+from sqlalchemy import ForeignKey, Index, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow.kernel.access import Actor
@@ -76,8 +76,6 @@ def view(d: Delegation, names: dict) -> dict:
 
 def delegate(delegate_username: str, starts_at: dt.datetime, ends_at: dt.datetime, actor: Actor, uow,
              now: dt.datetime | None = None) -> dict:
-    from .accounts import User
-
     if not actor.is_(*APPROVER_ROLES):
         raise Forbidden("only approvers delegate their approvals")
     if ends_at <= starts_at:
@@ -92,36 +90,30 @@ def delegate(delegate_username: str, starts_at: dt.datetime, ends_at: dt.datetim
         raise DelegationRefused("delegation_too_long", f"a delegation lasts at most {max_days} days",
                                 {"ends_at": [f"At most {max_days} days after starts_at."]}, max_days=max_days)
     with uow:
-        s = uow.session
-        other = s.scalar(select(User).where(User.username == delegate_username, User.active.is_(True)))
+        other = uow.users.by_username(delegate_username, active_only=True)
         if other is None or other.id == actor.id:
             raise InvalidInput("no such colleague", {"delegate": ["An active colleague other than you."]})
         if not may_receive(actor.role, other.role):
             raise DelegationRefused("delegate_not_eligible", "this colleague may not hold your approvals",
                                     {"delegate": [f"Must be one of the roles: {', '.join(ELIGIBLE_DELEGATES[actor.role])}."]})
-        row = Delegation(delegator_id=actor.id, delegate_id=other.id, starts_at=starts_at, ends_at=ends_at,
-                         created_at=utcnow())
-        s.add(row)
+        row = uow.delegations.add(Delegation(delegator_id=actor.id, delegate_id=other.id, starts_at=starts_at,
+                                             ends_at=ends_at, created_at=utcnow()))
         uow.commit()
         return view(row, {actor.id: actor.username, other.id: other.username})
 
 
 def my_delegations(actor: Actor, uow) -> list[dict]:
-    from .accounts import User
-
     with uow:
-        s = uow.session
-        rows = s.scalars(select(Delegation).where(
-            (Delegation.delegator_id == actor.id) | (Delegation.delegate_id == actor.id)).order_by(Delegation.id)).all()
-        ids = {r.delegator_id for r in rows} | {r.delegate_id for r in rows}
-        names = dict(s.execute(select(User.id, User.username).where(User.id.in_(ids))).all()) if ids else {}
+        rows = uow.delegations.of(actor.id)
+        names = uow.users.names({r.delegator_id for r in rows} | {r.delegate_id for r in rows})
         return [view(r, names) for r in rows]
 
 
 def revoke(delegation_id: int, actor: Actor, uow) -> None:
     with uow:
-        row = uow.session.get(Delegation, delegation_id)
+        row = uow.delegations.get(delegation_id)
         if row is None or row.delegator_id != actor.id:
             raise NotFound("no such delegation of yours")
         row.revoked_at = row.revoked_at or utcnow()
+        uow.delegations.save()
         uow.commit()

@@ -51,18 +51,18 @@ class Runtime:
         if time.monotonic() - checked > POLICY_RECHECK_SECONDS:
             from sqlalchemy.exc import SQLAlchemyError
 
-            from workflow.kernel.policy_store import latest
-
             try:
-                with self.session_factory() as s:
-                    row = latest(s)
+                # A unit of work without a document: this is where the document comes from.
+                with UnitOfWork(self.session_factory, None, self.settings.timezone) as uow:
+                    row = uow.policy_versions.latest()
+                    newest = (row.id, row.overrides) if row else None
             except SQLAlchemyError:  # before the migrations ran: the file's document
-                row = None
-            if row is None:
+                newest = None
+            if newest is None:
                 doc = self._file_document
-            elif row.id != row_id:
-                doc = load_document(row.overrides)
-            self._policy = (doc, row.id if row else None, time.monotonic())
+            elif newest[0] != row_id:
+                doc = load_document(newest[1])
+            self._policy = (doc, newest[0] if newest else None, time.monotonic())
         return doc
 
     def forget_policy(self) -> None:
