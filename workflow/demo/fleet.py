@@ -33,22 +33,20 @@ def seed_fleet(uow, today: dt.date, requester_username: str = "staff1", drivers=
     """Create the demo fleet and about a year of closed trips before `today`; returns the trips made."""
     rng = random.Random(2026)
     with uow:
-        s = uow.session
-        system = Actor(id=s.scalar(select(User.id).where(User.username == "fleet")), username="fleet",
+        system = Actor(id=uow.reads.scalar(select(User.id).where(User.username == "fleet")), username="fleet",
                        role="fleet", department_id=None)
-        requester = s.scalar(select(User).where(User.username == requester_username))
+        requester = uow.reads.scalar(select(User).where(User.username == requester_username))
         vehicles = [Vehicle(plate=p, kind=k, energy=e, seats=n, norm_per_100km=Decimal(norm), range_km=r,
                             status="in_service", odometer_km=Decimal(rng.randint(8000, 60000)))
                     for p, k, e, n, norm, r in VEHICLES]
-        s.add_all(vehicles)
+        uow.vehicles.add_all(vehicles)
         dests = [CommonDestination(name=n, name_zh=z, distance_km=Decimal(km), active=True) for n, z, km in DESTINATIONS]
-        s.add_all(dests)
+        uow.destinations.add_all(dests)
         driver_rows = []
         for username in drivers:
-            user = s.scalar(select(User).where(User.username == username))
+            user = uow.reads.scalar(select(User).where(User.username == username))
             driver_rows.append(Driver(user_id=user.id, licence_class="B1", phone="", active=True))
-        s.add_all(driver_rows)
-        s.flush()
+        uow.drivers.add_all(driver_rows)
         zone = uow.office_tz
         made = 0
         far = [d for d in dests if d.distance_km >= 5]
@@ -79,8 +77,7 @@ def seed_fleet(uow, today: dt.date, requester_username: str = "staff1", drivers=
                                 parking=Decimal(rng.choice(["0.00", "5.00", "10.00"])), per_100km=per_100,
                                 fuel_anomaly=per_100 > vehicle.norm_per_100km * Decimal("1.15"),
                                 closed_at=back + dt.timedelta(hours=1), created_at=depart - dt.timedelta(days=1))
-                    s.add(trip)
-                    s.flush()
+                    uow.trips.add(trip)
                     req = TripRequest(version=6, requester_id=requester.id, department_id=requester.department_id,
                                       purpose_category=rng.choice(["meeting", "inspection", "document_delivery"]),
                                       purpose=f"Official business at {dest.name}", origin="Office",
@@ -95,17 +92,18 @@ def seed_fleet(uow, today: dt.date, requester_username: str = "staff1", drivers=
                                  to_state="closed", comment="demo history", data={"trip": trip.id})
                     since_fuel[vehicle.id] += used
                     if since_fuel[vehicle.id] > 30:
-                        s.add(FuelLog(vehicle_id=vehicle.id, filled_at=back + dt.timedelta(minutes=20),
-                                      quantity=since_fuel[vehicle.id],
-                                      cost=(since_fuel[vehicle.id] * PRICE[vehicle.energy]).quantize(Decimal("0.01")),
-                                      odometer_km=vehicle.odometer_km, recorded_by_id=system.id))
+                        uow.vehicles.log_fuel(FuelLog(
+                            vehicle_id=vehicle.id, filled_at=back + dt.timedelta(minutes=20),
+                            quantity=since_fuel[vehicle.id],
+                            cost=(since_fuel[vehicle.id] * PRICE[vehicle.energy]).quantize(Decimal("0.01")),
+                            odometer_km=vehicle.odometer_km, recorded_by_id=system.id))
                         since_fuel[vehicle.id] = Decimal("0")
                     made += 1
             if day.day == 15 and day.month % 3 == 0:
-                for v in vehicles:
-                    s.add(MaintenanceRecord(vehicle_id=v.id, performed_on=day, kind="routine",
-                                            description="Quarterly service", cost=Decimal(rng.randint(300, 1500)),
-                                            odometer_km=v.odometer_km, recorded_by_id=system.id))
+                uow.vehicles.record_maintenance(*(
+                    MaintenanceRecord(vehicle_id=v.id, performed_on=day, kind="routine",
+                                      description="Quarterly service", cost=Decimal(rng.randint(300, 1500)),
+                                      odometer_km=v.odometer_km, recorded_by_id=system.id) for v in vehicles))
             day += dt.timedelta(days=1)
         uow.commit()
         return made

@@ -25,16 +25,16 @@ def vehicle_costs(date_from: dt.date, date_to: dt.date, actor: Actor, uow, vehic
     if date_to < date_from:
         raise InvalidInput("period backwards", {"to": ["Must not be before from."]})
     with uow:
-        s = uow.session
+        reads = uow.reads  # a report: SELECTs only
         start = dt.datetime.combine(date_from, dt.time(), uow.office_tz)
         end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), uow.office_tz)
-        trips = dict((r[0], r[1:]) for r in s.execute(
+        trips = dict((r[0], r[1:]) for r in reads.execute(
             select(Trip.vehicle_id, func.count(), func.sum(Trip.arrive_odometer_km - Trip.depart_odometer_km),
                    func.sum(Trip.energy_used), func.sum(Trip.tolls), func.sum(Trip.parking))
             .where(Trip.arrived_at >= start, Trip.arrived_at < end).group_by(Trip.vehicle_id)))
-        fuel = dict(s.execute(select(FuelLog.vehicle_id, func.sum(FuelLog.cost))
+        fuel = dict(reads.execute(select(FuelLog.vehicle_id, func.sum(FuelLog.cost))
                               .where(FuelLog.filled_at >= start, FuelLog.filled_at < end).group_by(FuelLog.vehicle_id)).all())
-        upkeep = dict(s.execute(select(MaintenanceRecord.vehicle_id, func.sum(MaintenanceRecord.cost))
+        upkeep = dict(reads.execute(select(MaintenanceRecord.vehicle_id, func.sum(MaintenanceRecord.cost))
                                 .where(MaintenanceRecord.performed_on >= date_from,
                                        MaintenanceRecord.performed_on <= date_to)
                                 .group_by(MaintenanceRecord.vehicle_id)).all())
@@ -42,7 +42,7 @@ def vehicle_costs(date_from: dt.date, date_to: dt.date, actor: Actor, uow, vehic
         if vehicle_id is not None:
             stmt = stmt.where(Vehicle.id == vehicle_id)
         rows = []
-        for vid, plate in s.execute(stmt):
+        for vid, plate in reads.execute(stmt):
             count, km, energy, tolls, parking = trips.get(vid, (0, None, None, None, None))
             km, tolls, parking = _dec(km), _dec(tolls), _dec(parking)
             total = _dec(fuel.get(vid)) + tolls + parking + _dec(upkeep.get(vid))

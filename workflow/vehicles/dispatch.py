@@ -6,15 +6,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, select
-
 from workflow.approvals import kernel
 from workflow.kernel.access import Actor
 from workflow.kernel.errors import Forbidden
-from workflow.people.accounts import User
 from . import trip_requests
-from .fleet import Driver, Vehicle
-from .model import Trip, TripRequest
+from .fleet import Vehicle
 from .trip_requests import TRIP_FLOW
 from .trip_steps import window
 
@@ -32,17 +28,14 @@ def candidates(request_id: int, actor: Actor, uow) -> dict:
     if not actor.is_("fleet", "logistics", "admin"):
         raise Forbidden("candidates are for the fleet manager")
     with uow:
-        s = uow.session
         doc = uow.policy_document
         req = kernel.load(TRIP_FLOW, uow, request_id, actor)
         starts, ends = window([req], doc)
-        busy_vehicles = set(s.scalars(select(Trip.vehicle_id).where(
-            Trip.active.is_(True), Trip.starts_at < ends, Trip.ends_at > starts)))
-        busy_drivers = set(s.scalars(select(Trip.driver_id).where(
-            Trip.active.is_(True), Trip.starts_at < ends, Trip.ends_at > starts)))
+        busy_vehicles = uow.trips.booked_vehicles(starts, ends)
+        busy_drivers = uow.trips.booked_drivers(starts, ends)
         round_trip = req.distance_km * 2
         ranked = []
-        for v in s.scalars(select(Vehicle).where(Vehicle.status == "in_service", Vehicle.seats >= req.passengers)):
+        for v in uow.vehicles.in_service(seats=req.passengers):
             if v.id in busy_vehicles:
                 continue
             in_range = v.energy in NEW_ENERGY and (v.range_km or 0) >= round_trip
@@ -51,8 +44,7 @@ def candidates(request_id: int, actor: Actor, uow) -> dict:
             cost = expected_cost(v, round_trip, doc)
             ranked.append((0 if in_range else 1, cost, v.seats, v.id, v))
         ranked.sort(key=lambda t: t[:4])
-        drivers = s.execute(select(Driver, User.username, User.full_name).join(User, User.id == Driver.user_id)
-                            .where(Driver.active.is_(True)).order_by(Driver.id)).all()
+        drivers = uow.drivers.roster(active_only=True)
         return {
             "vehicles": [{"id": v.id, "plate": v.plate, "kind": v.kind, "energy": v.energy, "seats": v.seats,
                           "new_energy_in_range": new == 0, "expected_cost": cost}
@@ -68,13 +60,8 @@ def carpool(request_id: int, actor: Actor, uow) -> list[dict]:
     if not actor.is_("fleet", "logistics", "admin"):
         raise Forbidden("carpooling is arranged by the fleet manager")
     with uow:
-        s = uow.session
         req = kernel.load(TRIP_FLOW, uow, request_id, actor)
-        same_place = (TripRequest.destination_id == req.destination_id) if req.destination_id else (
-            func.lower(func.trim(TripRequest.destination)) == req.destination.strip().lower())
-        rows = s.scalars(select(TripRequest).where(
-            TripRequest.status == "approved", TripRequest.id != req.id, same_place,
-            TripRequest.depart_at < req.return_at, TripRequest.return_at > req.depart_at).order_by(TripRequest.depart_at))
+        rows = uow.trip_requests.could_share_a_car_with(req)
         return [{"id": r.id, "number": r.number, "destination": r.destination, "passengers": r.passengers,
                  "depart_at": r.depart_at, "return_at": r.return_at, "version": r.version} for r in rows]
 

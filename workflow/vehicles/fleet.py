@@ -7,7 +7,6 @@ from decimal import Decimal
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Numeric, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from workflow.kernel import audit
 from workflow.kernel.access import Actor
 from workflow.kernel.db import Base, Money, UTCDateTime, utcnow
 from workflow.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -129,16 +128,13 @@ def _check_vehicle_fields(fields: dict) -> None:
 def list_vehicles(actor: Actor, uow, *, status=None) -> list[dict]:
     _require_reader(actor)
     with uow:
-        stmt = select(Vehicle).order_by(Vehicle.plate)
-        if status:
-            stmt = stmt.where(Vehicle.status == status)
-        return [vehicle_view(v) for v in uow.session.scalars(stmt)]
+        return [vehicle_view(v) for v in uow.vehicles.listing(status)]
 
 
 def get_vehicle(vehicle_id: int, actor: Actor, uow) -> dict:
     _require_reader(actor)
     with uow:
-        v = uow.session.get(Vehicle, vehicle_id)
+        v = uow.vehicles.get(vehicle_id)
         if v is None:
             raise NotFound("no such vehicle")
         return vehicle_view(v)
@@ -148,13 +144,10 @@ def create_vehicle(fields: dict, actor: Actor, uow) -> dict:
     _require_fleet(actor)
     _check_vehicle_fields(fields)
     with uow:
-        s = uow.session
-        if s.scalar(select(Vehicle.id).where(Vehicle.plate == fields["plate"])):
+        if uow.vehicles.plate_taken(fields["plate"]):
             raise Conflict("plate exists", {"plate": ["A vehicle with this plate exists."]})
-        v = Vehicle(status="in_service", odometer_km=Decimal("0"), **fields)
-        s.add(v)
-        s.flush()
-        audit.record(s, "vehicle", v.id, "create", actor, to_state=v.status)
+        v = uow.vehicles.add(Vehicle(status="in_service", odometer_km=Decimal("0"), **fields))
+        uow.record("vehicle", v.id, "create", actor, to_state=v.status)
         uow.commit()
         return vehicle_view(v)
 
@@ -162,10 +155,7 @@ def create_vehicle(fields: dict, actor: Actor, uow) -> dict:
 def update_vehicle(vehicle_id: int, fields: dict, actor: Actor, uow) -> dict:
     _require_fleet(actor)
     with uow:
-        s = uow.session
-        v = s.scalar(select(Vehicle).where(Vehicle.id == vehicle_id).with_for_update())
-        if v is None:
-            raise NotFound("no such vehicle")
+        v = _locked_vehicle(uow, vehicle_id)
         before = v.status
         if "odometer_km" in fields:
             advance_odometer(v, fields.pop("odometer_km"), "odometer_km")
@@ -173,20 +163,16 @@ def update_vehicle(vehicle_id: int, fields: dict, actor: Actor, uow) -> dict:
             if name in fields:
                 setattr(v, name, fields[name])
         _check_vehicle_fields({"energy": v.energy, "range_km": v.range_km})
-        audit.record(s, "vehicle", v.id, "update", actor, from_state=before, to_state=v.status,
-                     data={"fields": sorted(fields)})
+        uow.record("vehicle", v.id, "update", actor, from_state=before, to_state=v.status,
+                   data={"fields": sorted(fields)})
         uow.commit()
         return vehicle_view(v)
 
 
 def list_drivers(actor: Actor, uow) -> list[dict]:
-    from workflow.people.accounts import User
-
     _require_reader(actor)
     with uow:
-        rows = uow.session.execute(select(Driver, User.username, User.full_name)
-                                   .join(User, User.id == Driver.user_id).order_by(Driver.id))
-        return [driver_view(d, u, n) for d, u, n in rows]
+        return [driver_view(d, u, n) for d, u, n in uow.drivers.roster()]
 
 
 def create_driver(fields: dict, actor: Actor, uow) -> dict:
@@ -194,16 +180,14 @@ def create_driver(fields: dict, actor: Actor, uow) -> dict:
 
     _require_fleet(actor)
     with uow:
-        s = uow.session
-        user = s.scalar(select(User).where(User.username == fields["username"]))
+        user = uow.reads.scalar(select(User).where(User.username == fields["username"]))
         if user is None:
             raise InvalidInput("unknown user", {"username": ["No such user."]})
-        if s.scalar(select(Driver.id).where(Driver.user_id == user.id)):
+        if uow.drivers.is_driver(user.id):
             raise Conflict("already a driver", {"username": ["Already a driver."]})
-        d = Driver(user_id=user.id, licence_class=fields["licence_class"], phone=fields.get("phone", ""), active=True)
-        s.add(d)
-        s.flush()
-        audit.record(s, "driver", d.id, "create", actor)
+        d = uow.drivers.add(Driver(user_id=user.id, licence_class=fields["licence_class"],
+                                   phone=fields.get("phone", ""), active=True))
+        uow.record("driver", d.id, "create", actor)
         uow.commit()
         return driver_view(d, user.username, user.full_name)
 
@@ -213,21 +197,20 @@ def update_driver(driver_id: int, fields: dict, actor: Actor, uow) -> dict:
 
     _require_fleet(actor)
     with uow:
-        s = uow.session
-        d = s.get(Driver, driver_id)
+        d = uow.drivers.get(driver_id)
         if d is None:
             raise NotFound("no such driver")
         for name in ("licence_class", "phone", "active"):
             if name in fields:
                 setattr(d, name, fields[name])
-        audit.record(s, "driver", d.id, "update", actor, data={"fields": sorted(fields)})
+        uow.record("driver", d.id, "update", actor, data={"fields": sorted(fields)})
         uow.commit()
-        user = s.get(User, d.user_id)
+        user = uow.reads.get(User, d.user_id)
         return driver_view(d, user.username, user.full_name)
 
 
-def _locked_vehicle(s, vehicle_id: int) -> Vehicle:
-    v = s.scalar(select(Vehicle).where(Vehicle.id == vehicle_id).with_for_update())
+def _locked_vehicle(uow, vehicle_id: int) -> Vehicle:
+    v = uow.vehicles.get(vehicle_id, lock=True)
     if v is None:
         raise NotFound("no such vehicle")
     return v
@@ -236,14 +219,12 @@ def _locked_vehicle(s, vehicle_id: int) -> Vehicle:
 def add_maintenance(vehicle_id: int, fields: dict, actor: Actor, uow) -> dict:
     _require_fleet(actor)
     with uow:
-        s = uow.session
-        v = _locked_vehicle(s, vehicle_id)
+        v = _locked_vehicle(uow, vehicle_id)
         if fields.get("odometer_km") is not None:
             advance_odometer(v, fields["odometer_km"], "odometer_km")
         rec = MaintenanceRecord(vehicle_id=v.id, recorded_by_id=actor.id, created_at=utcnow(), **fields)
-        s.add(rec)
-        s.flush()
-        audit.record(s, "vehicle", v.id, "maintenance", actor, data={"record": rec.id, "cost": str(rec.cost)})
+        uow.vehicles.record_maintenance(rec)
+        uow.record("vehicle", v.id, "maintenance", actor, data={"record": rec.id, "cost": str(rec.cost)})
         uow.commit()
         return _maintenance_view(rec)
 
@@ -252,14 +233,12 @@ def add_fuel_log(vehicle_id: int, fields: dict, actor: Actor, uow) -> dict:
     if not actor.is_("fleet", "admin", "driver"):
         raise Forbidden("fuel logs are kept by the fleet manager and drivers")
     with uow:
-        s = uow.session
-        v = _locked_vehicle(s, vehicle_id)
+        v = _locked_vehicle(uow, vehicle_id)
         if fields.get("odometer_km") is not None:
             advance_odometer(v, fields["odometer_km"], "odometer_km")
         log = FuelLog(vehicle_id=v.id, recorded_by_id=actor.id, **fields)
-        s.add(log)
-        s.flush()
-        audit.record(s, "vehicle", v.id, "fuel", actor, data={"log": log.id, "cost": str(log.cost)})
+        uow.vehicles.log_fuel(log)
+        uow.record("vehicle", v.id, "fuel", actor, data={"log": log.id, "cost": str(log.cost)})
         uow.commit()
         return _fuel_view(log)
 
@@ -277,13 +256,10 @@ def _fuel_view(f: FuelLog) -> dict:
 def list_maintenance(vehicle_id: int, actor: Actor, uow) -> list[dict]:
     _require_reader(actor)
     with uow:
-        return [_maintenance_view(r) for r in uow.session.scalars(
-            select(MaintenanceRecord).where(MaintenanceRecord.vehicle_id == vehicle_id)
-            .order_by(MaintenanceRecord.performed_on.desc(), MaintenanceRecord.id.desc()))]
+        return [_maintenance_view(r) for r in uow.vehicles.maintenance_of(vehicle_id)]
 
 
 def list_fuel_logs(vehicle_id: int, actor: Actor, uow) -> list[dict]:
     _require_reader(actor)
     with uow:
-        return [_fuel_view(f) for f in uow.session.scalars(
-            select(FuelLog).where(FuelLog.vehicle_id == vehicle_id).order_by(FuelLog.filled_at.desc(), FuelLog.id.desc()))]
+        return [_fuel_view(f) for f in uow.vehicles.fuel_logs_of(vehicle_id)]

@@ -16,11 +16,11 @@ from workflow.approvals import kernel
 from workflow.approvals.flow import REQUESTER, REVIEWER, Flow, StepResult, due_in_working_days
 from workflow.approvals.kernel import KeepAndRefuse
 from workflow.procurement.compliance import finding_view
-from workflow.kernel.db import connection, utcnow
+from workflow.kernel.db import utcnow
 from workflow.kernel.errors import Forbidden, InvalidInput, JustificationRequired, PolicyBlocked, StaleVersion
 from workflow.kernel.machines import allowed
 from workflow.people.accounts import Department, User
-from .model import TRIP_MACHINE, queue_item, AvoidedTrip, CommonDestination, Trip, TripRequest, destination_key
+from .model import TRIP_MACHINE, queue_item, Trip, TripRequest, destination_key
 
 # The buyer reads every supply request to order it, but has no business with anyone's trips.
 TRIP_READERS = (OFFICE_WIDE_READERS - {"procurement"}) | {"fleet"}
@@ -48,10 +48,9 @@ def _driver_of(uow, req: TripRequest, actor: Actor) -> bool:
 
 
 def view(uow, req: TripRequest, actor: Actor) -> dict:
-    s = uow.session
-    requester = s.get(User, req.requester_id)
-    dep = s.get(Department, req.department_id)
-    trip = s.get(Trip, req.trip_id) if req.trip_id else None
+    requester = uow.reads.get(User, req.requester_id)
+    dep = uow.reads.get(Department, req.department_id)
+    trip = uow.trips.get(req.trip_id) if req.trip_id else None
     return {
         "id": req.id, "number": req.number, "status": req.status, "version": req.version,
         "purpose_category": req.purpose_category, "purpose": req.purpose, "origin": req.origin,
@@ -97,7 +96,7 @@ def list_requests(actor: Actor, uow, *, status=None, before_id=None, limit=50) -
             stmt = stmt.where(TripRequest.status == status)
         if before_id:
             stmt = stmt.where(TripRequest.id < before_id)
-        rows = uow.session.scalars(stmt.order_by(TripRequest.id.desc()).limit(limit)).all()
+        rows = uow.reads.scalars(stmt.order_by(TripRequest.id.desc()).limit(limit)).all()
         return [view(uow, r, actor) for r in rows]
 
 
@@ -107,9 +106,9 @@ def request_history(request_id: int, actor: Actor, uow) -> list[dict]:
 
 # ---- filing --------------------------------------------------------------------------------
 
-def _fill_distance(s, given: TripInput) -> None:
+def _fill_distance(uow, given: TripInput) -> None:
     if given.destination_id is not None:
-        dest = s.get(CommonDestination, given.destination_id)
+        dest = uow.destinations.get(given.destination_id)
         if dest is None or not dest.active:
             raise InvalidInput("unknown destination", {"destination_id": ["Unknown common destination."]})
         if given.distance_km is None:
@@ -129,7 +128,8 @@ def _check_period(depart_at: dt.datetime, return_at: dt.datetime, doc, *, depart
         raise InvalidInput("trip too long", {"return_at": [f"At most {days} days after depart_at."]})
 
 
-def _evaluate(s, req: TripRequest, doc, actor: Actor):
+def _evaluate(req: TripRequest, doc, actor: Actor):
+    """The policy's findings on the request, kept on it; the blocking ones, if any."""
     findings = evaluate_trip(TripFacts(req.distance_km, req.purpose_category, req.exemption), doc)
     req.findings = [f.as_dict() for f in findings]
     req.policy_version = doc.version
@@ -144,34 +144,26 @@ def _evaluate(s, req: TripRequest, doc, actor: Actor):
     return []
 
 
-def _refuse(s, req: TripRequest, blocked, doc, actor: Actor, zone) -> PolicyBlocked:
+def _refuse(uow, req: TripRequest, blocked, actor: Actor) -> PolicyBlocked:
     """Keep the refused trip as an avoided car trip (the caller commits), and the 422 to answer.
 
     Counted once per requester, destination and day of the trip: sent again, it adds nothing.
     """
     mode = next((f.params.get("mode") for f in blocked if f.rule_id == "VU-135"), None)
     if mode:
-        connection(s).execute(_insert_ignoring(s), {
-            "requester_id": req.requester_id, "department_id": req.department_id,
-            "purpose_category": req.purpose_category, "destination": req.destination,
-            "distance_km": req.distance_km, "suggested_mode": mode, "policy_version": doc.version,
-            "created_at": utcnow(), "destination_key": destination_key(req.destination),
-            "trip_day": req.depart_at.astimezone(zone).date()})
+        uow.avoided_trips.keep(
+            requester_id=req.requester_id, department_id=req.department_id,
+            purpose_category=req.purpose_category, destination=req.destination,
+            distance_km=req.distance_km, suggested_mode=mode, policy_version=uow.policy_document.version,
+            created_at=utcnow(), destination_key=destination_key(req.destination),
+            trip_day=req.depart_at.astimezone(uow.office_tz).date())
     return PolicyBlocked("a policy refuses this trip by car",
                          findings=[_stored_finding_view(d, actor.language) for d in req.findings])
 
 
-def _insert_ignoring(s):
-    """INSERT ... ON CONFLICT DO NOTHING in the session's dialect: the unique key decides, even under a race."""
-    if s.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-        return pg_insert(AvoidedTrip.__table__).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-    return sqlite_insert(AvoidedTrip.__table__).on_conflict_do_nothing()
-
-
-def _skip_dept(s, req: TripRequest) -> bool:
-    requester = s.get(User, req.requester_id)
+def _skip_dept(uow, req: TripRequest) -> bool:
+    """A department head's own trip skips the department's review."""
+    requester = uow.reads.get(User, req.requester_id)
     return requester.role == "dept_head" and requester.department_id == req.department_id
 
 
@@ -180,9 +172,8 @@ def file_request(given: TripInput, actor: Actor, uow) -> dict:
     if actor.department_id is None:
         raise Forbidden("only members of a department ask for a vehicle")
     with uow:
-        s = uow.session
         doc = uow.policy_document
-        _fill_distance(s, given)
+        _fill_distance(uow, given)
         _check_period(given.depart_at, given.return_at, doc)
         now = utcnow()
         # Version 0 until the submission below, which makes it 1: filing is one step for the requester.
@@ -193,14 +184,14 @@ def file_request(given: TripInput, actor: Actor, uow) -> dict:
                           depart_at=given.depart_at, return_at=given.return_at, exemption=given.exemption,
                           exemption_note=given.exemption_note, created_at=now, updated_at=now,
                           status_changed_at=now, findings=[])
-        blocked = _evaluate(s, req, doc, actor)
+        blocked = _evaluate(req, doc, actor)
         if blocked:
-            refusal = _refuse(s, req, blocked, doc, actor, uow.office_tz)
+            refusal = _refuse(uow, req, blocked, actor)
             uow.commit()  # only the avoided trip is kept; no request row
             raise refusal
         uow.trip_requests.add(req, uow.office_year(now))
         kernel.move(TRIP_FLOW, uow, req, "submit", actor, recorded_from=None,
-                    context={"skip_dept": _skip_dept(s, req), "needs_office": req.needs_office_review})
+                    context={"skip_dept": _skip_dept(uow, req), "needs_office": req.needs_office_review})
         answer = view(uow, req, actor)
         uow.commit()
         return answer
@@ -208,7 +199,6 @@ def file_request(given: TripInput, actor: Actor, uow) -> dict:
 
 def revise_request(request_id: int, version: int, changes: dict, actor: Actor, uow) -> dict:
     with uow:
-        s = uow.session
         req = kernel.load(TRIP_FLOW, uow, request_id, actor, lock=True)
         if req.requester_id != actor.id:
             raise Forbidden("only the requester edits a trip request")
@@ -220,7 +210,7 @@ def revise_request(request_id: int, version: int, changes: dict, actor: Actor, u
         for name, value in changes.items():
             setattr(req, name, value)
         if "destination_id" in changes and "distance_km" not in changes and req.destination_id:
-            dest = s.get(CommonDestination, req.destination_id)
+            dest = uow.destinations.get(req.destination_id)
             if dest is None:
                 raise InvalidInput("unknown destination", {"destination_id": ["Unknown common destination."]})
             req.distance_km = dest.distance_km
@@ -239,10 +229,10 @@ def revise_request(request_id: int, version: int, changes: dict, actor: Actor, u
 
 def _resubmit(uow, req: TripRequest, actor: Actor, details: dict) -> StepResult:
     """Checked again as when filed: refused (kept as an avoided trip), or on to its first reviewer."""
-    blocked = _evaluate(uow.session, req, uow.policy_document, actor)
+    blocked = _evaluate(req, uow.policy_document, actor)
     if blocked:
-        raise KeepAndRefuse(_refuse(uow.session, req, blocked, uow.policy_document, actor, uow.office_tz))
-    return StepResult(context={"skip_dept": _skip_dept(uow.session, req)})
+        raise KeepAndRefuse(_refuse(uow, req, blocked, actor))
+    return StepResult(context={"skip_dept": _skip_dept(uow, req)})
 
 
 def _free_trip(uow, req: TripRequest, action: str) -> tuple[str, ...]:
@@ -251,7 +241,7 @@ def _free_trip(uow, req: TripRequest, action: str) -> tuple[str, ...]:
         return ()
     trip_id, req.trip_id = req.trip_id, None
     if not [r for r in uow.trip_requests.of_trip(trip_id) if r.id != req.id]:
-        trip = uow.session.get(Trip, trip_id)
+        trip = uow.trips.get(trip_id)
         trip.active, trip.status = False, "cancelled"
     return ("trip_id",)
 

@@ -2,14 +2,15 @@
 
 Each is a step of the trip flow's declaration (trip_requests.TRIP_FLOW): the kernel has already
 loaded, locked and checked the request and who acts; the step does the fleet's work and names
-the other requests of the same trip (a carpool), which the kernel moves with it.
+the other requests of the same trip (a carpool), which the kernel moves with it. The trip and
+the vehicle are locked through their stores (`uow.trips.get(..., lock=True)`, `uow.vehicles`); what
+a step changes on them is written with the request, in the action's one flush.
 """
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from policies import Outcome
@@ -20,7 +21,7 @@ from workflow.kernel.access import Actor
 from workflow.kernel.db import utcnow
 from workflow.kernel.errors import Conflict, InvalidInput
 from workflow.people.accounts import User
-from .fleet import Driver, Vehicle, advance_odometer, licence_covers
+from .fleet import advance_odometer, licence_covers
 from .model import Trip, TripRequest
 
 
@@ -32,11 +33,6 @@ def window(requests: list[TripRequest], doc) -> tuple[dt.datetime, dt.datetime]:
     """The booking of a trip serving `requests`: from the first departure to the last return, buffer included."""
     pad = buffer(doc)
     return min(r.depart_at for r in requests) - pad, max(r.return_at for r in requests) + pad
-
-
-def _overlapping(column, resource_id, starts, ends):
-    return select(Trip.id).where(and_(column == resource_id, Trip.active.is_(True), Trip.starts_at < ends,
-                                      Trip.ends_at > starts))
 
 
 def _require(body: dict, *names: str) -> None:
@@ -51,7 +47,7 @@ def _companions(uow, trip: Trip, req: TripRequest) -> list[TripRequest]:
 
 
 def _trip(uow, req: TripRequest) -> Trip:
-    return uow.session.scalar(select(Trip).where(Trip.id == req.trip_id).with_for_update())
+    return uow.trips.get(req.trip_id, lock=True)
 
 
 def fleet_only(uow, req: TripRequest, actor: Actor) -> bool:
@@ -63,7 +59,7 @@ def driver_or_fleet(uow, req: TripRequest, actor: Actor) -> bool:
 
 
 def dispatch(uow, req: TripRequest, actor: Actor, body: dict) -> StepResult:
-    s, doc = uow.session, uow.policy_document
+    doc = uow.policy_document
     _require(body, "vehicle_id", "driver_id")
     group = [req]
     for n, other_id in enumerate(body.get("carpool_ids") or []):
@@ -71,10 +67,10 @@ def dispatch(uow, req: TripRequest, actor: Actor, body: dict) -> StepResult:
         if other is None or other.status != "approved" or other.id == req.id:
             raise InvalidInput("not an approved request", {f"carpool_ids.{n}": ["Not another approved trip request."]})
         group.append(other)
-    vehicle = s.scalar(select(Vehicle).where(Vehicle.id == body["vehicle_id"]).with_for_update())
+    vehicle = uow.vehicles.get(body["vehicle_id"], lock=True)
     if vehicle is None or vehicle.status != "in_service":
         raise InvalidInput("vehicle not available", {"vehicle_id": ["Unknown, retired or under maintenance."]})
-    driver = s.get(Driver, body["driver_id"])
+    driver = uow.drivers.get(body["driver_id"])
     if driver is None or not driver.active:
         raise InvalidInput("driver not available", {"driver_id": ["Unknown or inactive driver."]})
     if not licence_covers(driver.licence_class, vehicle.kind):
@@ -85,21 +81,20 @@ def dispatch(uow, req: TripRequest, actor: Actor, body: dict) -> StepResult:
     starts, ends = window(group, doc)
     # The check gives a clear answer; the row lock on the vehicle (and, on PostgreSQL, the
     # exclusion constraints) make sure two dispatchers can never both win.
-    if s.scalar(_overlapping(Trip.vehicle_id, vehicle.id, starts, ends).limit(1)):
+    if uow.trips.vehicle_booked(vehicle.id, starts, ends):
         raise Conflict("vehicle booked", {"vehicle_id": ["Already booked for part of this period."]})
-    if s.scalar(_overlapping(Trip.driver_id, driver.id, starts, ends).limit(1)):
+    if uow.trips.driver_booked(driver.id, starts, ends):
         raise Conflict("driver booked", {"driver_id": ["Already booked for part of this period."]})
     trip = Trip(vehicle_id=vehicle.id, driver_id=driver.id, starts_at=starts, ends_at=ends, active=True,
                 status="dispatched", tolls=Decimal("0.00"), parking=Decimal("0.00"), fuel_anomaly=False,
                 created_at=utcnow())
-    s.add(trip)
     try:
-        s.flush()
+        uow.trips.add(trip)
     except IntegrityError as exc:
         raise Conflict("booked meanwhile", {"vehicle_id": ["Booked by someone else just now."]}) from exc
     for r in group:
         r.trip_id = trip.id
-    driver_user = s.get(User, driver.user_id)
+    driver_user = uow.reads.get(User, driver.user_id)
     uow.emit("trip.dispatched", "trip", trip.id, requests=[r.id for r in group], vehicle=vehicle.plate,
          number=", ".join(r.number or "" for r in group),
          driver_user_id=driver_user.id, requester_ids=[r.requester_id for r in group], actor_id=actor.id)
@@ -109,7 +104,7 @@ def dispatch(uow, req: TripRequest, actor: Actor, body: dict) -> StepResult:
 def depart(uow, req: TripRequest, actor: Actor, body: dict) -> StepResult:
     _require(body, "odometer_km")
     trip = _trip(uow, req)
-    vehicle = uow.session.scalar(select(Vehicle).where(Vehicle.id == trip.vehicle_id).with_for_update())
+    vehicle = uow.vehicles.get(trip.vehicle_id, lock=True)
     advance_odometer(vehicle, body["odometer_km"], "odometer_km")
     trip.depart_odometer_km = body["odometer_km"]
     trip.departed_at = utcnow()
@@ -124,7 +119,7 @@ def arrive(uow, req: TripRequest, actor: Actor, body: dict) -> StepResult:
     if body["odometer_km"] < trip.depart_odometer_km:
         raise InvalidInput("odometer went down",
                            {"odometer_km": [f"Below the departure reading of {trip.depart_odometer_km} km."]})
-    vehicle = uow.session.scalar(select(Vehicle).where(Vehicle.id == trip.vehicle_id).with_for_update())
+    vehicle = uow.vehicles.get(trip.vehicle_id, lock=True)
     advance_odometer(vehicle, body["odometer_km"], "odometer_km")
     trip.arrive_odometer_km = body["odometer_km"]
     trip.arrived_at = utcnow()
