@@ -8,4 +8,4 @@ from workflow.kernel import office_calendar  # noqa: F401 - uow.calendar
 from workflow.kernel import policy_store  # noqa: F401 - uow.policy_versions
 from workflow.people import store as people  # noqa: F401 - uow.users, departments, api_tokens, web_sessions, delegations
 from workflow.procurement import store as procurement  # noqa: F401 - uow.supply_requests
-from workflow.vehicles import store as vehicles  # noqa: F401 - uow.trip_requests
+from workflow.vehicles import store as vehicles  # noqa: F401 - uow.trip_requests, trips, avoided_trips, vehicles, drivers, destinations
