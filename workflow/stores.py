@@ -8,3 +8,6 @@ from workflow.kernel import office_calendar  # noqa: F401 - uow.calendar
 from workflow.people import store as people  # noqa: F401 - uow.delegations
 from workflow.procurement import store as procurement  # noqa: F401 - uow.supply_requests
 from workflow.vehicles import store as vehicles  # noqa: F401 - uow.trip_requests
+from workflow.notifications import store as notifications  # noqa: F401 - uow.messages, inbox, preferences, department_webhooks, outbox
+from workflow.reporting import store as reporting  # noqa: F401 - uow.report_snapshots, reduction_targets
+from workflow.worklist import store as worklist  # noqa: F401 - uow.system_user
