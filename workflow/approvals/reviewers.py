@@ -13,21 +13,20 @@ from sqlalchemy import bindparam, select
 
 from workflow.kernel.access import Actor
 from workflow.kernel.audit import AuditEvent
-from workflow.kernel.db import connection
 from workflow.kernel.errors import Forbidden, SameApprover
 from workflow.people.delegation import may_review
 from .flow import DECISIONS, Flow
 
 
-# Built once, run on the session's connection: the separation-of-duties read costs one plain statement.
+# Built once, run without the ORM (uow.reads.core): the separation-of-duties read is one plain statement.
 _DECIDERS = select(AuditEvent.actor_id, AuditEvent.on_behalf_of_id).where(
     AuditEvent.entity_type == bindparam("flow"), AuditEvent.entity_id == bindparam("item"),
     AuditEvent.from_state == bindparam("state"), AuditEvent.action.in_(DECISIONS))
 
 
-def first_level_people(s, flow: Flow, item_id: int) -> set[int]:
+def first_level_people(uow, flow: Flow, item_id: int) -> set[int]:
     """Everyone who decided at the item's first level, ever: actors and the people they acted for."""
-    rows = connection(s).execute(_DECIDERS, {"flow": flow.name, "item": item_id, "state": flow.first_level}).all()
+    rows = uow.reads.core(_DECIDERS, {"flow": flow.name, "item": item_id, "state": flow.first_level}).all()
     return {person for row in rows for person in row if person is not None}
 
 
@@ -47,7 +46,6 @@ def reviewer(uow, flow: Flow, actor: Actor, action: str, item) -> Actor:
 
     `item` has `id`, `status`, `department_id` and `requester_id`.
     """
-    s = uow.session
     if item.requester_id == actor.id:
         raise Forbidden("nobody approves their own request", security=True)
     capacities = _capacities(uow, flow, actor, item)
@@ -56,7 +54,7 @@ def reviewer(uow, flow: Flow, actor: Actor, action: str, item) -> Actor:
         if found is None:
             raise Forbidden(f"you may not {action} an item in {item.status}")
         return found
-    earlier, entitled = first_level_people(s, flow, item.id), False
+    earlier, entitled = first_level_people(uow, flow, item.id), False
     for capacity in capacities:
         if not {capacity.id, capacity.on_behalf_of_id} & earlier:
             return capacity

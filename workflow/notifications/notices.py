@@ -4,12 +4,14 @@ Each event is planned once into inbox rows and outgoing messages, keyed by (even
 channel) so that running a step again never notifies twice; sending skips messages already sent.
 Planning and sending run in batches (workflow/notifications/sending.py, with `plan` and `send` as one-item forms and
 `drain` for the embedded default), which builds on this module: this module never imports it.
+The records are read and written through the stores of workflow/notifications/store.py
+(`uow.messages`, `uow.inbox`, `uow.preferences`, `uow.department_webhooks`, `uow.outbox`).
 """
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select, update
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow.kernel import events
@@ -110,33 +112,31 @@ def relay_batch(uow, publish_ids, *, batch: int = 100) -> int:
     If publishing fails (the broker is down) the transaction rolls back and the rows wait.
     """
     with uow:
-        s = uow.session
-        ids = list(s.scalars(select(OutboxEvent.id).where(OutboxEvent.published_at.is_(None))
-                             .order_by(OutboxEvent.id).limit(batch).with_for_update(skip_locked=True)))
+        ids = uow.outbox.claim_unpublished(batch)
         if ids:
             publish_ids(ids)
-            s.execute(update(OutboxEvent).where(OutboxEvent.id.in_(ids)).values(published_at=utcnow()))
+            uow.outbox.mark_published(ids)
             uow.commit()
         return len(ids)
 
 
 def unpublished_count(uow) -> int:
     with uow:
-        return uow.session.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None)))
+        return uow.outbox.unpublished_count()
 
 
 # ---- planning ------------------------------------------------------------------------------
 
-def _users_with_role(s, role: str, department_id: int | None = None, cache: dict | None = None) -> list[int]:
+def _users_with_role(uow, role: str, department_id: int | None = None, cache: dict | None = None) -> list[int]:
     if cache is not None:
         key = ("role", role, department_id)
         if key not in cache:
-            cache[key] = _users_with_role(s, role, department_id)
+            cache[key] = _users_with_role(uow, role, department_id)
         return cache[key]
     stmt = select(User.id).where(User.role == role, User.active.is_(True))
     if department_id is not None:
         stmt = stmt.where(User.department_id == department_id)
-    return list(s.scalars(stmt))
+    return list(uow.reads.scalars(stmt))
 
 
 def _delegates(uow, people: list[int], cache: dict | None) -> list[int]:
@@ -154,16 +154,15 @@ def recipients(uow, event: OutboxEvent, cache: dict | None = None) -> list[int]:
     `cache`, shared by the events of one planning batch, answers each role and delegation
     question once per batch rather than once per event.
     """
-    s = uow.session
     topic = event.topic
     if topic not in events.PAYLOADS:
         return []  # a topic nobody is told of (a test's own, or one since retired)
     p = events.read(topic, event.payload)
     if isinstance(p, events.TaskDue):
         if p.level in FIRST_LEVELS:
-            people = _users_with_role(s, "dept_head", p.department_id, cache)
+            people = _users_with_role(uow, "dept_head", p.department_id, cache)
         else:
-            people = _users_with_role(s, "logistics", cache=cache)
+            people = _users_with_role(uow, "logistics", cache=cache)
         people = [u for u in people if u != p.requester_id]
         people += _delegates(uow, people, cache)  # out of office: the colleague hears of it too
     elif topic in ("request.approved", "request.returned", "request.rejected",
@@ -173,13 +172,13 @@ def recipients(uow, event: OutboxEvent, cache: dict | None = None) -> list[int]:
     elif isinstance(p, (events.OrderPlaced, events.OrderReceived)):
         from workflow.procurement.model import SupplyRequest
 
-        people = list(s.scalars(select(SupplyRequest.requester_id).where(SupplyRequest.id.in_(p.request_ids))))
+        people = list(uow.reads.scalars(select(SupplyRequest.requester_id).where(SupplyRequest.id.in_(p.request_ids))))
     elif isinstance(p, events.TripDispatched):
         people = list(p.requester_ids) + [p.driver_user_id]
     elif isinstance(p, events.FuelAnomaly):
-        people = _users_with_role(s, "fleet", cache=cache)
+        people = _users_with_role(uow, "fleet", cache=cache)
     elif isinstance(p, events.MonthlyDigest):
-        people = _users_with_role(s, "finance", cache=cache) + _users_with_role(s, "dept_head", cache=cache)
+        people = _users_with_role(uow, "finance", cache=cache) + _users_with_role(uow, "dept_head", cache=cache)
     else:
         people = []
     actor = p.get("actor_id")
@@ -229,16 +228,13 @@ def failed_messages(actor: Actor, uow) -> list[dict]:
         return [{"id": m.id, "event_id": m.event_id, "recipient": m.recipient, "channel": m.channel,
                  "address": m.address, "subject": m.subject, "attempts": m.attempts, "last_error": m.last_error,
                  "created_at": m.created_at}
-                for m in uow.session.scalars(select(Message).where(Message.status == "failed").order_by(Message.id))]
+                for m in uow.messages.failed()]
 
 
 def requeue_failed(uow, message_ids: list[int] | None = None) -> list[int]:
     """Put failed messages back to pending with a fresh count of attempts; returns their ids."""
     with uow:
-        stmt = select(Message).where(Message.status == "failed")
-        if message_ids:
-            stmt = stmt.where(Message.id.in_(message_ids))
-        rows = uow.session.scalars(stmt.with_for_update()).all()
+        rows = uow.messages.failed_to_requeue(message_ids)
         for m in rows:
             m.status, m.attempts = "pending", 0
         uow.commit()
@@ -262,31 +258,21 @@ def retry_failed(actor: Actor, uow, message_ids: list[int] | None = None, send=N
 def unplanned_events(uow, older_than: dt.timedelta) -> list[int]:
     """Events handed to the broker but never planned: their task was lost (a broker restart)."""
     with uow:
-        return list(uow.session.scalars(select(OutboxEvent.id).where(
-            OutboxEvent.published_at.is_not(None), OutboxEvent.planned_at.is_(None),
-            OutboxEvent.published_at <= utcnow() - older_than).order_by(OutboxEvent.id).limit(1000)))
+        return uow.outbox.unplanned(published_before=utcnow() - older_than)
 
 
 def pending_messages(uow, older_than: dt.timedelta = dt.timedelta(0)) -> list[int]:
     """Messages still to send that were created before now - older_than (the sweep's catch-up)."""
     with uow:
-        return list(uow.session.scalars(select(Message.id).where(
-            Message.status == "pending", Message.created_at <= utcnow() - older_than).order_by(Message.id)))
+        return uow.messages.pending_ids(created_before=utcnow() - older_than)
 
 
 # ---- the inbox and preferences -------------------------------------------------------------
 
 def inbox(actor: Actor, uow, *, unread: bool = False, before_id: int | None = None, limit: int = 50) -> dict:
     with uow:
-        s = uow.session
-        stmt = select(Notification).where(Notification.user_id == actor.id)
-        if unread:
-            stmt = stmt.where(Notification.read_at.is_(None))
-        if before_id:
-            stmt = stmt.where(Notification.id < before_id)
-        rows = s.scalars(stmt.order_by(Notification.id.desc()).limit(limit)).all()
-        unread_count = s.scalar(select(func.count()).select_from(Notification).where(
-            Notification.user_id == actor.id, Notification.read_at.is_(None)))
+        rows = uow.inbox.page(actor.id, unread=unread, before_id=before_id, limit=limit)
+        unread_count = uow.inbox.unread_count(actor.id)
         return {"unread": unread_count,
                 "items": [{"id": n.id, "topic": n.topic, "title": n.title, "body": n.body, "link": n.link,
                            "created_at": n.created_at, "read_at": n.read_at} for n in rows]}
@@ -295,13 +281,9 @@ def inbox(actor: Actor, uow, *, unread: bool = False, before_id: int | None = No
 def mark_read(actor: Actor, uow, notification_id: int | None = None) -> int:
     """Mark one notification (or, with no id, all of them) read; returns how many changed."""
     with uow:
-        s = uow.session
-        stmt = select(Notification).where(Notification.user_id == actor.id, Notification.read_at.is_(None))
-        if notification_id is not None:
-            if s.scalar(select(Notification.user_id).where(Notification.id == notification_id)) != actor.id:
-                raise NotFound("no such notification")
-            stmt = stmt.where(Notification.id == notification_id)
-        rows = s.scalars(stmt).all()
+        if notification_id is not None and uow.inbox.owner_of(notification_id) != actor.id:
+            raise NotFound("no such notification")
+        rows = uow.inbox.unread(actor.id, notification_id)
         now = utcnow()
         for n in rows:
             n.read_at = now
@@ -311,7 +293,7 @@ def mark_read(actor: Actor, uow, notification_id: int | None = None) -> int:
 
 def preferences(actor: Actor, uow) -> dict:
     with uow:
-        p = uow.session.get(Preference, actor.id)
+        p = uow.preferences.get(actor.id)
         return {"email": p.email if p else True, "webhook": p.webhook if p else False,
                 "webhook_url": p.webhook_url if p else None}
 
@@ -322,11 +304,10 @@ def set_preferences(actor: Actor, changes: dict, uow, allowed_hosts: frozenset[s
     if changes.get("webhook_url") is not None:
         _refuse_unsafe("webhook_url", changes["webhook_url"], allowed_hosts, resolve)
     with uow:
-        s = uow.session
-        p = s.get(Preference, actor.id)
+        p = uow.preferences.get(actor.id)
+        new = p is None
         if p is None:
             p = Preference(user_id=actor.id, email=True, webhook=False)
-            s.add(p)
         for name in ("email", "webhook", "webhook_url"):
             if name in changes:
                 setattr(p, name, changes[name])
@@ -334,6 +315,8 @@ def set_preferences(actor: Actor, changes: dict, uow, allowed_hosts: frozenset[s
             from workflow.kernel.errors import InvalidInput
 
             raise InvalidInput("webhook needs a URL", {"webhook_url": ["Required to receive webhook messages."]})
+        if new:
+            uow.preferences.add(p)
         uow.commit()
     return preferences(actor, uow)
 
@@ -346,15 +329,14 @@ def set_department_webhook(department_id: int, url: str | None, actor: Actor, uo
     if url is not None:
         _refuse_unsafe("url", url, allowed_hosts, resolve)
     with uow:
-        s = uow.session
-        if s.get(Department, department_id) is None:
+        if uow.reads.get(Department, department_id) is None:
             raise NotFound("no such department")
-        hook = s.get(DepartmentWebhook, department_id)
+        hook = uow.department_webhooks.get(department_id)
         if url is None:
             if hook is not None:
-                s.delete(hook)
+                uow.department_webhooks.remove(hook)
         elif hook is None:
-            s.add(DepartmentWebhook(department_id=department_id, url=url))
+            uow.department_webhooks.add(DepartmentWebhook(department_id=department_id, url=url))
         else:
             hook.url = url
         uow.commit()

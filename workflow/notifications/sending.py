@@ -10,27 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select
 
 from workflow.kernel.db import utcnow
-from workflow.kernel.outbox import OutboxEvent
 from workflow.kernel.texts import language as catalog_language
 from workflow.people.accounts import Department, User
 from .notice_text import TITLES, compose
-from .notices import (MAX_ATTEMPTS, DepartmentWebhook, Message, Notification, Preference, _action_lines,
-                            _department, _link, recipients, relay)
-
-# First key of the PostgreSQL advisory locks that mark a message as being sent (the second is its id).
-SENDING_LOCK = 0x6A79  # "jy"
-
-
-def _insert_new(s, model):
-    """INSERT ... ON CONFLICT DO NOTHING in the session's dialect (PostgreSQL, or the embedded SQLite)."""
-    if s.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-        return pg_insert(model.__table__).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-    return sqlite_insert(model.__table__).on_conflict_do_nothing()
+from .notices import MAX_ATTEMPTS, _action_lines, _department, _link, recipients, relay
 
 
 def plan_events(outbox_ids: list[int], uow, base_url: str, channels=("email", "webhook"),
@@ -40,22 +26,19 @@ def plan_events(outbox_ids: list[int], uow, base_url: str, channels=("email", "w
     Safe to run twice or at once for the same events: existing rows are kept, never doubled.
     """
     with uow:
-        s = uow.session
-        events = s.scalars(select(OutboxEvent).where(OutboxEvent.id.in_(outbox_ids)).order_by(OutboxEvent.id)).all()
+        events = uow.outbox.events(outbox_ids)
         if not events:
             return []
         due = [e for e in events if e.topic in TITLES]
         cache: dict = {}
         people = {e.id: recipients(uow, e, cache) for e in due}
         everyone = sorted(set().union(*people.values())) if people else []
-        users = {u.id: u for u in s.scalars(select(User).where(User.id.in_(everyone)))} if everyone else {}
-        prefs = {p.user_id: p for p in s.scalars(select(Preference).where(Preference.user_id.in_(everyone)))} \
-            if everyone else {}
+        users = {u.id: u for u in uow.reads.scalars(select(User).where(User.id.in_(everyone)))} if everyone else {}
+        prefs = uow.preferences.of(everyone) if everyone else {}
         dept_ids = sorted({e.payload["department_id"] for e in due if "department_id" in e.payload})
-        departments = {d.id: d for d in s.scalars(select(Department).where(Department.id.in_(dept_ids)))} \
+        departments = {d.id: d for d in uow.reads.scalars(select(Department).where(Department.id.in_(dept_ids)))} \
             if dept_ids else {}
-        hooks = {h.department_id: h.url for h in s.scalars(select(DepartmentWebhook).where(
-            DepartmentWebhook.department_id.in_(dept_ids)))} if dept_ids and "webhook" in channels else {}
+        hooks = uow.department_webhooks.urls_of(dept_ids) if dept_ids and "webhook" in channels else {}
         now = utcnow()
         inbox_rows: list[dict] = []
         message_rows: list[dict] = []
@@ -63,15 +46,12 @@ def plan_events(outbox_ids: list[int], uow, base_url: str, channels=("email", "w
             _rows_for(event, people[event.id], users, prefs, departments.get(event.payload.get("department_id")),
                       hooks, base_url, channels, secret, now, inbox_rows, message_rows)
         if inbox_rows:
-            s.execute(_insert_new(s, Notification), inbox_rows)
+            uow.inbox.add_new(inbox_rows)
         if message_rows:
-            s.execute(_insert_new(s, Message), message_rows)
-        s.execute(update(OutboxEvent).where(OutboxEvent.id.in_([e.id for e in events]),
-                                            OutboxEvent.planned_at.is_(None)).values(planned_at=now))
+            uow.messages.add_new(message_rows)
+        uow.outbox.mark_planned([e.id for e in events], now)
         # Read after the inserts: also the messages a first, interrupted run of this batch left pending.
-        pending = s.execute(select(Message.id, Message.channel).where(
-            Message.event_id.in_([e.event_id for e in due]), Message.status == "pending").order_by(Message.id)).all() \
-            if due else []
+        pending = uow.messages.pending_of([e.event_id for e in due]) if due else []
         uow.commit()
         return [(r.id, r.channel) for r in pending]
 
@@ -126,42 +106,17 @@ def send_messages(message_ids: list[int], uow, transports: dict) -> Sent:
     """
     result = Sent()
     with uow:
-        s = uow.session
-        on_postgres = s.get_bind().dialect.name == "postgresql"
-        if on_postgres:
-            # One connection throughout (the locks belong to it), each statement its own transaction.
-            conn = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            run, settle = conn.execute, (lambda: None)
-        else:
-            # SQLite: the engine opens every transaction itself (BEGIN IMMEDIATE), so commit each step.
-            run, settle = s.execute, uow.commit
-        try:
-            mine = list(message_ids)
-            if on_postgres:
-                # Materialized first, so that only this batch's pending messages are ever locked: a lock
-                # taken on any other row would keep that row's own sender away from it.
-                mine = list(run(text(
-                    "WITH batch AS MATERIALIZED (SELECT id FROM messages WHERE id = ANY(:ids) AND status = 'pending')"
-                    " SELECT id FROM batch WHERE pg_try_advisory_lock(:lock, id)"),
-                    {"ids": mine, "lock": SENDING_LOCK}).scalars())
-            # Read again once locked: a sender that let go of a message had marked it sent first.
-            rows = run(select(Message.__table__).where(Message.id.in_(mine), Message.status == "pending")
-                       .order_by(Message.id)).all() if mine else []
-            settle()
+        with uow.messages.sending(message_ids) as rows:
             for row in rows:
-                result.statuses[row.id] = _send_one(run, row, transports, result.errors)
-                settle()
-        finally:
-            if on_postgres:
-                _let_go(conn)
+                result.statuses[row.id] = _send_one(uow.messages, row, transports, result.errors)
         rest = [i for i in message_ids if i not in result.statuses]
         if rest:
-            found = dict(run(select(Message.id, Message.status).where(Message.id.in_(rest))).all())
+            found = uow.messages.statuses(rest)
             result.statuses.update({i: found.get(i, "missing") for i in rest})
     return result
 
 
-def _send_one(run, row, transports: dict, errors: list) -> str:
+def _send_one(messages, row, transports: dict, errors: list) -> str:
     transport = transports.get(row.channel)
     try:
         if transport is None:
@@ -169,22 +124,12 @@ def _send_one(run, row, transports: dict, errors: list) -> str:
         transport(row)
     except Exception as exc:  # noqa: BLE001 - any failure of the far side counts
         status = "failed" if row.attempts + 1 >= MAX_ATTEMPTS else "pending"
-        run(update(Message).where(Message.id == row.id).values(
-            attempts=row.attempts + 1, status=status, last_error=f"{type(exc).__name__}: {exc}"[:2000]))
+        messages.attempt_failed(row, status, f"{type(exc).__name__}: {exc}"[:2000])
         if status == "pending":
             errors.append((row.id, exc))
         return status
-    run(update(Message).where(Message.id == row.id).values(attempts=row.attempts + 1, status="sent", sent_at=utcnow()))
+    messages.sent(row)
     return "sent"
-
-
-def _let_go(conn) -> None:
-    """Drop this connection's sending locks; a connection that cannot is discarded (which drops them)."""
-    try:
-        conn.execute(text("SELECT pg_advisory_unlock_all()"))
-    except Exception:
-        conn.invalidate()
-        raise
 
 
 def plan(outbox_id: int, uow, base_url: str, channels=("email", "webhook"), secret: str | None = None) -> list[int]:

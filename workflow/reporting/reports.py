@@ -11,11 +11,11 @@ from policies.periods import Period, PeriodError, parse
 from workflow.kernel.access import Actor
 from workflow.kernel.db import utcnow
 from workflow.kernel.errors import BadQuery
-from workflow.kernel.outbox import OutboxEvent, emit
+from workflow.kernel.outbox import OutboxEvent
 from workflow.kernel.texts import text
 from . import vehicle_figures, supply_figures, snapshots
 from .sql import change_pct
-from .targets import METRICS, targets_for
+from .targets import METRICS
 
 KINDS = ("expenditure", "consumption", "vehicles")
 
@@ -60,15 +60,15 @@ def _key(kind: str, period: Period, baseline: Period, group_by: str | None, depa
     return f"{period.label}|{baseline.label}|{group_by or '-'}|{department_id or 'office'}"
 
 
-def compute(kind: str, s, uow, period: Period, baseline: Period, group_by: str | None, department_id: int | None):
-    dialect = s.bind.dialect.name
+def compute(kind: str, uow, period: Period, baseline: Period, group_by: str | None, department_id: int | None):
+    reads = uow.reads
     if kind == "expenditure":
-        return supply_figures.expenditure(s, period, baseline, group_by or "department", uow.office_tz, dialect,
-                                          department_id)
+        return supply_figures.expenditure(reads, period, baseline, group_by or "department", uow.office_tz,
+                                          reads.dialect, department_id)
     if kind == "consumption":
-        return supply_figures.consumption(s, period, baseline, uow.office_tz, uow.policy_document, department_id)
-    return vehicle_figures.vehicles(s, period, baseline, group_by or "vehicle", uow.office_tz, uow.policy_document,
-                                    department_id)
+        return supply_figures.consumption(reads, period, baseline, uow.office_tz, uow.policy_document, department_id)
+    return vehicle_figures.vehicles(reads, period, baseline, group_by or "vehicle", uow.office_tz,
+                                    uow.policy_document, department_id)
 
 
 def report(kind: str, actor: Actor, uow, *, period: str, baseline: str | None = None, group_by: str | None = None,
@@ -77,11 +77,10 @@ def report(kind: str, actor: Actor, uow, *, period: str, baseline: str | None = 
     department_id = supply_figures.scope(actor, department_id)
     with uow:
         p, b = periods(period, baseline, uow.today())
-        s = uow.session
         key = _key(kind, p, b, group_by, department_id)
-        if not live and (snap := snapshots.fresh(s, kind, key)):
+        if not live and (snap := uow.report_snapshots.fresh(kind, key)):
             return {"source": "snapshot", "compiled_at": snap.compiled_at, "report": snap.data}
-        data = compute(kind, s, uow, p, b, group_by, department_id)
+        data = compute(kind, uow, p, b, group_by, department_id)
         return {"source": "live", "compiled_at": utcnow(), "report": snapshots.plain(data)}
 
 
@@ -90,9 +89,8 @@ def compile_snapshot(kind: str, uow, *, period: str, baseline: str | None = None
     """Compute and store (replacing any earlier one); returns the snapshot key."""
     with uow:
         p, b = periods(period, baseline, uow.today())
-        s = uow.session
         key = _key(kind, p, b, group_by, department_id)
-        snapshots.store(s, kind, key, compute(kind, s, uow, p, b, group_by, department_id))
+        uow.report_snapshots.put(kind, key, compute(kind, uow, p, b, group_by, department_id))
         uow.commit()
         return key
 
@@ -116,18 +114,19 @@ def compile_nightly(new_uow, today: dt.date) -> list[str]:
 
 # ---- targets -----------------------------------------------------------------------------------
 
-def _metric_value(metric: str, s, uow, period: Period, baseline: Period, department_id):
+def _metric_value(metric: str, uow, period: Period, baseline: Period, department_id):
     """(this year so far, the same days a year earlier) for one metric."""
+    reads = uow.reads
     if metric.startswith("supply_spend"):
-        r = supply_figures.expenditure(s, period, baseline, "department", uow.office_tz, s.bind.dialect.name,
+        r = supply_figures.expenditure(reads, period, baseline, "department", uow.office_tz, reads.dialect,
                                        department_id)
         field = "spend_per_person" if metric.endswith("per_person") else "spend"
         return r["total"][field], r["total"]["baseline_per_person" if field != "spend" else "baseline_spend"]
     if metric == "paper_reams_per_person":
-        r = supply_figures.consumption(s, period, baseline, uow.office_tz, uow.policy_document, department_id)
+        r = supply_figures.consumption(reads, period, baseline, uow.office_tz, uow.policy_document, department_id)
         return r["current"]["paper_reams_per_person"], r["previous"]["paper_reams_per_person"]
-    r = vehicle_figures.vehicles(s, period, baseline, "vehicle", uow.office_tz, uow.policy_document, department_id)
-    before = vehicle_figures.vehicles(s, baseline, baseline, "vehicle", uow.office_tz, uow.policy_document,
+    r = vehicle_figures.vehicles(reads, period, baseline, "vehicle", uow.office_tz, uow.policy_document, department_id)
+    before = vehicle_figures.vehicles(reads, baseline, baseline, "vehicle", uow.office_tz, uow.policy_document,
                                       department_id)
     if metric == "vehicle_cost":
         return r["total"]["cost"], r["total"]["baseline_cost"]
@@ -138,7 +137,6 @@ def target_progress(year: int, actor: Actor, uow, department_id: int | None = No
     """Each target against the year so far, compared with the same days of the previous year."""
     department_id = supply_figures.scope(actor, department_id)
     with uow:
-        s = uow.session
         today = uow.today()
         if year > today.year:
             raise BadQuery("year in the future", {"year": ["The year has not started."]})
@@ -146,8 +144,8 @@ def target_progress(year: int, actor: Actor, uow, department_id: int | None = No
         so_far = parse(f"{year}-01-01..{last.isoformat()}")
         elapsed = Decimal(so_far.days * 100 / (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days).quantize(Decimal("0.1"))
         rows = []
-        for t in targets_for(s, year, department_id):
-            now, before = _metric_value(t.metric, s, uow, so_far, so_far.a_year_earlier(), t.department_id)
+        for t in uow.reduction_targets.of_year(year, department_id):
+            now, before = _metric_value(t.metric, uow, so_far, so_far.a_year_earlier(), t.department_id)
             change = change_pct(Decimal(str(now)), Decimal(str(before))) if now is not None and before else None
             name, unit = METRICS[t.metric]
             rows.append({"metric": t.metric, "name": name, "name_zh": text(name, "zh"), "unit": unit,
@@ -167,17 +165,16 @@ def monthly_digest(uow, today: dt.date) -> int | None:
     last = today.replace(day=1) - dt.timedelta(days=1)
     label = f"{last.year}-{last.month:02d}"
     with uow:
-        s = uow.session
         month = int(f"{last.year}{last.month:02d}")
         # Once per month, however many beat processes fire.
-        if s.scalar(select(OutboxEvent.id).where(OutboxEvent.topic == "report.monthly_digest",
+        if uow.reads.scalar(select(OutboxEvent.id).where(OutboxEvent.topic == "report.monthly_digest",
                                                  OutboxEvent.aggregate_id == month)):
             return None
         p = parse(label)
         b = p.a_year_earlier()
-        spend = supply_figures.expenditure(s, p, b, "department", uow.office_tz, s.bind.dialect.name)
-        fleet = vehicle_figures.vehicles(s, p, b, "vehicle", uow.office_tz, uow.policy_document)
-        event = emit(s, "report.monthly_digest", "report", month, period=label,
+        spend = supply_figures.expenditure(uow.reads, p, b, "department", uow.office_tz, uow.reads.dialect)
+        fleet = vehicle_figures.vehicles(uow.reads, p, b, "vehicle", uow.office_tz, uow.policy_document)
+        event = uow.emit("report.monthly_digest", "report", month, period=label,
                      spend=str(spend["total"]["spend"]), spend_change_pct=str(spend["total"]["change_pct"]),
                      vehicle_cost=str(fleet["total"]["cost"]), avoided_trips=fleet["avoided"]["trips"],
                      co2_kg_saved=str(fleet["avoided"]["co2_kg_saved"]))

@@ -1,7 +1,7 @@
 """Finance's supply reports: spend year on year, per person, and what was consumed.
 
 Every figure is an aggregate computed by the database (GROUP BY over indexed columns);
-rows are never loaded into Python to be added up.
+rows are never loaded into Python to be added up. `reads` is the unit of work's `uow.reads`.
 """
 from __future__ import annotations
 
@@ -34,14 +34,14 @@ def scope(actor: Actor, department_id: int | None) -> int | None:
     return department_id
 
 
-def headcounts(s, department_id: int | None) -> dict[int, int]:
+def headcounts(reads, department_id: int | None) -> dict[int, int]:
     stmt = select(Department.id, Department.headcount)
     if department_id:
         stmt = stmt.where(Department.id == department_id)
-    return dict(s.execute(stmt).all())
+    return dict(reads.execute(stmt).all())
 
 
-def _spend_by(s, period: Period, zone, dialect: str, group_by: str, department_id: int | None) -> dict:
+def _spend_by(reads, period: Period, zone, dialect: str, group_by: str, department_id: int | None) -> dict:
     start, end = bounds(period, zone)
     # Deliveries carry their line's department and category: no join to the lines (see 0009).
     key = {"department": Delivery.department_id, "category": Delivery.category,
@@ -51,7 +51,7 @@ def _spend_by(s, period: Period, zone, dialect: str, group_by: str, department_i
             .group_by(key))
     if department_id:
         stmt = stmt.where(Delivery.department_id == department_id)
-    return {k: money(v) for k, v in s.execute(stmt)}
+    return {k: money(v) for k, v in reads.execute(stmt)}
 
 
 def _add_months(month: str, n: int) -> str:
@@ -59,12 +59,12 @@ def _add_months(month: str, n: int) -> str:
     return f"{index // 12}-{index % 12 + 1:02d}"
 
 
-def expenditure(s, period: Period, baseline: Period, group_by: str, zone, dialect: str,
+def expenditure(reads, period: Period, baseline: Period, group_by: str, zone, dialect: str,
                 department_id: int | None = None) -> dict:
-    now = _spend_by(s, period, zone, dialect, group_by, department_id)
-    before = _spend_by(s, baseline, zone, dialect, group_by, department_id)
-    heads: dict = headcounts(s, department_id)  # by department id: a group's key when grouped by department
-    names = dict(s.execute(select(Department.id, Department.code)).all())
+    now = _spend_by(reads, period, zone, dialect, group_by, department_id)
+    before = _spend_by(reads, baseline, zone, dialect, group_by, department_id)
+    heads: dict = headcounts(reads, department_id)  # by department id: a group's key when grouped by department
+    names = dict(reads.execute(select(Department.id, Department.code)).all())
     people_total = sum(heads.values())
     if group_by == "month":
         # Each month lines up with the baseline's month at the same place in its period.
@@ -89,7 +89,7 @@ def expenditure(s, period: Period, baseline: Period, group_by: str, zone, dialec
                       "baseline_per_person": per_person(base_total, people_total)}}
 
 
-def _consumed(s, period: Period, zone, doc, department_id: int | None) -> dict:
+def _consumed(reads, period: Period, zone, doc, department_id: int | None) -> dict:
     start, end = bounds(period, zone)
     reams = case(*[(Delivery.unit == unit, Decimal(str(n))) for unit, n in
                    doc.procurement["paper_reams_per_unit"].items()], else_=Decimal("1"))
@@ -117,18 +117,18 @@ def _consumed(s, period: Period, zone, doc, department_id: int | None) -> dict:
         swapped = swapped.where(SupplyRequest.department_id == department_id)
         blocked = blocked.join(SupplyRequest, SupplyRequest.id == AuditEvent.entity_id).where(
             SupplyRequest.department_id == department_id)
-    paper, toner, single, spend, green = s.execute(line_in_period).one()
-    blocked_count, blocked_value = s.execute(blocked).one()
+    paper, toner, single, spend, green = reads.execute(line_in_period).one()
+    blocked_count, blocked_value = reads.execute(blocked).one()
     return {"paper_reams": dec(paper, "0.01"), "toner_units": dec(toner), "single_use_units": dec(single),
-            "spend": money(spend), "green_spend": money(green), "swapped_value": money(s.scalar(swapped)),
+            "spend": money(spend), "green_spend": money(green), "swapped_value": money(reads.scalar(swapped)),
             "blocked_requests": blocked_count or 0, "blocked_value": money(blocked_value)}
 
 
-def consumption(s, period: Period, baseline: Period, zone, doc, department_id: int | None = None) -> dict:
-    people = sum(headcounts(s, department_id).values())
+def consumption(reads, period: Period, baseline: Period, zone, doc, department_id: int | None = None) -> dict:
+    people = sum(headcounts(reads, department_id).values())
     figures = {}
     for name, p in (("period", period), ("baseline", baseline)):
-        c = _consumed(s, p, zone, doc, department_id)
+        c = _consumed(reads, p, zone, doc, department_id)
         c["green_share_pct"] = (c["green_spend"] * 100 / c["spend"]).quantize(Decimal("0.1")) if c["spend"] else None
         for unit in ("paper_reams", "toner_units", "single_use_units"):
             c[f"{unit}_per_person"] = (c[unit] / people).quantize(Decimal("0.01")) if people else None

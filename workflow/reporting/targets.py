@@ -1,10 +1,13 @@
-"""Yearly reduction targets per metric, for the office or one department, and progress against them."""
+"""Yearly reduction targets per metric, for the office or one department (kept by `uow.reduction_targets`).
+
+Progress against them is reported by reports.target_progress.
+"""
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow.kernel.access import Actor
@@ -44,25 +47,14 @@ def set_target(year: int, metric: str, department_id: int | None, reduction_pct:
     if metric not in METRICS:
         raise InvalidInput("unknown metric", {"metric": [f"One of {', '.join(METRICS)}."]})
     with uow:
-        s = uow.session
-        if department_id is not None and s.get(Department, department_id) is None:
+        if department_id is not None and uow.reads.get(Department, department_id) is None:
             raise NotFound("no such department")
         scope = f"department:{department_id}" if department_id else "office"
-        row = s.scalar(select(ReductionTarget).where(ReductionTarget.year == year, ReductionTarget.metric == metric,
-                                                     ReductionTarget.scope == scope).with_for_update())
+        row = uow.reduction_targets.for_scope(year, metric, scope, lock=True)
         if row is None:
-            row = ReductionTarget(year=year, metric=metric, scope=scope, department_id=department_id,
-                                  reduction_pct=reduction_pct, set_by_id=actor.id, updated_at=utcnow())
-            s.add(row)
+            uow.reduction_targets.add(ReductionTarget(year=year, metric=metric, scope=scope, department_id=department_id,
+                                                      reduction_pct=reduction_pct, set_by_id=actor.id, updated_at=utcnow()))
         else:
             row.reduction_pct, row.set_by_id, row.updated_at = reduction_pct, actor.id, utcnow()
         uow.commit()
         return {"year": year, "metric": metric, "department_id": department_id, "reduction_pct": reduction_pct}
-
-
-def targets_for(s, year: int, department_id: int | None) -> list[ReductionTarget]:
-    stmt = select(ReductionTarget).where(ReductionTarget.year == year).order_by(ReductionTarget.metric,
-                                                                                ReductionTarget.scope)
-    if department_id:
-        stmt = stmt.where(ReductionTarget.department_id == department_id)
-    return list(s.scalars(stmt))

@@ -1,4 +1,7 @@
-"""Finance's vehicle report: trips, kilometres, energy, cost per km, and the car trips avoided."""
+"""Finance's vehicle report: trips, kilometres, energy, cost per km, and the car trips avoided.
+
+Every figure is a GROUP BY in the database; `reads` is the unit of work's `uow.reads`.
+"""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -21,7 +24,7 @@ def _trip_department():
             .order_by(TripRequest.id).limit(1).scalar_subquery())
 
 
-def _trips(s, period: Period, zone, group_by: str, department_id: int | None) -> dict:
+def _trips(reads, period: Period, zone, group_by: str, department_id: int | None) -> dict:
     start, end = bounds(period, zone)
     dep = _trip_department()
     key = Trip.vehicle_id if group_by == "vehicle" else dep
@@ -37,30 +40,30 @@ def _trips(s, period: Period, zone, group_by: str, department_id: int | None) ->
             .where(Trip.arrived_at >= start, Trip.arrived_at < end).group_by(key))
     if department_id:
         stmt = stmt.where(dep == department_id)
-    return {r[0]: r[1:] for r in s.execute(stmt)}
+    return {r[0]: r[1:] for r in reads.execute(stmt)}
 
 
-def _upkeep(s, period: Period) -> dict:
-    return dict(s.execute(select(MaintenanceRecord.vehicle_id, func.sum(MaintenanceRecord.cost))
+def _upkeep(reads, period: Period) -> dict:
+    return dict(reads.execute(select(MaintenanceRecord.vehicle_id, func.sum(MaintenanceRecord.cost))
                           .where(MaintenanceRecord.performed_on >= period.start,
                                  MaintenanceRecord.performed_on < period.end)
                           .group_by(MaintenanceRecord.vehicle_id)).all())
 
 
-def _fuel_paid(s, period: Period, zone) -> dict:
+def _fuel_paid(reads, period: Period, zone) -> dict:
     start, end = bounds(period, zone)
-    return dict(s.execute(select(FuelLog.vehicle_id, func.sum(FuelLog.cost))
+    return dict(reads.execute(select(FuelLog.vehicle_id, func.sum(FuelLog.cost))
                           .where(FuelLog.filled_at >= start, FuelLog.filled_at < end)
                           .group_by(FuelLog.vehicle_id)).all())
 
 
-def _rows(s, period, zone, group_by, department_id):
-    trips = _trips(s, period, zone, group_by, department_id)
+def _rows(reads, period, zone, group_by, department_id):
+    trips = _trips(reads, period, zone, group_by, department_id)
     # Fuel logs and maintenance belong to vehicles, not departments: they are shown by vehicle for
     # the whole office only; a department's figures use the fuel its trips recorded.
     fleet_wide = group_by == "vehicle" and not department_id
-    upkeep = _upkeep(s, period) if fleet_wide else {}
-    paid = _fuel_paid(s, period, zone) if fleet_wide else {}
+    upkeep = _upkeep(reads, period) if fleet_wide else {}
+    paid = _fuel_paid(reads, period, zone) if fleet_wide else {}
     rows = {}
     for k, (count, km, fuel_km, litres, kwh, fuel_cost, tolls_parking, anomalies) in trips.items():
         km = dec(km, "0.1")
@@ -79,7 +82,7 @@ def _rows(s, period, zone, group_by, department_id):
     return rows
 
 
-def avoided(s, period: Period, zone, doc, department_id: int | None = None) -> dict:
+def avoided(reads, period: Period, zone, doc, department_id: int | None = None) -> dict:
     """Car trips refused by VU-135: count, round-trip km, litres and kg CO2 not spent."""
     start, end = bounds(period, zone)
     stmt = (select(AvoidedTrip.suggested_mode, func.count(), func.sum(AvoidedTrip.distance_km * 2))
@@ -87,7 +90,7 @@ def avoided(s, period: Period, zone, doc, department_id: int | None = None) -> d
             .group_by(AvoidedTrip.suggested_mode))
     if department_id:
         stmt = stmt.where(AvoidedTrip.department_id == department_id)
-    by_mode = {mode: {"trips": n, "km": dec(km, "0.1")} for mode, n, km in s.execute(stmt)}
+    by_mode = {mode: {"trips": n, "km": dec(km, "0.1")} for mode, n, km in reads.execute(stmt)}
     km = sum((m["km"] for m in by_mode.values()), ZERO)
     litres = (km * Decimal(str(doc.travel["avoided_trip_litres_per_100km"])) / 100).quantize(Decimal("0.01"))
     co2 = (litres * Decimal(str(doc.travel["emission_factors"]["petrol"]))).quantize(Decimal("0.1"))
@@ -95,13 +98,13 @@ def avoided(s, period: Period, zone, doc, department_id: int | None = None) -> d
             "co2_kg_saved": co2, "by_mode": by_mode}
 
 
-def vehicles(s, period: Period, baseline: Period, group_by: str, zone, doc, department_id: int | None = None) -> dict:
-    now = _rows(s, period, zone, group_by, department_id)
-    before = _rows(s, baseline, zone, group_by, department_id)
+def vehicles(reads, period: Period, baseline: Period, group_by: str, zone, doc, department_id: int | None = None) -> dict:
+    now = _rows(reads, period, zone, group_by, department_id)
+    before = _rows(reads, baseline, zone, group_by, department_id)
     if group_by == "vehicle":
-        names = dict(s.execute(select(Vehicle.id, Vehicle.plate)).all())
+        names = dict(reads.execute(select(Vehicle.id, Vehicle.plate)).all())
     else:
-        names = dict(s.execute(select(Department.id, Department.code)).all())
+        names = dict(reads.execute(select(Department.id, Department.code)).all())
     groups = []
     for k in sorted(set(now) | set(before), key=lambda k: str(names.get(k, k))):
         row = now.get(k) or {"trips": 0, "km": ZERO, "fuel_km": ZERO, "litres": ZERO, "kwh": ZERO, "fuel_cost": ZERO,
@@ -120,5 +123,5 @@ def vehicles(s, period: Period, baseline: Period, group_by: str, zone, doc, depa
     fuel_per_100 = (total["litres"] * 100 / total["fuel_km"]).quantize(Decimal("0.01")) if total["fuel_km"] else None
     return {"period": period.label, "baseline": baseline.label, "group_by": group_by, "currency": "CNY",
             "groups": groups, "total": total | {"litres_per_100km": fuel_per_100},
-            "avoided": avoided(s, period, zone, doc, department_id),
-            "baseline_avoided": avoided(s, baseline, zone, doc, department_id)}
+            "avoided": avoided(reads, period, zone, doc, department_id),
+            "baseline_avoided": avoided(reads, baseline, zone, doc, department_id)}

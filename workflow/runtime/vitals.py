@@ -19,20 +19,20 @@ ROLES = ("dept_head", "logistics", "procurement", "fleet")
 def read(uow) -> dict:
     """{"queue_depth": {role: n}, "outbox_unpublished": n, "outbox_lag_seconds": s, "failed_messages": n}."""
     with uow:
-        s = uow.session
+        reads = uow.reads
         depth = dict.fromkeys(ROLES, 0)
-        for status, n in s.execute(select(SupplyRequest.status, func.count()).where(
+        for status, n in reads.execute(select(SupplyRequest.status, func.count()).where(
                 SupplyRequest.status.in_(SUPPLY_WAITING)).group_by(SupplyRequest.status)):
             depth[SUPPLY_WAITING[status]] += n
-        for status, n in s.execute(select(TripRequest.status, func.count()).where(
+        for status, n in reads.execute(select(TripRequest.status, func.count()).where(
                 TripRequest.status.in_(TRIP_WAITING)).group_by(TripRequest.status)):
             depth[TRIP_WAITING[status]] += n
-        depth["procurement"] = s.scalar(select(func.count()).select_from(SupplyLine).join(
+        depth["procurement"] = reads.scalar(select(func.count()).select_from(SupplyLine).join(
             SupplyRequest, SupplyRequest.id == SupplyLine.request_id).where(
             SupplyRequest.status == "approved", SupplyLine.purchase_order_id.is_(None)))
-        unpublished, oldest = s.execute(select(func.count(), func.min(OutboxEvent.created_at)).where(
+        unpublished, oldest = reads.execute(select(func.count(), func.min(OutboxEvent.created_at)).where(
             OutboxEvent.published_at.is_(None))).one()
-        failed = s.scalar(select(func.count()).select_from(Message).where(Message.status == "failed"))
+        failed = reads.scalar(select(func.count()).select_from(Message).where(Message.status == "failed"))
     # min() keeps the column's type, so the time comes back aware (UTC) on SQLite too.
     lag = max(0.0, (utcnow() - oldest).total_seconds()) if oldest is not None else 0.0
     return {"queue_depth": depth, "outbox_unpublished": unpublished, "outbox_lag_seconds": lag,

@@ -157,7 +157,7 @@ def my_queue(actor: Actor, uow, *, cursor: str | None = None, limit: int = 50) -
             {"day_start": start, "day_end": start + dt.timedelta(days=1)} if actor.role == "driver" else {})
         if after:
             params.update(after_moment=after[0], after_kind=after[1], after_id=after[2])
-        rows = uow.session.execute(stmt, params).all()
+        rows = uow.reads.execute(stmt, params).all()
         items = [dict(r._mapping) | {"actions": ACTIONS[r.kind]} for r in rows]
         now_utc = utcnow()
         if reviews := [item for item in items if item["kind"] in FLOWS]:

@@ -9,26 +9,12 @@ goes up to logistics (`escalate`). Both are written to the audit trail by the sy
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from sqlalchemy import or_, select
 
 from workflow.approvals import kernel
-from workflow.kernel.access import Actor
 from workflow.kernel.db import utcnow
-from workflow.people.accounts import User, hash_password
 from .registry import FLOWS
-
-
-def system_actor(s) -> Actor:
-    """The user reminders and escalations are recorded under; it cannot log in."""
-    user = s.scalar(select(User).where(User.username == "system"))
-    if user is None:
-        user = User(username="system", full_name="Jieyue", role="admin", active=False, language="en",
-                    password_hash=hash_password(secrets.token_urlsafe(32)))
-        s.add(user)
-        s.flush()
-    return Actor(user.id, "system", "admin", None)
 
 
 def remind_and_escalate(uow, now: dt.datetime | None = None) -> dict:
@@ -38,14 +24,13 @@ def remind_and_escalate(uow, now: dt.datetime | None = None) -> dict:
     period = doc.data["queue"]["due_working_days"]
     counts = {"reminded": 0, "escalated": 0}
     with uow:
-        s = uow.session
         calendar = uow.calendar.load()
         system = None
         for kind, flow in FLOWS.items():
             model, first = flow.model, flow.first_level
             # Anything waiting longer than the shortest possible period is a candidate.
             cutoff = now - dt.timedelta(days=period)
-            ids = s.scalars(select(model.id).where(
+            ids = uow.reads.scalars(select(model.id).where(
                 model.status.in_((first, flow.second_level)), model.status_changed_at <= cutoff,
                 or_(model.reminded_at.is_(None), model.reminded_at < model.status_changed_at)
                 | (model.status == first)).order_by(model.id).with_for_update(skip_locked=True)).all()
@@ -55,7 +40,7 @@ def remind_and_escalate(uow, now: dt.datetime | None = None) -> dict:
                 due = flow.due_at(req.status_changed_at, doc, zone, calendar)
                 if now < due:
                     continue
-                system = system or system_actor(s)
+                system = system or uow.users.system_actor()
                 base = {"number": req.number, "requester_id": req.requester_id, "department_id": req.department_id,
                         "actor_id": system.id}
                 if req.status == first and now >= calendar.add_working_days(due, period, zone):
