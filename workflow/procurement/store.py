@@ -6,6 +6,8 @@ the ORM's unit of work an action cost ten times the database's own work per life
 (BENCHMARKS.md, profile_lifecycle). One optimistic lock guards every write of a request: the
 UPDATE names the version it was read at (`save`). The mapped classes of `model.py` stay as the
 tables' metadata and for read-only screens and reports.
+
+The procurement context's other stores (budgets, the catalog, purchase orders) are in stores.py.
 """
 from __future__ import annotations
 
@@ -21,11 +23,11 @@ from workflow.kernel.errors import StaleVersion
 from workflow.kernel.uow import UnitOfWork
 from workflow.people.accounts import Department, User
 from .budget import Budget, left
-from .catalog import GREEN_ATTRIBUTES, CatalogItem
+from .catalog import GREEN_ATTRIBUTES
 from .model import SupplyFinding, SupplyLine, SupplyRequest, line_amount
 
 REQUESTS, LINES, FINDINGS = SupplyRequest.__table__, SupplyLine.__table__, SupplyFinding.__table__
-_USERS, _DEPARTMENTS, _ITEMS = User.__table__, Department.__table__, CatalogItem.__table__
+_USERS, _DEPARTMENTS = User.__table__, Department.__table__
 
 
 
@@ -206,16 +208,6 @@ def mark_lines(connection, lines: list[LineRow]) -> None:
 _MARK = LINES.update().where(LINES.c.id == bindparam("lid"))
 
 
-def catalog_items(connection, ids: set[int]) -> dict[int, SimpleNamespace]:
-    """The catalog items of these ids, as plain attributes."""
-    if not ids:
-        return {}
-    return {row["id"]: SimpleNamespace(**row) for row in connection.execute(_ITEMS_BY_ID, {"ids": list(ids)}).mappings()}
-
-
-_ITEMS_BY_ID = select(_ITEMS).where(_ITEMS.c.id.in_(bindparam("ids", expanding=True)))
-
-
 def line_from_item(item, quantity: Decimal) -> LineRow:
     return LineRow(item_id=item.id, description=item.name, category=item.category, unit=item.unit,
                    unit_price=item.unit_price, supplier=item.supplier, quantity=quantity,
@@ -306,9 +298,6 @@ class SupplyRequestStore:
             append(self._uow.session, SupplyFinding, rows)  # through append: the model's listeners see each row
         # The answer shows these rows in this order (the order of their ids): no need to read them back.
         req.findings = [SimpleNamespace(**r) for r in rows]
-
-    def catalog_items(self, ids: set[int]) -> dict[int, SimpleNamespace]:
-        return catalog_items(self._db, ids)
 
     def page(self, where, *, before_id: int | None, limit: int) -> list[RequestRow]:
         """Newest first, with lines and findings: three statements for the whole page."""
