@@ -10,7 +10,7 @@ from workflow.people.delegation import Delegation
 from workflow.procurement.budget import Budget
 from workflow.procurement.catalog import CatalogItem
 from workflow.procurement.model import SupplyFinding, SupplyLine, SupplyRequest
-from workflow.procurement.purchasing import Delivery, PurchaseOrder
+from workflow.procurement.model import Delivery, PurchaseOrder
 from workflow.reporting.snapshots import ReportSnapshot
 from workflow.reporting.targets import ReductionTarget
 from workflow.vehicles.fleet import Driver, FuelLog, MaintenanceRecord, Vehicle

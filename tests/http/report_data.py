@@ -72,7 +72,7 @@ from workflow.kernel.audit import AuditEvent
 from workflow.people.accounts import Department, User
 from workflow.procurement.catalog import CatalogItem
 from workflow.procurement.model import SupplyLine, SupplyRequest
-from workflow.procurement.purchasing import Delivery, PurchaseOrder
+from workflow.procurement.model import Delivery, PurchaseOrder
 from workflow.vehicles.fleet import Driver, FuelLog, MaintenanceRecord, Vehicle
 from workflow.vehicles.model import AvoidedTrip, Trip, TripRequest
 

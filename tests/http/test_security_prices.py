@@ -14,7 +14,7 @@ from tests.http.price_support import HELD, ORDERS, REQUESTS, approved, budget, c
 from tests.http.test_web_form_limits import _browser, _post
 from workflow.kernel.audit import AuditEvent
 from workflow.procurement.model import SupplyRequest
-from workflow.procurement.purchasing import Delivery
+from workflow.procurement.model import Delivery
 
 PEN_PRICE = Decimal("3.50")  # STA-PEN-G in the demo catalog
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from tests.http.price_support import HELD, ORDERS, REQUESTS, approved, budget, described, ordered, receive
 from workflow.kernel.audit import AuditEvent
 from workflow.procurement.model import SupplyRequest
-from workflow.procurement.purchasing import Delivery
+from workflow.procurement.model import Delivery
 
 
 def _count(app, model) -> int:

@@ -11,7 +11,7 @@ from workflow.kernel.access import Actor
 from workflow.people.accounts import Department, User
 from workflow.procurement.catalog import GREEN_ATTRIBUTES, CatalogItem
 from workflow.procurement.store import LineRow
-from workflow.procurement.purchasing import Delivery, PurchaseOrder
+from workflow.procurement.model import Delivery, PurchaseOrder
 
 # Monthly baskets per department; the later year buys less (the programme working).
 BASKET = [("PAP-A4-R", 8), ("TON-88A-R", 1), ("STA-PEN-G", 10), ("CLN-CLOTH", 4), ("LGT-T8-L", 2)]
@@ -21,13 +21,13 @@ def seed_supply_history(uow, today: dt.date) -> int:
     """Received requests for each department and month of the two years before `today`."""
     rng = random.Random(2025)
     with uow:
-        s = uow.session
-        buyer = s.scalar(select(User).where(User.username == "buyer"))
+        reads, orders = uow.reads, uow.purchase_orders
+        buyer = reads.scalar(select(User).where(User.username == "buyer"))
         actor = Actor(buyer.id, buyer.username, buyer.role, buyer.department_id)
-        items = {i.sku: i for i in s.scalars(select(CatalogItem))}
+        items = {i.sku: i for i in reads.scalars(select(CatalogItem))}
         # Bought in the department head's name, so staff's own paper quota starts the year empty.
-        staff = {u.department_id: u for u in s.scalars(select(User).where(User.role == "dept_head"))}
-        departments = list(s.scalars(select(Department)))
+        staff = {u.department_id: u for u in reads.scalars(select(User).where(User.role == "dept_head"))}
+        departments = list(reads.scalars(select(Department)))
         made = 0
         first = (today.replace(day=1) - dt.timedelta(days=730)).replace(day=1)
         month = first
@@ -39,8 +39,7 @@ def seed_supply_history(uow, today: dt.date) -> int:
                 when = dt.datetime.combine(month + dt.timedelta(days=rng.randint(2, 20)), dt.time(10), uow.office_tz)
                 po = PurchaseOrder(supplier="Demo suppliers", status="received", total=Decimal("0.00"),
                                    created_by_id=buyer.id, created_at=when + dt.timedelta(days=2))
-                s.add(po)
-                s.flush()
+                orders.add(po)
                 po.number = f"PO-{when.year}-{po.id:06d}"
                 lines, prices = [], []
                 for n, (sku, qty) in enumerate(BASKET):
@@ -64,10 +63,10 @@ def seed_supply_history(uow, today: dt.date) -> int:
                     "created_at": when, "updated_at": when, "submitted_at": when,
                     "status_changed_at": when + dt.timedelta(days=7), "reminded_at": None}, lines)
                 po.total = total
-                for line, price in zip(lines, prices, strict=True):
-                    s.add(Delivery(purchase_order_id=po.id, line_id=line.id, quantity=line.quantity, unit_price=price,
-                                   amount=line.spend, received_by_id=buyer.id,
-                                   received_at=when + dt.timedelta(days=7)))
+                orders.add_all([Delivery(purchase_order_id=po.id, line_id=line.id, quantity=line.quantity,
+                                         unit_price=price, amount=line.spend, received_by_id=buyer.id,
+                                         received_at=when + dt.timedelta(days=7))
+                                for line, price in zip(lines, prices, strict=True)])
                 uow.record("supply_request", req.id, "receive", actor, from_state="ordered", to_state="received",
                              comment="demo history", data={"purchase_order": po.number})
                 made += 1

@@ -1,10 +1,10 @@
-"""The office-supply catalog and the green attributes each item carries."""
+"""The office-supply catalog and the green attributes each item carries (its items: `uow.catalog`, store.py)."""
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, String, func, or_, select
+from sqlalchemy import Boolean, CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from policies import ItemFacts
@@ -83,22 +83,13 @@ def _apply(item: CatalogItem, fields: dict, doc) -> None:
 
 def list_items(uow, *, category=None, q=None, green=None, after_id=0, limit=50) -> list[dict]:
     with uow:
-        stmt = select(CatalogItem).where(CatalogItem.active.is_(True), CatalogItem.id > after_id)
-        if category:
-            stmt = stmt.where(CatalogItem.category == category)
-        if green is not None:
-            stmt = stmt.where(CatalogItem.green.is_(green))
-        if q:
-            # autoescape: "%" and "_" in the search are plain characters, not wildcards.
-            stmt = stmt.where(or_(func.lower(CatalogItem.name).contains(q.lower(), autoescape=True),
-                                  CatalogItem.name_zh.contains(q, autoescape=True),
-                                  func.lower(CatalogItem.sku).contains(q.lower(), autoescape=True)))
-        return [item_view(i) for i in uow.session.scalars(stmt.order_by(CatalogItem.id).limit(limit))]
+        return [item_view(i) for i in uow.catalog.page(category=category, q=q, green=green, after_id=after_id,
+                                                        limit=limit)]
 
 
 def get_item(item_id: int, uow) -> dict:
     with uow:
-        item = uow.session.get(CatalogItem, item_id)
+        item = uow.catalog.get(item_id)
         if item is None:
             raise NotFound("no such catalog item")
         return item_view(item)
@@ -107,11 +98,11 @@ def get_item(item_id: int, uow) -> dict:
 def create_item(fields: dict, actor: Actor, uow) -> int:
     _require_admin(actor)
     with uow:
-        if uow.session.scalar(select(CatalogItem.id).where(CatalogItem.sku == fields["sku"])):
+        if uow.catalog.id_of_sku(fields["sku"]):
             raise Conflict("an item with this SKU exists", {"sku": ["Already exists."]})
         item = CatalogItem(**ATTRIBUTE_DEFAULTS)
         _apply(item, fields, uow.policy_document)
-        uow.session.add(item)
+        uow.catalog.add(item)
         uow.commit()
         return item.id
 
@@ -119,13 +110,13 @@ def create_item(fields: dict, actor: Actor, uow) -> int:
 def update_item(item_id: int, fields: dict, actor: Actor, uow) -> int:
     _require_admin(actor)
     with uow:
-        item = uow.session.get(CatalogItem, item_id)
+        item = uow.catalog.get(item_id)
         if item is None:
             raise NotFound("no such catalog item")
-        if "sku" in fields and fields["sku"] != item.sku and uow.session.scalar(
-                select(CatalogItem.id).where(CatalogItem.sku == fields["sku"])):
+        if "sku" in fields and fields["sku"] != item.sku and uow.catalog.id_of_sku(fields["sku"]):
             raise Conflict("an item with this SKU exists", {"sku": ["Already exists."]})
         _apply(item, fields, uow.policy_document)
+        uow.catalog.save()
         uow.commit()
         return item.id
 
@@ -134,13 +125,13 @@ def import_items(rows: list[dict], uow, progress=None) -> tuple[int, int]:
     """Create or update items by SKU, all in one transaction: returns (created, updated)."""
     created = updated = 0
     with uow:
-        existing = {i.sku: i for i in uow.session.scalars(
-            select(CatalogItem).where(CatalogItem.sku.in_([r["sku"] for r in rows])))}
+        existing = uow.catalog.by_skus([r["sku"] for r in rows])
+        new = []
         for row in rows:
             item = existing.get(row["sku"])
             if item is None:
                 item = CatalogItem(**ATTRIBUTE_DEFAULTS)
-                uow.session.add(item)
+                new.append(item)
                 existing[row["sku"]] = item
                 created += 1
             else:
@@ -148,6 +139,7 @@ def import_items(rows: list[dict], uow, progress=None) -> tuple[int, int]:
             _apply(item, row, uow.policy_document)
             if progress:
                 progress(1)
+        uow.catalog.add_all(new)  # with the changes to existing items: one flush writes them all
         uow.commit()
     return created, updated
 

@@ -9,10 +9,8 @@ from sqlalchemy import func, select
 
 from policies import ItemFacts, LineFacts, RequestFacts, evaluate_supply_request
 
-from workflow.kernel.db import connection
 from workflow.kernel.texts import finding
-from .budget import remaining
-from .catalog import GREEN_ATTRIBUTES, CatalogItem
+from .catalog import GREEN_ATTRIBUTES
 from .model import SupplyLine, SupplyRequest
 
 if TYPE_CHECKING:
@@ -28,7 +26,7 @@ def line_item_facts(line: SupplyLine | LineRow) -> ItemFacts:
                      item_id=line.item_id, **attrs)
 
 
-def _used(session, requester_id: int, year: int, category: str, exclude_id: int | None):
+def _used(uow, requester_id: int, year: int, category: str, exclude_id: int | None):
     stmt = (select(SupplyLine.unit, func.sum(SupplyLine.quantity))
             .join(SupplyRequest, SupplyRequest.id == SupplyLine.request_id)
             .where(SupplyRequest.requester_id == requester_id, SupplyRequest.budget_year == year,
@@ -36,23 +34,21 @@ def _used(session, requester_id: int, year: int, category: str, exclude_id: int 
             .group_by(SupplyLine.unit))
     if exclude_id is not None:
         stmt = stmt.where(SupplyRequest.id != exclude_id)
-    return {unit: Decimal(str(qty)) for unit, qty in connection(session).execute(stmt)}
+    return {unit: Decimal(str(qty)) for unit, qty in uow.reads.core(stmt)}
 
 
 class GreenCandidates(Mapping):
     """Green items per category, read on first use: only a failing line needs suggestions."""
 
-    def __init__(self, session, categories: set[str]):
-        self._session, self._categories = session, categories
+    def __init__(self, catalog, categories: set[str]):
+        self._catalog, self._categories = catalog, categories  # catalog: the store, `uow.catalog`
         self._items: dict[str, tuple[ItemFacts, ...]] | None = None
 
     def _load(self) -> dict[str, tuple[ItemFacts, ...]]:
         if self._items is None:
             found: dict[str, list[ItemFacts]] = {}
             if self._categories:
-                for item in self._session.scalars(select(CatalogItem).where(
-                        CatalogItem.category.in_(self._categories), CatalogItem.active.is_(True),
-                        CatalogItem.green.is_(True))):
+                for item in self._catalog.green_items(self._categories):
                     found.setdefault(item.category, []).append(item.facts())
             self._items = {k: tuple(v) for k, v in found.items()}
         return self._items
@@ -70,25 +66,27 @@ class GreenCandidates(Mapping):
 _READ = object()  # budget_remaining not given: read it
 
 
-def evaluate(session, doc, lines: Sequence[SupplyLine | LineRow], *, requester_id: int, department_id: int, year: int,
+def evaluate(uow, lines: Sequence[SupplyLine | LineRow], *, requester_id: int, department_id: int, year: int,
              exclude_request_id: int | None = None, budget_remaining=_READ):
-    """Findings for these lines as a request of this requester in this budget year.
+    """Findings for these lines as a request of this requester in this budget year, under the
+    unit of work's policy document.
 
     `budget_remaining` when the caller read it already (None: the department has no budget).
     """
-    categories = {l.category for l in lines}
+    doc, categories = uow.policy_document, {l.category for l in lines}
     per_unit = doc.procurement["paper_reams_per_unit"]
     # The quota rule looks at what was used only when the request asks for paper or toner.
-    paper = _used(session, requester_id, year, "paper", exclude_request_id) if "paper" in categories else {}
-    toner = _used(session, requester_id, year, "toner", exclude_request_id) if "toner" in categories else {}
+    paper = _used(uow, requester_id, year, "paper", exclude_request_id) if "paper" in categories else {}
+    toner = _used(uow, requester_id, year, "toner", exclude_request_id) if "toner" in categories else {}
     total = sum((l.amount for l in lines), Decimal("0.00"))
     facts = RequestFacts(
         lines=tuple(LineFacts(line_item_facts(l), l.quantity) for l in lines),
         total=total,
-        budget_remaining=remaining(session, department_id, year) if budget_remaining is _READ else budget_remaining,
+        budget_remaining=(uow.budgets.remaining(department_id, year) if budget_remaining is _READ
+                          else budget_remaining),
         used_paper_reams=sum((q * Decimal(str(per_unit.get(u, 1))) for u, q in paper.items()), Decimal("0")),
         used_toner_units=sum(toner.values(), Decimal("0")),
-        candidates=GreenCandidates(session, categories),
+        candidates=GreenCandidates(uow.catalog, categories),
     )
     return evaluate_supply_request(facts, doc)
 

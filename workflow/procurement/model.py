@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text, literal, select
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text, event, literal, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.approvals.columns import behalf_column, none_of
@@ -153,3 +153,61 @@ def queue_item(where, kind: str, behalf: str | None):
                    none_of(Numeric(7, 2)).label("distance_km"), none_of(String).label("supplier"),
                    r.id.label("request_id"), r.status_changed_at.label("waiting_since"))
             .join(User, User.id == r.requester_id).join(Department, Department.id == r.department_id).where(where))
+
+
+class PurchaseOrder(Base):
+    __tablename__ = "purchase_orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    supplier: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="placed")  # placed, partially_received, received
+    total: Mapped[Decimal] = mapped_column(Money)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lines: Mapped[list[SupplyLine]] = relationship(order_by=SupplyLine.id)
+
+
+class Delivery(Base):
+    """One delivery of one purchase line: the quantity that arrived and what it really cost."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("supply_lines.id"))
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    received_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # accepted (spend), held (waits for logistics, not spend) or rejected (never spend). See receipts.py.
+    status: Mapped[str] = mapped_column(String(20), default="accepted", server_default="accepted")
+    hold_reasons: Mapped[str | None] = mapped_column(String(64))  # space-separated: above_tolerance second_level
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_comment: Mapped[str | None] = mapped_column(String(2000))
+    # Copied from the line and its request at receipt, so the reports read deliveries alone.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    category: Mapped[str | None] = mapped_column(String(32))
+    unit: Mapped[str | None] = mapped_column(String(32))
+    green: Mapped[bool | None]
+    single_use: Mapped[bool | None]
+    __table_args__ = (Index("ix_deliveries_received_at", "received_at"),
+                      Index("ix_deliveries_status_received_at", "status", "received_at"))
+
+    @classmethod
+    def of(cls, line: SupplyLine, department_id: int, **values) -> "Delivery":
+        """A delivery of `line`, carrying the line's figures the reports group by."""
+        return cls(line_id=line.id, department_id=department_id, category=line.category, unit=line.unit,
+                   green=line.green, single_use=line.single_use, **values)
+
+
+@event.listens_for(Delivery, "before_insert")
+def _copy_line_values(mapper, connection, delivery: Delivery) -> None:
+    """Deliveries made without `Delivery.of` (the demo history) get the copies from their line."""
+    if delivery.department_id is not None:
+        return
+    row = connection.execute(select(SupplyRequest.department_id, SupplyLine.category, SupplyLine.unit,
+                                    SupplyLine.green, SupplyLine.single_use)
+                             .join(SupplyRequest, SupplyRequest.id == SupplyLine.request_id)
+                             .where(SupplyLine.id == delivery.line_id)).one()
+    delivery.department_id, delivery.category, delivery.unit, delivery.green, delivery.single_use = row

@@ -1,80 +1,23 @@
-"""Unified purchasing: approved lines of many requests grouped into one order per supplier, then received."""
+"""Unified purchasing: approved lines of many requests grouped into one order per supplier, then received.
+
+Orders and their deliveries are read and written through `uow.purchase_orders` (store.py); their
+lines are supply lines, through `uow.supply_requests`.
+"""
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, event, func, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import select
 
 from workflow.approvals import kernel
 from workflow.kernel.access import Actor
-from workflow.kernel.db import Base, Money, Quantity, UTCDateTime, utcnow
+from workflow.kernel.db import utcnow
 from workflow.kernel.errors import Forbidden, InvalidInput, NotFound
-from . import budget
-from .model import SupplyLine, SupplyRequest
+from .model import Delivery, PurchaseOrder, SupplyRequest
 from .supply_requests import SUPPLY_FLOW
 
 CENT = Decimal("0.01")
 READERS = ("procurement", "finance", "admin", "logistics")
-
-
-class PurchaseOrder(Base):
-    __tablename__ = "purchase_orders"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str | None] = mapped_column(String(20), unique=True)
-    supplier: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), default="placed")  # placed, partially_received, received
-    total: Mapped[Decimal] = mapped_column(Money)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    lines: Mapped[list[SupplyLine]] = relationship(order_by=SupplyLine.id)
-
-
-class Delivery(Base):
-    """One delivery of one purchase line: the quantity that arrived and what it really cost."""
-
-    __tablename__ = "deliveries"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
-    line_id: Mapped[int] = mapped_column(ForeignKey("supply_lines.id"))
-    quantity: Mapped[Decimal] = mapped_column(Quantity)
-    unit_price: Mapped[Decimal] = mapped_column(Money)
-    amount: Mapped[Decimal] = mapped_column(Money)
-    received_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # accepted (spend), held (waits for logistics, not spend) or rejected (never spend). See receipts.py.
-    status: Mapped[str] = mapped_column(String(20), default="accepted", server_default="accepted")
-    hold_reasons: Mapped[str | None] = mapped_column(String(64))  # space-separated: above_tolerance second_level
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    decision_comment: Mapped[str | None] = mapped_column(String(2000))
-    # Copied from the line and its request at receipt, so the reports read deliveries alone.
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
-    category: Mapped[str | None] = mapped_column(String(32))
-    unit: Mapped[str | None] = mapped_column(String(32))
-    green: Mapped[bool | None]
-    single_use: Mapped[bool | None]
-    __table_args__ = (Index("ix_deliveries_received_at", "received_at"),
-                      Index("ix_deliveries_status_received_at", "status", "received_at"))
-
-    @classmethod
-    def of(cls, line: SupplyLine, department_id: int, **values) -> "Delivery":
-        """A delivery of `line`, carrying the line's figures the reports group by."""
-        return cls(line_id=line.id, department_id=department_id, category=line.category, unit=line.unit,
-                   green=line.green, single_use=line.single_use, **values)
-
-
-@event.listens_for(Delivery, "before_insert")
-def _copy_line_values(mapper, connection, delivery: Delivery) -> None:
-    """Deliveries made without `Delivery.of` (the demo history) get the copies from their line."""
-    if delivery.department_id is not None:
-        return
-    row = connection.execute(select(SupplyRequest.department_id, SupplyLine.category, SupplyLine.unit,
-                                    SupplyLine.green, SupplyLine.single_use)
-                             .join(SupplyRequest, SupplyRequest.id == SupplyLine.request_id)
-                             .where(SupplyLine.id == delivery.line_id)).one()
-    delivery.department_id, delivery.category, delivery.unit, delivery.green, delivery.single_use = row
 
 
 def delivery_view(d: Delivery) -> dict:
@@ -87,17 +30,15 @@ def delivery_view(d: Delivery) -> dict:
 
 def view(uow, po: PurchaseOrder, lines: list | None = None) -> dict:
     """The order as the API answers it; `lines` when the caller has them at hand."""
-    session = uow.session
     if lines is None:
         lines = uow.supply_requests.lines_of_order(po.id)
-    numbers = dict(session.execute(select(SupplyRequest.id, SupplyRequest.number).where(
+    numbers = dict(uow.reads.execute(select(SupplyRequest.id, SupplyRequest.number).where(
         SupplyRequest.id.in_({l.request_id for l in lines}))).all())
     return {
         "id": po.id, "number": po.number, "supplier": po.supplier, "status": po.status, "total": po.total,
         "created_at": po.created_at, "created_by_id": po.created_by_id,
         "spend": sum((l.spend for l in lines), Decimal("0.00")),
-        "held": [delivery_view(d) for d in session.scalars(select(Delivery).where(
-            Delivery.purchase_order_id == po.id, Delivery.status == "held").order_by(Delivery.id))],
+        "held": [delivery_view(d) for d in uow.purchase_orders.held_of(po.id)],
         "lines": [{"line_id": l.id, "request_id": l.request_id, "request_number": numbers.get(l.request_id),
                    "item_id": l.item_id, "description": l.description, "unit": l.unit, "quantity": l.quantity,
                    "unit_price": l.unit_price, "received_quantity": l.received_quantity, "spend": l.spend}
@@ -117,7 +58,7 @@ def place_order(supplier: str, line_ids: list[int], actor: Actor, uow) -> dict:
     if len(set(line_ids)) != len(line_ids):
         raise InvalidInput("repeated line", {"line_ids": ["Each line once."]})
     with uow:
-        s, store = uow.session, uow.supply_requests
+        store = uow.supply_requests
         # The requests are locked in id order (their lines are written only under that lock): two
         # buyers never deadlock and never put one line on two orders.
         requests = store.get_many(store.ids_of_lines(line_ids), lock=True)
@@ -135,8 +76,7 @@ def place_order(supplier: str, line_ids: list[int], actor: Actor, uow) -> dict:
             raise InvalidInput("lines cannot be ordered", errors)
         po = PurchaseOrder(supplier=supplier, status="placed", created_by_id=actor.id, created_at=utcnow(),
                            total=sum((lines[i].amount for i in line_ids), Decimal("0.00")))
-        s.add(po)
-        s.flush()
+        uow.purchase_orders.add(po)
         po.number = f"PO-{uow.office_year(po.created_at)}-{po.id:06d}"
         for line_id in line_ids:
             lines[line_id].purchase_order_id = po.id
@@ -152,7 +92,7 @@ def place_order(supplier: str, line_ids: list[int], actor: Actor, uow) -> dict:
         uow.emit("order.placed", "purchase_order", po.id, number=po.number, supplier=supplier,
              request_ids=sorted(requests), actor_id=actor.id)
         uow.commit()
-        s.refresh(po)
+        uow.purchase_orders.refresh(po)
         return view(uow, po)
 
 
@@ -162,20 +102,7 @@ def _touch(store, req) -> None:
     store.save(req, read, ("version", "updated_at", "committed_amount"))
 
 
-def _held_by_line(s, line_ids) -> dict[int, tuple[Decimal, Decimal]]:
-    """line id -> (quantity, amount) of its deliveries waiting for logistics."""
-    rows = s.execute(select(Delivery.line_id, func.sum(Delivery.quantity), func.sum(Delivery.amount))
-                     .where(Delivery.line_id.in_(line_ids), Delivery.status == "held").group_by(Delivery.line_id))
-    return {line_id: (Decimal(str(q)), Decimal(str(a))) for line_id, q, a in rows}
-
-
-def _second_level_accepted(s, line_ids) -> bool:
-    """Whether logistics already accepted a real amount of these lines at the second level."""
-    return s.scalar(select(Delivery.id).where(Delivery.line_id.in_(line_ids), Delivery.status == "accepted",
-                                              Delivery.hold_reasons.contains("second_level")).limit(1)) is not None
-
-
-def _hold_reasons(s, doc, requests: dict, deliveries: list[dict], lines: dict) -> dict[int, list[str]]:
+def _hold_reasons(orders, doc, requests: dict, deliveries: list[dict], lines: dict) -> dict[int, list[str]]:
     """Why each delivery (by its index) must wait for logistics; none for those booked at once.
 
     above_tolerance: its real amount exceeds the approved amount (quantity x the approved unit
@@ -192,7 +119,7 @@ def _hold_reasons(s, doc, requests: dict, deliveries: list[dict], lines: dict) -
         if req.needs_office_review:
             continue
         ids = [l.id for l in req.lines]
-        held, real = _held_by_line(s, ids), Decimal("0.00")
+        held, real = orders.held_by_line(ids), Decimal("0.00")
         for l in req.lines:
             held_quantity, held_amount = held.get(l.id, (Decimal("0"), Decimal("0.00")))
             to_come = ((l.quantity - l.received_quantity - held_quantity) * l.unit_price).quantize(CENT)
@@ -200,13 +127,13 @@ def _hold_reasons(s, doc, requests: dict, deliveries: list[dict], lines: dict) -
         mine = [n for n, d in enumerate(deliveries) if lines[d["line_id"]].request_id == req.id]
         # This receipt's deliveries are among what was still to come, at the approved price.
         real += sum((deliveries[n]["amount"] - deliveries[n]["approved"] for n in mine), Decimal("0.00"))
-        if real >= doc.second_level_threshold and not _second_level_accepted(s, ids):
+        if real >= doc.second_level_threshold and not orders.second_level_accepted(ids):
             for n in mine:
                 reasons[n].append("second_level")
     return reasons
 
 
-def book(s, line, req, quantity: Decimal, amount: Decimal) -> None:
+def book(uow, line, req, quantity: Decimal, amount: Decimal) -> None:
     """A delivery counted: received quantity, spend, and the budget moved from committed to spent.
 
     The caller saves the line and the request (`settle`)."""
@@ -214,7 +141,7 @@ def book(s, line, req, quantity: Decimal, amount: Decimal) -> None:
     line.received_quantity += quantity
     line.spend += amount
     req.committed_amount -= released
-    budget.record_spend(s, req.department_id, req.budget_year, released, amount)
+    uow.budgets.record_spend(req.department_id, req.budget_year, released, amount)
 
 
 def settle(uow, po: PurchaseOrder, requests, order_lines: list, booked: list, actor: Actor) -> str:
@@ -254,14 +181,14 @@ def receive(po_id: int, deliveries: list[dict], actor: Actor, uow) -> dict:
     if not deliveries:
         raise InvalidInput("nothing delivered", {"lines": ["At least one line."]})
     with uow:
-        s = uow.session
-        po = s.scalar(select(PurchaseOrder).where(PurchaseOrder.id == po_id).with_for_update())
+        orders = uow.purchase_orders
+        po = orders.get(po_id, lock=True)
         if po is None:
             raise NotFound("no such purchase order")
         if po.status == "received":
             raise InvalidInput("already received in full", {"lines": ["The order is complete."]})
         lines = {l.id: l for l in uow.supply_requests.lines_of_order(po.id)}
-        held = _held_by_line(s, list(lines))
+        held = orders.held_by_line(list(lines))
         errors, seen = {}, set()
         for n, d in enumerate(deliveries):
             line = lines.get(d["line_id"])
@@ -281,24 +208,24 @@ def receive(po_id: int, deliveries: list[dict], actor: Actor, uow) -> dict:
         lines = {l.id: l for l in order_lines}
         priced = [d | {"amount": (d["quantity"] * d["unit_price"]).quantize(CENT),
                        "approved": (d["quantity"] * lines[d["line_id"]].unit_price).quantize(CENT)} for d in deliveries]
-        reasons = _hold_reasons(s, uow.policy_document, requests, priced, lines)
+        reasons = _hold_reasons(orders, uow.policy_document, requests, priced, lines)
         now = utcnow()
-        held_rows, booked = [], []
+        rows, held_rows, booked = [], [], []
         for n, d in enumerate(priced):
             line = lines[d["line_id"]]
             req = requests[line.request_id]
             if not reasons[n]:
-                book(s, line, req, d["quantity"], d["amount"])
+                book(uow, line, req, d["quantity"], d["amount"])
                 booked.append(line)
             row = Delivery.of(line, req.department_id, purchase_order_id=po.id, quantity=d["quantity"],
                               unit_price=d["unit_price"], amount=d["amount"], received_by_id=actor.id,
                               received_at=now, status="held" if reasons[n] else "accepted",
                               hold_reasons=" ".join(reasons[n]) or None)
-            s.add(row)
+            rows.append(row)
             if reasons[n]:
                 held_rows.append((row, d))
         before = settle(uow, po, requests.values(), order_lines, booked, actor)
-        s.flush()
+        orders.add_all(rows)  # with the order's new status: one flush, and the held ones have their ids
         for row, d in held_rows:
             uow.record("delivery", row.id, "hold", actor, to_state="held",
                          data={"purchase_order": po.number, "line_id": row.line_id, "reasons": (row.hold_reasons or "").split(),
@@ -318,7 +245,7 @@ def get_order(po_id: int, actor: Actor, uow) -> dict:
     if not actor.is_(*READERS):
         raise NotFound("no such purchase order")
     with uow:
-        po = uow.session.get(PurchaseOrder, po_id)
+        po = uow.purchase_orders.get(po_id)
         if po is None:
             raise NotFound("no such purchase order")
         return view(uow, po)
@@ -328,9 +255,4 @@ def list_orders(actor: Actor, uow, *, status=None, before_id=None, limit=50) -> 
     if not actor.is_(*READERS):
         raise Forbidden("purchase orders are for procurement, finance and logistics")
     with uow:
-        stmt = select(PurchaseOrder)
-        if status:
-            stmt = stmt.where(PurchaseOrder.status == status)
-        if before_id:
-            stmt = stmt.where(PurchaseOrder.id < before_id)
-        return [view(uow, po) for po in uow.session.scalars(stmt.order_by(PurchaseOrder.id.desc()).limit(limit))]
+        return [view(uow, po) for po in uow.purchase_orders.page(status=status, before_id=before_id, limit=limit)]

@@ -1,12 +1,10 @@
 """Held receipts: deliveries beyond the approved amount wait for logistics to accept or reject them."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from workflow.kernel.access import Actor
 from workflow.kernel.db import utcnow
 from workflow.kernel.errors import Forbidden, IllegalStep, InvalidInput, NotFound
-from .purchasing import Delivery, PurchaseOrder, book, delivery_view, order_lines_of, settle
+from .purchasing import book, delivery_view, order_lines_of, settle
 
 DECISIONS = ("accept", "reject")
 
@@ -20,9 +18,7 @@ def list_held(actor: Actor, uow, *, limit: int = 200) -> list[dict]:
     """The receipts waiting for logistics, oldest first (the queue shows them too)."""
     _require_logistics(actor)
     with uow:
-        rows = uow.session.scalars(select(Delivery).where(Delivery.status == "held")
-                                   .order_by(Delivery.received_at, Delivery.id).limit(limit))
-        return [delivery_view(d) for d in rows]
+        return [delivery_view(d) for d in uow.purchase_orders.held_deliveries(limit)]
 
 
 def decide(delivery_id: int, decision: str, comment: str | None, actor: Actor, uow) -> dict:
@@ -34,13 +30,13 @@ def decide(delivery_id: int, decision: str, comment: str | None, actor: Actor, u
     if not (comment and comment.strip()):
         raise InvalidInput(f"{decision} needs a comment", {"comment": ["Say why the amount is (not) accepted."]})
     with uow:
-        s = uow.session
+        orders = uow.purchase_orders
         # The order first, then the delivery and the request: the order in which receive() locks.
-        po_id = s.scalar(select(Delivery.purchase_order_id).where(Delivery.id == delivery_id))
+        po_id = orders.order_of_delivery(delivery_id)
         if po_id is None:
             raise NotFound("no such delivery")
-        po = s.scalar(select(PurchaseOrder).where(PurchaseOrder.id == po_id).with_for_update())
-        delivery = s.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
+        po = orders.get(po_id, lock=True)
+        delivery = orders.delivery(delivery_id, lock=True)
         if delivery.status != "held":
             raise IllegalStep("only a held receipt is accepted or rejected", allowed=[])
         store = uow.supply_requests
@@ -51,10 +47,11 @@ def decide(delivery_id: int, decision: str, comment: str | None, actor: Actor, u
         now = utcnow()
         before = po.status
         if decision == "accept":
-            book(s, line, req, delivery.quantity, delivery.amount)
+            book(uow, line, req, delivery.quantity, delivery.amount)
             before = settle(uow, po, [req], order_lines_of(uow, po, [req]), [line], actor)
         delivery.status = "accepted" if decision == "accept" else "rejected"
         delivery.decided_by_id, delivery.decided_at, delivery.decision_comment = actor.id, now, comment.strip()
+        orders.save()
         uow.record("delivery", delivery.id, decision, actor, from_state="held", to_state=delivery.status,
                      comment=delivery.decision_comment,
                      data={"purchase_order": po.number, "line_id": line.id, "amount": str(delivery.amount),

@@ -17,7 +17,6 @@ from workflow.kernel.db import utcnow
 from workflow.kernel.errors import (Forbidden, InvalidInput, JustificationRequired, PolicyBlocked, PriceFromCatalog,
                                     StaleVersion)
 from workflow.kernel.machines import allowed
-from . import budget
 from .catalog import check_quantity
 from .compliance import evaluate, finding_view, line_item_facts
 from .model import SUPPLY_MACHINE, SupplyRequest, line_amount, queue_item
@@ -101,7 +100,7 @@ def _build_lines(uow, inputs: list[LineInput]) -> list[LineRow]:
     if not inputs:
         raise InvalidInput("a request needs at least one line", {"lines": ["At least one line is required."]})
     ids = {i.item_id for i in inputs if i.item_id} | {i.swapped_from_item_id for i in inputs if i.swapped_from_item_id}
-    items = uow.supply_requests.catalog_items(ids)
+    items = uow.catalog.plain(ids)
     lines, errors, priced = [], {}, False
     for n, given in enumerate(inputs):
         item = items.get(given.item_id) if given.item_id else None
@@ -203,8 +202,8 @@ def evaluate_lines(lines: list[LineInput], actor: Actor, uow) -> dict:
     """Live policy feedback for a form: nothing is saved."""
     with uow:
         built = _build_lines(uow, lines)
-        findings = evaluate(uow.session, uow.policy_document, built, requester_id=actor.id,
-                            department_id=actor.department_id or 0, year=uow.office_year())
+        findings = evaluate(uow, built, requester_id=actor.id, department_id=actor.department_id or 0,
+                            year=uow.office_year())
         total = sum((l.amount for l in built), Decimal("0.00"))
         return {"policy_version": uow.policy_document.version, "total": total,
                 "outcome": max((f.outcome for f in findings), key=_RANK.index).value,
@@ -219,7 +218,7 @@ _RANK = [Outcome.PASS, Outcome.WARN, Outcome.EXCEPTION, Outcome.BLOCK]
 def _submit(uow, req: RequestRow, actor: Actor, details: dict) -> StepResult:
     """Check the request against the policy; keep the findings; refuse, ask for a justification, or go on."""
     doc, justification = uow.policy_document, details.get("justification")
-    findings = evaluate(uow.session, doc, req.lines, requester_id=req.requester_id, department_id=req.department_id,
+    findings = evaluate(uow, req.lines, requester_id=req.requester_id, department_id=req.department_id,
                         year=req.budget_year, exclude_request_id=req.id, budget_remaining=req.budget_remaining)
     uow.supply_requests.replace_findings(req, [
         {"request_id": req.id, "line": f.line, "rule_id": f.rule_id, "outcome": f.outcome.value,
@@ -262,9 +261,9 @@ def _move_budget(uow, req: RequestRow, action: str) -> tuple[str, ...]:
     """An approval commits the request's total to its department's budget; leaving the flow releases it."""
     if action == "approve" and not req.committed_amount:
         req.committed_amount = req.total
-        budget.commit_amount(uow.session, req.department_id, req.budget_year, req.total)
+        uow.budgets.commit_amount(req.department_id, req.budget_year, req.total)
     elif action in ("return", "reject", "cancel") and req.committed_amount:
-        budget.release_amount(uow.session, req.department_id, req.budget_year, req.committed_amount)
+        uow.budgets.release_amount(req.department_id, req.budget_year, req.committed_amount)
         req.committed_amount = Decimal("0.00")
     return ("committed_amount",)
 
@@ -272,7 +271,7 @@ def _move_budget(uow, req: RequestRow, action: str) -> tuple[str, ...]:
 def _received(uow, req: RequestRow, action: str) -> tuple[str, ...]:
     """Received in full: what is left of the estimate (estimate above actual) goes back to the budget."""
     if req.committed_amount:
-        budget.release_amount(uow.session, req.department_id, req.budget_year, req.committed_amount)
+        uow.budgets.release_amount(req.department_id, req.budget_year, req.committed_amount)
         req.committed_amount = Decimal("0.00")
     return ("committed_amount",)
 

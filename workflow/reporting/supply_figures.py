@@ -16,7 +16,7 @@ from workflow.kernel.audit import AuditEvent
 from workflow.kernel.errors import Forbidden
 from workflow.people.accounts import Department
 from workflow.procurement.model import SupplyLine, SupplyRequest
-from workflow.procurement.purchasing import Delivery
+from workflow.procurement.model import Delivery
 from .sql import ZERO, bounds, change_pct, dec, money, month_key, per_person
 
 REPORT_READERS = ("finance", "admin", "logistics", "dept_head")

@@ -19,7 +19,7 @@ from workflow.kernel.db import UTCDateTime, utcnow
 from workflow.kernel.errors import BadQuery
 from workflow.people.accounts import Department, User
 from workflow.procurement.model import SupplyLine, SupplyRequest
-from workflow.procurement.purchasing import Delivery, PurchaseOrder
+from workflow.procurement.model import Delivery, PurchaseOrder
 from workflow.vehicles.fleet import Driver
 from workflow.vehicles.model import Trip, TripRequest, queue_item as trip_items
 from .registry import FLOWS
