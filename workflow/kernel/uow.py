@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -52,21 +53,15 @@ class UnitOfWork:
         self.policy_document = policy_document
         self.after_commit: list = []
 
-    @property
+    @cached_property
     def reads(self) -> Reads:
         """SELECTs for read screens, the queue and reports (kernel/store.py)."""
-        found = self.__dict__.get("_reads")
-        if found is None:
-            found = self.__dict__["_reads"] = Reads(self)
-        return found
+        return Reads(self)
 
-    @property
+    @cached_property
     def audit_trail(self) -> AuditTrail:
         """The audit events to read (an item's history, the chain check); `record` writes them."""
-        found = self.__dict__.get("_audit_trail")
-        if found is None:
-            found = self.__dict__["_audit_trail"] = AuditTrail(self)
-        return found
+        return AuditTrail(self)
 
     @property
     def session(self) -> Session:
