@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from sqlalchemy import CompoundSelect, Select, TextClause
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,7 +26,7 @@ class MappedStore:
     race is `StaleVersion`.
     """
 
-    model: ClassVar[type]
+    model: ClassVar[Any]  # the mapped class
     stale_message: ClassVar[str] = "the item changed since you read it"
 
     def __init__(self, uow):  # the UnitOfWork (kernel/uow.py), which imports this module
@@ -72,6 +73,12 @@ class MappedStore:
 
     def _rows(self, stmt, params=None) -> list:
         return list(self._session.execute(stmt, params))
+
+    def _insert(self):
+        """An INSERT into the model's table in the session's dialect, for `on_conflict_do_nothing()` or
+        `on_conflict_do_update(...)`: where a unique key, not a read before the write, must decide a race."""
+        dialect = postgresql if self._session.get_bind().dialect.name == "postgresql" else sqlite
+        return dialect.insert(self.model.__table__)
 
     def _write(self, stmt, params=None):
         """A Core statement in the transaction (an UPDATE or INSERT that need not load the objects)."""

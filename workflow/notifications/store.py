@@ -24,26 +24,16 @@ from .notices import DepartmentWebhook, Message, Notification, Preference
 SENDING_LOCK = 0x6A79  # "jy"
 
 
-def _insert_new(dialect: str, model):
-    """INSERT ... ON CONFLICT DO NOTHING in the dialect (PostgreSQL, or the embedded SQLite).
-
-    Planning the same event twice, or at once in two workers, leaves one row per key: the
-    unique constraints decide, not a read before the write.
-    """
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-        return pg_insert(model.__table__).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-    return sqlite_insert(model.__table__).on_conflict_do_nothing()
-
-
 class _NewRows(MappedStore):
     """Rows planned from events, written once per key however often they are planned."""
 
     def add_new(self, rows: list[dict]) -> None:
-        """Insert the rows (INSERT parameters) that are not there yet; existing ones are kept."""
-        session = self._session
-        session.execute(_insert_new(session.get_bind().dialect.name, self.model), rows)
+        """Insert the rows (INSERT parameters) that are not there yet; existing ones are kept.
+
+        Planning the same event twice, or at once in two workers, leaves one row per key: the
+        unique constraints decide, not a read before the write.
+        """
+        self._session.execute(self._insert().on_conflict_do_nothing(), rows)
 
 
 @UnitOfWork.store("messages")

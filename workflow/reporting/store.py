@@ -4,8 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from workflow.kernel.db import utcnow
 from workflow.kernel.store import MappedStore
@@ -23,8 +21,7 @@ class ReportSnapshotStore(MappedStore):
     def put(self, report: str, key: str, data: dict) -> None:
         """Insert or replace in one statement: two compilers at once leave one row, the later one."""
         values = {"report": report, "key": key, "data": plain(data), "compiled_at": utcnow()}
-        insert = pg_insert if self._session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        stmt = insert(ReportSnapshot).values(**values)
+        stmt = self._insert().values(**values)
         self._session.execute(stmt.on_conflict_do_update(
             index_elements=["report", "key"], set_={"data": stmt.excluded.data, "compiled_at": stmt.excluded.compiled_at}))
 

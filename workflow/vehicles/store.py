@@ -140,14 +140,7 @@ class AvoidedTripStore(MappedStore):
     def keep(self, **columns) -> None:
         """Count the avoided trip, unless it is counted already: INSERT ... ON CONFLICT DO NOTHING,
         so the unique key decides, even when two refusals of the same trip race."""
-        self._write(self._insert_ignoring(), columns)
-
-    def _insert_ignoring(self):
-        if self._session.get_bind().dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-            return pg_insert(AvoidedTrip.__table__).on_conflict_do_nothing()
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-        return sqlite_insert(AvoidedTrip.__table__).on_conflict_do_nothing()
+        self._write(self._insert().on_conflict_do_nothing(), columns)
 
 
 @UnitOfWork.store("vehicles")
