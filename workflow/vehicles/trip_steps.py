@@ -20,7 +20,6 @@ from workflow.approvals.flow import StepResult
 from workflow.kernel.access import Actor
 from workflow.kernel.db import utcnow
 from workflow.kernel.errors import Conflict, InvalidInput
-from workflow.people.accounts import User
 from .fleet import advance_odometer, licence_covers
 from .model import Trip, TripRequest
 
@@ -94,10 +93,9 @@ def dispatch(uow, req: TripRequest, actor: Actor, body: dict) -> StepResult:
         raise Conflict("booked meanwhile", {"vehicle_id": ["Booked by someone else just now."]}) from exc
     for r in group:
         r.trip_id = trip.id
-    driver_user = uow.reads.get(User, driver.user_id)
     uow.emit("trip.dispatched", "trip", trip.id, requests=[r.id for r in group], vehicle=vehicle.plate,
          number=", ".join(r.number or "" for r in group),
-         driver_user_id=driver_user.id, requester_ids=[r.requester_id for r in group], actor_id=actor.id)
+         driver_user_id=driver.user_id, requester_ids=[r.requester_id for r in group], actor_id=actor.id)
     return StepResult(data={"trip": trip.id}, companions=group[1:])
 
 
