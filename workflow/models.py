@@ -3,7 +3,7 @@ from workflow.kernel.audit import AuditEvent
 from workflow.kernel.db import Base
 from workflow.kernel.office_calendar import CalendarYear, OfficeDay
 from workflow.kernel.outbox import OutboxEvent
-from workflow.kernel.policy_store import PolicyVersion
+from workflow.kernel.policy_versions import PolicyVersion
 from workflow.notifications.notices import DepartmentWebhook, Message, Notification, Preference
 from workflow.people.accounts import ApiToken, Department, User, WebSession
 from workflow.people.delegation import Delegation

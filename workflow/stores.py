@@ -5,7 +5,7 @@ module) and never imports the store for that; the process that builds units of w
 (runtime/process.py) imports this module once. A new store is one line here.
 """
 from workflow.kernel import office_calendar  # noqa: F401 - uow.calendar
-from workflow.kernel import policy_store  # noqa: F401 - uow.policy_versions
+from workflow.kernel import policy_versions  # noqa: F401 - uow.policy_versions
 from workflow.notifications import store as notifications  # noqa: F401 - uow.messages, inbox, preferences, department_webhooks, outbox
 from workflow.people import store as people  # noqa: F401 - uow.users, departments, api_tokens, web_sessions, delegations
 from workflow.procurement import store as procurement  # noqa: F401 - uow.supply_requests, budgets, catalog, purchase_orders

@@ -7,7 +7,7 @@ from api.auth import BEARER, current_actor, runtime, uow
 from api.fields import ApiErrorSchema, OfficeDateTime, StrictSchema
 from api.supply_requests.resources import to_lines
 from api.supply_requests.schemas import EvaluateSchema, EvaluationSchema
-from workflow.kernel import policy_store
+from workflow.kernel import policy_versions
 from workflow.procurement import supply_requests as service
 
 blp = Blueprint("policy", __name__, url_prefix="/api/v1/policy", description="Green-procurement policies")
@@ -60,7 +60,7 @@ class Versions(MethodView):
     def get(self):
         """Every administrator's change to the parameters, newest first."""
         current_actor()
-        return policy_store.versions(uow())
+        return policy_versions.versions(uow())
 
     @blp.arguments(PolicyVersionInSchema)
     @blp.response(201, PolicyDocumentSchema)
@@ -69,4 +69,4 @@ class Versions(MethodView):
     @blp.doc(security=[BEARER])
     def post(self, body):
         """Override parameters as a new version (administrators); evaluations from now on record it."""
-        return policy_store.save_version(body["version"], body["overrides"], body["note"], current_actor(), uow())
+        return policy_versions.save_version(body["version"], body["overrides"], body["note"], current_actor(), uow())

@@ -350,7 +350,7 @@ def policy():
 @roles_required("admin")
 def policy_override():
     """Save the changed parameters as a new version; unchanged ones are left to the defaults."""
-    from workflow.kernel import policy_store
+    from workflow.kernel import policy_versions
 
     doc = runtime().policy_document
     overrides, errors = {}, {}
@@ -367,7 +367,7 @@ def policy_override():
         errors["version"] = [_("Name the new version.")]
     if errors:
         return render_template("web/error.html", message=_("Some fields need attention."), errors=errors), 422
-    policy_store.save_version(version, overrides, (request.form.get("note") or "")[:500], web_actor(), uow())
+    policy_versions.save_version(version, overrides, (request.form.get("note") or "")[:500], web_actor(), uow())
     runtime().forget_policy()
     flash(_("Version %(version)s is now in force.", version=version))
     return redirect(url_for("web_admin.policy"))

@@ -1,1 +1,1 @@
-"""The shared kernel: database, unit of work, errors, actors, machines, audit, outbox, clock, settings."""
+"""The shared kernel: database, unit of work and the stores' base, errors, actors, machines, audit, outbox, clock, calendar, settings."""
