@@ -24,18 +24,28 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
+_KEYS: dict[type, dict[str, str]] = {}
+
+
+def _keys(cls: type) -> dict[str, str]:
+    """{JSON key: attribute} of a payload class, read once per class (every event is built and read)."""
+    found = _KEYS.get(cls)
+    if found is None:
+        found = _KEYS[cls] = {f.name.rstrip("_"): f.name for f in dataclasses.fields(cls)}
+    return found
+
+
 @dataclass(frozen=True)
 class Payload:
     topics: ClassVar[tuple[str, ...]] = ()
 
     def to_json(self) -> dict:
-        return {f.name.rstrip("_"): getattr(self, f.name) for f in dataclasses.fields(self)
-                if getattr(self, f.name) is not UNSET}
+        return {key: value for key, name in _keys(type(self)).items() if (value := getattr(self, name)) is not UNSET}
 
     @classmethod
     def from_json(cls, payload: dict):
         """The typed payload of a stored event; keys it does not declare are ignored."""
-        names = {f.name.rstrip("_"): f.name for f in dataclasses.fields(cls)}
+        names = _keys(cls)
         return cls(**{names[k]: v for k, v in payload.items() if k in names})
 
     def get(self, name: str, default=None):
@@ -163,7 +173,7 @@ def payload_class(topic: str) -> type[Payload]:
 def build(topic: str, fields: dict) -> Payload:
     """The typed payload of a new event; an unknown topic or a missing or unknown field raises."""
     cls = payload_class(topic)
-    names = {f.name.rstrip("_"): f.name for f in dataclasses.fields(cls)}
+    names = _keys(cls)
     unknown = set(fields) - set(names)
     if unknown:
         raise TypeError(f"{topic} has no field {', '.join(sorted(unknown))}")

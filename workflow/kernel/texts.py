@@ -6,7 +6,6 @@ message id with `N_` where it is defined so that `scripts/i18n.sh` extracts it.
 """
 from __future__ import annotations
 
-import string
 from functools import lru_cache
 from pathlib import Path
 
@@ -72,7 +71,8 @@ def ptext(context: str, message_id: str, language_code: str | None = "en", /, **
 def fill(template: str, params: dict) -> str:
     """The template with its {named} parameters; never raises (see `text`)."""
     try:
-        return string.Formatter().vformat(template, (), _Params(params))
+        # format_map: the C formatter, a tenth of string.Formatter's cost (15 findings per answer).
+        return template.format_map(_Params(params))
     except (ValueError, IndexError, KeyError, AttributeError, TypeError):
         # A format spec the stored value cannot take ({pct:.1f} given text) or a stray brace.
         return template
