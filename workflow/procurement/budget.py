@@ -1,6 +1,6 @@
 """Office-supply budgets per department and year: committed on approval, spent on receipt.
 
-Read and moved through `uow.budgets` (store.py).
+Read and moved through `uow.budgets` (purchasing_store.py).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The office-supply catalog and the green attributes each item carries (its items: `uow.catalog`, store.py)."""
+"""The office-supply catalog and the green attributes each item carries (its items: `uow.catalog`, purchasing_store.py)."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,6 +1,6 @@
 """Unified purchasing: approved lines of many requests grouped into one order per supplier, then received.
 
-Orders and their deliveries are read and written through `uow.purchase_orders` (store.py); their
+Orders and their deliveries are read and written through `uow.purchase_orders` (purchasing_store.py); their
 lines are supply lines, through `uow.supply_requests`.
 """
 from __future__ import annotations
